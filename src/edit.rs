@@ -1,0 +1,190 @@
+//! The three changes a dream can make: write a topic file, delete one, rewrite the index.
+//!
+//! Each checks its input first (paths, content, `expected_sha256`, index rules), hands the file's current
+//! bytes to a [`Recorder`] (the journal) before touching it, then changes it atomically. A refusal changes
+//! nothing.
+
+use serde::Serialize;
+
+use crate::digest::sha256_hex;
+use crate::error::{Error, Result};
+use crate::frontmatter::{self, Parsed};
+use crate::index::{self, Index};
+use crate::memory_dir::{Access, MemoryDir, MemoryPath};
+
+/// Receives a file's content (or `None` when it does not exist yet) just before a change replaces or
+/// removes it, so the change can be undone. The journal implements it.
+pub trait Recorder {
+    /// Records the before-image of `path`; an error aborts the change before anything is written.
+    fn record(&mut self, dir: &MemoryDir, path: &MemoryPath, before: Option<&[u8]>) -> Result<()>;
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct WriteOutcome {
+    /// The file written, relative to the memory directory.
+    pub path: String,
+    /// Whether the file was new.
+    pub created: bool,
+    /// SHA-256 of the new content (use it as `expected_sha256` for the next change).
+    pub sha256: String,
+    /// SHA-256 of the content it replaced, if any.
+    pub previous_sha256: Option<String>,
+    /// Size of the new content in bytes.
+    pub bytes: usize,
+    /// Number of lines of the new content.
+    pub lines: usize,
+    /// Things worth fixing that did not stop the write (frontmatter, findings in the new content).
+    pub warnings: Vec<String>,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DeleteOutcome {
+    /// The file removed.
+    pub path: String,
+    /// SHA-256 of the content removed (kept in the journal).
+    pub previous_sha256: String,
+    /// MEMORY.md lines that still link to the removed file; fix them with `rewrite_index`.
+    pub index_lines_still_linking: Vec<String>,
+}
+
+/// What an index rewrite did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct IndexOutcome {
+    /// SHA-256 of the new MEMORY.md.
+    pub sha256: String,
+    /// SHA-256 of the index it replaced, if any.
+    pub previous_sha256: Option<String>,
+    /// Number of lines (at most 200).
+    pub lines: usize,
+    /// Size in bytes (at most 25,000).
+    pub bytes: usize,
+    /// Long entries and topic files left unlinked: written anyway, worth fixing.
+    pub warnings: Vec<String>,
+}
+
+fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&str>) -> Result<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let current_hash = current.map(sha256_hex);
+    if current_hash.as_deref() == Some(expected.trim().to_ascii_lowercase().as_str()) {
+        return Ok(());
+    }
+    Err(Error::Conflict {
+        path: path.to_string(),
+        expected: expected.to_string(),
+        current: current_hash.unwrap_or_else(|| "absent".to_string()),
+    })
+}
+
+/// Frontmatter warnings for topic-file content.
+pub fn frontmatter_warnings(content: &str) -> Vec<String> {
+    match frontmatter::parse(content) {
+        Parsed::Absent => vec![
+            "no frontmatter: start the file with ---, name:, description:, type: (user|feedback|project|reference), ---"
+                .to_string(),
+        ],
+        Parsed::Unclosed => vec!["the frontmatter opened with --- is never closed".to_string()],
+        Parsed::Present(fm) => {
+            let mut w = Vec::new();
+            if fm.name.is_none() {
+                w.push("frontmatter has no `name`".to_string());
+            }
+            if fm.description.is_none() {
+                w.push("frontmatter has no `description` (it decides when the memory is recalled)".to_string());
+            }
+            match (&fm.type_raw, fm.memory_type()) {
+                (None, _) => w.push("frontmatter has no `type`".to_string()),
+                (Some(t), None) => w.push(format!(
+                    "frontmatter type {t:?} is not one of user, feedback, project, reference"
+                )),
+                _ => {}
+            }
+            w
+        }
+    }
+}
+
+/// Creates or replaces the topic file `raw_path` with `content`.
+///
+/// With `expected_sha256`, refuses unless the file's current content has that hash (no lost update when
+/// Claude Code's auto-memory writes at the same time).
+pub fn write_file(
+    dir: &MemoryDir,
+    recorder: &mut dyn Recorder,
+    raw_path: &str,
+    content: &str,
+    expected_sha256: Option<&str>,
+) -> Result<WriteOutcome> {
+    let path = dir.resolve(raw_path, Access::Write)?;
+    MemoryDir::check_content(&path, content.as_bytes())?;
+    let current = dir.read_opt(&path)?;
+    check_expected(&path, current.as_deref(), expected_sha256)?;
+    recorder.record(dir, &path, current.as_deref())?;
+    dir.write_atomic(&path, content.as_bytes())?;
+    Ok(WriteOutcome {
+        path: path.to_string(),
+        created: current.is_none(),
+        sha256: sha256_hex(content.as_bytes()),
+        previous_sha256: current.as_deref().map(sha256_hex),
+        bytes: content.len(),
+        lines: content.lines().count(),
+        warnings: frontmatter_warnings(content),
+    })
+}
+
+/// Deletes the topic file `raw_path` (never MEMORY.md), reporting index lines that still link to it.
+pub fn delete_file(
+    dir: &MemoryDir,
+    recorder: &mut dyn Recorder,
+    raw_path: &str,
+    expected_sha256: Option<&str>,
+) -> Result<DeleteOutcome> {
+    let path = dir.resolve(raw_path, Access::Write)?;
+    let current = dir.read(&path)?;
+    check_expected(&path, Some(&current), expected_sha256)?;
+    recorder.record(dir, &path, Some(&current))?;
+    dir.remove(&path)?;
+    let index = dir
+        .read_opt(&MemoryPath::index())?
+        .map(|b| Index::parse(&String::from_utf8_lossy(&b)))
+        .unwrap_or_default();
+    Ok(DeleteOutcome {
+        path: path.to_string(),
+        previous_sha256: sha256_hex(&current),
+        index_lines_still_linking: index
+            .lines_linking(&path)
+            .iter()
+            .map(|l| format!("line {}: {}", l.line, l.text))
+            .collect(),
+    })
+}
+
+/// Replaces MEMORY.md with `content` only if it meets every index rule; otherwise lists every violation.
+pub fn rewrite_index(
+    dir: &MemoryDir,
+    recorder: &mut dyn Recorder,
+    content: &str,
+    expected_sha256: Option<&str>,
+) -> Result<IndexOutcome> {
+    let path = MemoryPath::index();
+    let topic_files = dir.list()?.files;
+    let review = index::review(content, dir, &topic_files);
+    if !review.violations.is_empty() {
+        return Err(Error::IndexRefused(review.violations));
+    }
+    MemoryDir::check_content(&path, content.as_bytes())?;
+    let current = dir.read_opt(&path)?;
+    check_expected(&path, current.as_deref(), expected_sha256)?;
+    recorder.record(dir, &path, current.as_deref())?;
+    dir.write_atomic(&path, content.as_bytes())?;
+    Ok(IndexOutcome {
+        sha256: sha256_hex(content.as_bytes()),
+        previous_sha256: current.as_deref().map(sha256_hex),
+        lines: content.lines().count(),
+        bytes: content.len(),
+        warnings: review.warnings,
+    })
+}

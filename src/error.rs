@@ -1,0 +1,86 @@
+//! The library's error type: every refusal names the input and the rule it broke.
+
+use std::path::PathBuf;
+
+/// Why a memory-directory operation was refused or failed.
+///
+/// Every variant's message names the offending input and the rule, so the model (or a person) can act on it
+/// without guessing. A refusal always leaves the memory directory unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A tool path broke one of the confinement rules in [`crate::memory_dir`].
+    #[error("path {path:?} refused: {rule}")]
+    PathRefused {
+        /// The path as the caller gave it.
+        path: String,
+        /// The rule it broke, in words.
+        rule: String,
+    },
+    /// The file a read, delete or hash check needs is not there.
+    #[error("{path:?} does not exist in the memory directory")]
+    NotFound {
+        /// The relative path that was asked for.
+        path: String,
+    },
+    /// `expected_sha256` did not match the file's current content (someone else wrote it since it was read).
+    #[error(
+        "conflict on {path:?}: expected sha256 {expected}, but the file is now {current}; read it again, merge, and retry with the current hash"
+    )]
+    Conflict {
+        /// The relative path.
+        path: String,
+        /// The hash the caller expected.
+        expected: String,
+        /// The hash on disk now, or `absent` when the file does not exist.
+        current: String,
+    },
+    /// Content offered for a write broke a content rule (size, NUL bytes, ...).
+    #[error("content for {path:?} refused: {rule}")]
+    ContentRefused {
+        /// The relative path the content was meant for.
+        path: String,
+        /// The rule it broke.
+        rule: String,
+    },
+    /// A proposed MEMORY.md broke the index rules; every violation is listed with its line number.
+    #[error("MEMORY.md not written: {} problem(s):\n{}", .0.len(), .0.join("\n"))]
+    IndexRefused(Vec<String>),
+    /// The memory directory itself is missing or unusable.
+    #[error("memory directory {}: {reason}", .path.display())]
+    MemoryDir {
+        /// The directory that was resolved.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Any other I/O failure, with the path it happened on.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds a path refusal from the caller's path and the rule it broke.
+    pub fn refused(path: &str, rule: impl Into<String>) -> Self {
+        Error::PathRefused {
+            path: path.to_string(),
+            rule: rule.into(),
+        }
+    }
+}
+
+/// Shorthand for results carrying [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
