@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn marks_lines_past_the_byte_limit_as_cut() {
-        let line = format!("- [x](x.md) {}\n", "y".repeat(988)); // 1,000 bytes per line
+        let line = format!("- [x](x.md) {}\n", "y".repeat(987)); // 1,000 bytes per line
         let text = line.repeat(30);
         let idx = Index::parse(&text);
         assert_eq!(idx.lines.len(), 30);
