@@ -18,6 +18,7 @@ pub mod locations;
 pub mod memory_dir;
 pub mod report;
 pub mod server;
+pub mod skill;
 pub mod slug;
 
 pub use error::{Error, Result};

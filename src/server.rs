@@ -3,9 +3,16 @@
 
 use std::sync::Arc;
 
-use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{Json, ServerHandler, tool, tool_handler, tool_router};
+use rmcp::handler::server::{
+    router::{prompt::PromptRouter, tool::ToolRouter},
+    wrapper::Parameters,
+};
+use rmcp::model::{
+    GetPromptResult, Implementation, PromptMessage, Role, ServerCapabilities, ServerConfig,
+};
+use rmcp::{
+    Json, ServerHandler, prompt, prompt_handler, prompt_router, tool, tool_handler, tool_router,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +23,7 @@ use crate::inventory::{self, Inventory};
 use crate::journal::{Journal, RunKind, RunStatus};
 use crate::locations::Locations;
 use crate::memory_dir::{Access, MemoryDir};
+use crate::skill;
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
@@ -32,6 +40,7 @@ or with dead links. Every change is journaled with its before-image and can be u
 pub struct DreamServer {
     locations: Arc<Locations>,
     tool_router: ToolRouter<DreamServer>,
+    prompt_router: PromptRouter<DreamServer>,
 }
 
 /// Parameters of `read_memory_file`.
@@ -108,6 +117,7 @@ impl DreamServer {
         DreamServer {
             locations: Arc::new(locations),
             tool_router: Self::tool_router(),
+            prompt_router: Self::prompt_router(),
         }
     }
 
@@ -239,14 +249,38 @@ impl DreamServer {
     }
 }
 
+/// What the `dream` prompt is for, as clients list it.
+const DREAM_PROMPT_DESCRIPTION: &str = "Consolidate this project's auto-memory (\"dream\"): orient, \
+gather signal from the transcripts, merge and date the notes, and rebuild MEMORY.md, with the dream tools.";
+
+#[prompt_router]
+impl DreamServer {
+    /// The dream instructions (the body of the plugin's `dream` skill), for clients that have MCP prompts but
+    /// no skills.
+    #[prompt(name = "dream", description = DREAM_PROMPT_DESCRIPTION)]
+    async fn dream_prompt(&self) -> GetPromptResult {
+        GetPromptResult::new(vec![PromptMessage::new_text(
+            Role::User,
+            skill::instructions(),
+        )])
+        .with_description(DREAM_PROMPT_DESCRIPTION)
+    }
+}
+
 #[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for DreamServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                env!("CARGO_PKG_NAME"),
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(INSTRUCTIONS)
     }
 }
