@@ -15,6 +15,7 @@ pub mod index;
 pub mod inventory;
 pub mod journal;
 pub mod locations;
+pub mod lock;
 pub mod memory_dir;
 pub mod report;
 pub mod server;
