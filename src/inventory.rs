@@ -117,8 +117,19 @@ pub struct LoadedFile {
     pub summary: TopicFile,
 }
 
+/// Everything read from a memory directory in one pass.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Every topic file, sorted by path.
+    pub files: Vec<LoadedFile>,
+    /// MEMORY.md's bytes, when it exists.
+    pub index: Option<Vec<u8>>,
+    /// Entries the tools leave alone.
+    pub skipped: Vec<Skipped>,
+}
+
 /// Reads every topic file and the index.
-pub fn load(dir: &MemoryDir) -> Result<(Vec<LoadedFile>, Option<Vec<u8>>, Vec<Skipped>)> {
+pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     let listing = dir.list()?;
     let mut files = Vec::with_capacity(listing.files.len());
     for path in listing.files {
@@ -154,14 +165,22 @@ pub fn load(dir: &MemoryDir) -> Result<(Vec<LoadedFile>, Option<Vec<u8>>, Vec<Sk
             summary,
         });
     }
-    let index = dir.read_opt(&MemoryPath::index())?;
-    Ok((files, index, listing.skipped))
+    Ok(Loaded {
+        files,
+        index: dir.read_opt(&MemoryPath::index())?,
+        skipped: listing.skipped,
+    })
 }
 
 /// Builds the inventory of `dir`.
 pub fn inventory(dir: &MemoryDir) -> Result<Inventory> {
-    let (files, index_bytes, skipped) = load(dir)?;
-    Ok(build(dir, &files, index_bytes.as_deref(), skipped))
+    let loaded = load(dir)?;
+    Ok(build(
+        dir,
+        &loaded.files,
+        loaded.index.as_deref(),
+        loaded.skipped,
+    ))
 }
 
 /// Builds the inventory from files already loaded (so callers that also compute findings read once).
