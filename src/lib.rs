@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod digest;
+pub mod dream;
 pub mod edit;
 pub mod error;
 pub mod exit_codes;
@@ -19,6 +20,7 @@ pub mod lock;
 pub mod memory_dir;
 pub mod report;
 pub mod server;
+pub mod sessions;
 pub mod slug;
 
 pub use error::{Error, Result};

@@ -407,6 +407,16 @@ impl MemoryDir {
         }
     }
 
+    /// Puts a file back to a recorded image: `Some(bytes)` writes them atomically, `None` removes the
+    /// file if it exists. Used by undo and abort, after the journal has recorded the current state.
+    pub(crate) fn restore(&self, path: &MemoryPath, image: Option<&[u8]>) -> Result<()> {
+        match image {
+            Some(bytes) => self.write_atomic(path, bytes),
+            None if self.exists(path) => self.remove(path),
+            None => Ok(()),
+        }
+    }
+
     fn ensure_team_dir(&self) -> Result<()> {
         let team = self.root.join(TEAM_DIR);
         match fs::symlink_metadata(&team) {
