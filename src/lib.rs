@@ -17,6 +17,7 @@ pub mod journal;
 pub mod locations;
 pub mod memory_dir;
 pub mod report;
+pub mod secrets;
 pub mod server;
 pub mod slug;
 
