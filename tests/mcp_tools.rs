@@ -8,11 +8,14 @@ use dream_mcp::digest::sha256_hex;
 use dream_mcp::memory_dir::MAX_FILE_BYTES;
 use serde_json::{Value, json};
 
-const TOOLS: [&str; 5] = [
+const TOOLS: [&str; 8] = [
+    "abort_dream",
     "delete_memory_file",
+    "finish_dream",
     "list_memory",
     "read_memory_file",
     "rewrite_index",
+    "start_dream",
     "write_memory_file",
 ];
 
