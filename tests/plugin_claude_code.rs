@@ -1,0 +1,676 @@
+//! Acceptance tests in the real Claude Code (installed from npm into a cache folder when it is not on PATH;
+//! each test skips, saying so, when it cannot be had). Every run uses a temporary HOME.
+//!
+//! 1. `claude plugin validate` accepts the checkout with no warnings, also under the plugin directory's
+//!    rules.
+//! 2. The plugin installs from the checkout as a marketplace and its MCP server connects, both with an
+//!    explicit binary and with one the launcher finds in `${CLAUDE_PLUGIN_DATA}`.
+//! 3. A scripted model plays a whole dream through `claude -p "/dream"`: the skill's body reaches the model,
+//!    the forked agent is offered only the dream tools and Read/Grep/Glob, every dream tool call succeeds
+//!    without a permission prompt, writes aimed outside the memory directory are refused, and the memory
+//!    ends exactly as scripted.
+//! 4. The SessionStart hook tells the model a dream is due when the automatic gate is open, and says nothing
+//!    when it is closed.
+
+mod plugin_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+use dream_mcp::digest::sha256_hex;
+use plugin_support::scripted_model::{Block, ScriptedModel};
+use plugin_support::{
+    Sandbox, VERSION, assert_success, binary, path_without_dream_mcp, repo, server_tools,
+    skill_parts, skip, text,
+};
+use serde_json::{Value, json};
+
+const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
+
+/// The Claude Code to test with, or `None` after saying why the test is skipped.
+fn claude(test: &str) -> Option<PathBuf> {
+    match plugin_support::claude() {
+        Ok(path) => Some(path),
+        Err(why) => {
+            skip(test, &why);
+            None
+        }
+    }
+}
+
+/// `claude plugin validate --json` of `target` in a fresh HOME, parsed.
+fn validate(sandbox: &Sandbox, target: &Path, profile: bool) -> Value {
+    let mut cmd = sandbox.command();
+    cmd.args(["plugin", "validate", "--strict", "--json"]);
+    if profile {
+        cmd.args(["--profile", "directory"]);
+    }
+    let out = sandbox.run(cmd.arg(target), Duration::from_secs(60));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "validate printed no JSON ({e}): {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    assert_success(
+        &format!("claude plugin validate {}", target.display()),
+        &out,
+    );
+    report
+}
+
+#[test]
+fn plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile() {
+    let Some(claude) = claude("plugin_validates") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    // The checkout as a marketplace, and its plugin manifest on its own.
+    for target in [repo(), repo().join(".claude-plugin/plugin.json")] {
+        for profile in [false, true] {
+            let report = validate(&sandbox, &target, profile);
+            let manifest = &report["manifest"];
+            assert_eq!(report["success"], true, "{report:#}");
+            assert_eq!(manifest["errors"], json!([]), "{report:#}");
+            assert_eq!(manifest["warnings"], json!([]), "{report:#}");
+            assert_eq!(report["contents"], json!([]), "{report:#}");
+            let provides = &report["provides"];
+            assert_eq!(provides["skills"], json!(["dream:dream"]));
+            assert_eq!(provides["agents"], json!(["dream:dreamer"]));
+            assert_eq!(provides["mcpServers"][0]["name"], "dream");
+            assert_eq!(provides["hooks"][0]["event"], "SessionStart");
+            assert_eq!(report["hosts"]["declared"]["plugin"], true, "{report:#}");
+            let directory = &report["directory"];
+            assert_eq!(directory["findings"], json!([]), "{report:#}");
+            assert_eq!(directory["undecided"], json!([]), "{report:#}");
+            assert_eq!(directory["incomplete"], false, "{report:#}");
+        }
+    }
+
+    // The human report of `validate --strict .` says nothing is wrong.
+    let out = sandbox.run(
+        sandbox
+            .command()
+            .args(["plugin", "validate", "--strict"])
+            .arg(repo()),
+        Duration::from_secs(60),
+    );
+    assert_success("claude plugin validate --strict .", &out);
+    let report = text(&out.stdout);
+    assert!(report.contains("Validation passed"), "{report}");
+    assert!(
+        !report.contains('⚠') && !report.contains('✘'),
+        "warnings: {report}"
+    );
+
+    // The skill and the agent as Claude Code's component checks see them.
+    let components = sandbox.root.join("components/.claude");
+    fs::create_dir_all(components.join("skills/dream")).expect("create skills folder");
+    fs::create_dir_all(components.join("agents")).expect("create agents folder");
+    fs::copy(
+        repo().join("skill/dream/SKILL.md"),
+        components.join("skills/dream/SKILL.md"),
+    )
+    .expect("copy skill");
+    fs::copy(
+        repo().join("agents/dreamer.md"),
+        components.join("agents/dreamer.md"),
+    )
+    .expect("copy agent");
+    let report = validate(&sandbox, &components, false);
+    assert_eq!(report["success"], true, "{report:#}");
+    assert_eq!(
+        report["contents"],
+        json!([]),
+        "skill or agent problems: {report:#}"
+    );
+}
+
+/// `claude mcp list` in the sandbox's project, with `env` added.
+fn mcp_list(sandbox: &Sandbox, env: &[(&str, &std::ffi::OsStr)]) -> String {
+    let mut cmd = sandbox.command();
+    cmd.arg("mcp").arg("list");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = sandbox.run(&mut cmd, Duration::from_secs(90));
+    assert_success("claude mcp list", &out);
+    text(&out.stdout)
+}
+
+fn assert_connected(listing: &str) {
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with("plugin:dream:dream:"))
+        .unwrap_or_else(|| panic!("plugin:dream:dream not listed:\n{listing}"));
+    assert!(line.contains("Connected"), "{line}");
+    assert!(line.contains("/scripts/dream-mcp serve"), "{line}");
+}
+
+#[test]
+fn plugin_installs_from_the_checkout_and_its_server_connects() {
+    let Some(claude) = claude("plugin_installs") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    let path = path_without_dream_mcp();
+
+    // With an explicit binary.
+    let bin = binary();
+    let listing = mcp_list(
+        &sandbox,
+        &[("DREAM_MCP_BIN", bin.as_os_str()), ("PATH", &path)],
+    );
+    assert_connected(&listing);
+
+    // With nothing but a build the launcher made earlier in ${CLAUDE_PLUGIN_DATA}; the stand-in records
+    // that it was the one started.
+    let marker = sandbox.root.join("started-from-plugin-data");
+    let built = sandbox
+        .plugin_data()
+        .join("bin")
+        .join(VERSION)
+        .join("dream-mcp");
+    fs::create_dir_all(built.parent().expect("parent")).expect("create plugin data bin");
+    fs::write(
+        &built,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            marker.display(),
+            bin.display()
+        ),
+    )
+    .expect("write stand-in");
+    fs::set_permissions(&built, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let listing = mcp_list(&sandbox, &[("PATH", &path)]);
+    assert_connected(&listing);
+    let started = fs::read_to_string(&marker).expect("the plugin-data binary was not started");
+    assert!(started.lines().any(|l| l == "serve"), "{started}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scripted dream.
+
+/// What a scripted tool call must come back as.
+#[derive(Debug, Clone)]
+enum Expect {
+    /// A result without `is_error`.
+    Ok,
+    /// A tool error from the server whose text contains this.
+    Refused(String),
+    /// Claude Code's answer to a tool the agent was not given.
+    NoSuchTool,
+}
+
+/// One tool call of the script.
+struct Call {
+    name: String,
+    input: Value,
+    expect: Expect,
+}
+
+fn dream_tool(name: &str, input: Value, expect: Expect) -> Call {
+    Call {
+        name: format!("{TOOL_PREFIX}{name}"),
+        input,
+        expect,
+    }
+}
+
+const INDEX_BEFORE: &str = "\
+- [Build commands](build-commands.md) — how to build, test and release
+- [API conventions](api-conventions.md) — HTTP framework and route conventions
+- [Random notes](random-notes.md) — things to remember
+- [Deploy](deploy.md) — how we deployed in 2024
+";
+
+const BUILD_BEFORE: &str = "---
+name: build-commands
+description: How to build, test and release this project
+type: project
+---
+Yesterday the build broke: `npm run build` needs NODE_OPTIONS=--max-old-space-size=4096.
+Run the tests with `npm test -- --runInBand`.
+";
+
+const API_BEFORE: &str = "---
+name: api-conventions
+description: HTTP framework and route conventions
+type: project
+---
+The API is an Express app; routes live in src/routes/*.js and use express.Router().
+";
+
+const NOTES_BEFORE: &str = "---
+name: random-notes
+description: Things to remember
+type: project
+---
+- We moved the API from Express to Fastify on 2026-03-02.
+- Ask before running database migrations; they lock the orders table.
+- The staging server is old-staging.internal (retired).
+";
+
+const BUILD_AFTER: &str = "---
+name: build-commands
+description: How to build, test and release this project
+type: project
+---
+On 2026-03-04 the build broke: `npm run build` needs NODE_OPTIONS=--max-old-space-size=4096.
+**Why:** the bundler runs out of memory on the default heap.
+**How to apply:** keep the variable in the build script; do not remove it to \"clean up\".
+
+Run the tests with `npm test -- --runInBand`.
+";
+
+const API_AFTER: &str = "---
+name: api-conventions
+description: HTTP framework (Fastify since 2026-03-02), routes and database migrations
+type: project
+---
+The API is a Fastify app (moved from Express on 2026-03-02); routes are Fastify plugins in src/routes/.
+
+Ask before running database migrations.
+**Why:** they lock the orders table.
+**How to apply:** say which migration and wait for a yes.
+";
+
+const INDEX_AFTER: &str = "\
+- [Build commands](build-commands.md) — how to build, test and release; the NODE_OPTIONS quirk
+- [API conventions](api-conventions.md) — Fastify routes and the migration rule
+";
+
+const SUMMARY: &str = "Folded random-notes.md into api-conventions.md (Fastify since 2026-03-02, the migration rule) \
+and dropped the retired staging host; dated the build quirk; removed the dead deploy.md pointer.";
+
+const FINAL_TEXT: &str = "Dream finished: 1 file folded in and deleted, 2 rewritten, the index cut from 4 entries to 2. \
+Review it with `dream-mcp diff`; undo it with `dream-mcp undo`.";
+
+/// Writes the memory the dream starts from.
+fn write_memory(dir: &Path) {
+    fs::create_dir_all(dir).expect("create memory dir");
+    for (name, content) in [
+        ("MEMORY.md", INDEX_BEFORE),
+        ("build-commands.md", BUILD_BEFORE),
+        ("api-conventions.md", API_BEFORE),
+        ("random-notes.md", NOTES_BEFORE),
+    ] {
+        fs::write(dir.join(name), content).expect("write memory file");
+    }
+}
+
+/// The dream the scripted model plays: one reply per entry; each reply is one or more tool calls.
+fn dream_script(outside: &Path) -> Vec<Vec<Call>> {
+    let sha = |s: &str| sha256_hex(s.as_bytes());
+    vec![
+        vec![dream_tool("start_dream", json!({}), Expect::Ok)],
+        vec![dream_tool("list_memory", json!({}), Expect::Ok)],
+        // Read-only calls, issued together.
+        vec![
+            dream_tool(
+                "read_memory_file",
+                json!({"path": "random-notes.md"}),
+                Expect::Ok,
+            ),
+            dream_tool(
+                "read_memory_file",
+                json!({"path": "api-conventions.md"}),
+                Expect::Ok,
+            ),
+        ],
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": "api-conventions.md", "content": API_AFTER, "expected_sha256": sha(API_BEFORE)}),
+            Expect::Ok,
+        )],
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": "build-commands.md", "content": BUILD_AFTER, "expected_sha256": sha(BUILD_BEFORE)}),
+            Expect::Ok,
+        )],
+        vec![dream_tool(
+            "delete_memory_file",
+            json!({"path": "random-notes.md", "expected_sha256": sha(NOTES_BEFORE)}),
+            Expect::Ok,
+        )],
+        // Writes aimed outside the memory directory: the server refuses them.
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": "../escape.md", "content": API_AFTER}),
+            Expect::Refused("../escape.md".into()),
+        )],
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": outside.join("escape.md"), "content": API_AFTER}),
+            Expect::Refused(outside.join("escape.md").display().to_string()),
+        )],
+        // Tools the agent was not given.
+        vec![Call {
+            name: "Write".into(),
+            input: json!({"file_path": outside.join("escape.md"), "content": "x"}),
+            expect: Expect::NoSuchTool,
+        }],
+        vec![Call {
+            name: "Bash".into(),
+            input: json!({"command": format!("touch {}", outside.join("escape.md").display())}),
+            expect: Expect::NoSuchTool,
+        }],
+        vec![dream_tool(
+            "rewrite_index",
+            json!({"content": INDEX_AFTER, "expected_sha256": sha(INDEX_BEFORE)}),
+            Expect::Ok,
+        )],
+        vec![dream_tool(
+            "finish_dream",
+            json!({"summary": SUMMARY}),
+            Expect::Ok,
+        )],
+    ]
+}
+
+/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
+fn is_fork(request: &Value) -> bool {
+    let names = tool_names(request);
+    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
+}
+
+fn tool_names(request: &Value) -> BTreeSet<String> {
+    request["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(String::from))
+        .collect()
+}
+
+/// Every block of every message of a request.
+fn blocks(request: &Value) -> Vec<&Value> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["content"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// A tool result's text, whether its content is a string or a block array.
+fn result_text(result: &Value) -> String {
+    match &result["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `claude -p <prompt> --output-format json` against `model` and parses the result.
+fn run_print(sandbox: &Sandbox, model: &ScriptedModel, prompt: &str) -> (Output, Value) {
+    let bin = binary();
+    let out = sandbox.run(
+        sandbox
+            .command()
+            .args(["-p", prompt, "--output-format", "json"])
+            .env("ANTHROPIC_BASE_URL", model.url())
+            .env("ANTHROPIC_API_KEY", "sk-ant-scripted-model")
+            .env("DREAM_MCP_BIN", &bin),
+        Duration::from_secs(180),
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "claude -p printed no JSON ({e}):\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    (out, result)
+}
+
+#[test]
+fn scripted_model_plays_a_whole_dream_through_the_skill() {
+    let Some(claude) = claude("scripted_dream") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    let memory = sandbox.memory_dir();
+    write_memory(&memory);
+    let outside = sandbox.root.join("outside");
+    fs::create_dir_all(&outside).expect("create outside folder");
+
+    let script = dream_script(&outside);
+    let replies: Vec<Vec<Block>> = script
+        .iter()
+        .enumerate()
+        .map(|(step, calls)| {
+            calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    Block::ToolUse(format!("toolu_{step}_{i}"), c.name.clone(), c.input.clone())
+                })
+                .collect()
+        })
+        .collect();
+    let model = ScriptedModel::start(Box::new(move |request: &Value| {
+        if !is_fork(request) {
+            return vec![Block::Text("The dream runs in its own agent.".into())];
+        }
+        // Claude Code merges consecutive assistant turns, so the next step follows from the highest step
+        // whose tool call is already in the conversation.
+        let step = blocks(request)
+            .into_iter()
+            .filter(|b| b["type"] == "tool_use")
+            .filter_map(|b| {
+                b["id"]
+                    .as_str()?
+                    .strip_prefix("toolu_")?
+                    .split('_')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .max()
+            .map_or(0, |s| s + 1);
+        replies
+            .get(step)
+            .cloned()
+            .unwrap_or_else(|| vec![Block::Text(FINAL_TEXT.into())])
+    }));
+
+    let (out, result) = run_print(&sandbox, &model, "/dream");
+    assert_success("claude -p /dream", &out);
+    assert_eq!(result["is_error"], false, "{result:#}");
+    assert_eq!(
+        result["permission_denials"],
+        json!([]),
+        "a dream tool needed permission"
+    );
+    assert_eq!(result["result"], FINAL_TEXT, "{result:#}");
+
+    // The forked agent got the skill's body, and only the dream tools plus Read, Grep and Glob.
+    let requests = model.requests();
+    let fork: Vec<&Value> = requests.iter().filter(|r| is_fork(r)).collect();
+    assert_eq!(
+        fork.len(),
+        script.len() + 1,
+        "one request per scripted reply plus the final one"
+    );
+    let (_, body) = skill_parts();
+    let skill_block = blocks(fork[0])
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.starts_with("Base directory for this skill:"))
+        .expect("the skill's body reaches the model");
+    assert!(
+        skill_block.contains(body.trim_end()),
+        "the skill text differs from SKILL.md's body"
+    );
+    let mut expected_tools: BTreeSet<String> = server_tools()
+        .iter()
+        .map(|t| format!("{TOOL_PREFIX}{t}"))
+        .collect();
+    expected_tools.extend(["Read", "Grep", "Glob"].map(String::from));
+    for request in &fork {
+        let offered = tool_names(request);
+        for forbidden in ["Write", "Edit", "Bash", "NotebookEdit"] {
+            assert!(
+                !offered.contains(forbidden),
+                "{forbidden} offered to the dream agent"
+            );
+        }
+        assert_eq!(offered, expected_tools, "tools offered to the dream agent");
+    }
+
+    // Each scripted call came back as expected.
+    let last = fork.last().expect("fork requests");
+    let results: BTreeMap<String, &Value> = blocks(last)
+        .into_iter()
+        .filter(|b| b["type"] == "tool_result")
+        .map(|b| (b["tool_use_id"].as_str().unwrap_or_default().to_string(), b))
+        .collect();
+    for (step, calls) in script.iter().enumerate() {
+        for (i, call) in calls.iter().enumerate() {
+            let id = format!("toolu_{step}_{i}");
+            let result = results
+                .get(&id)
+                .unwrap_or_else(|| panic!("no result for {} ({id})", call.name));
+            let is_error = result["is_error"] == true;
+            let message = result_text(result);
+            match &call.expect {
+                Expect::Ok => assert!(!is_error, "{} failed: {message}", call.name),
+                Expect::Refused(needle) => {
+                    assert!(is_error, "{} was not refused: {message}", call.name);
+                    assert!(
+                        message.contains(needle.as_str()),
+                        "the refusal does not name the path: {message}"
+                    );
+                }
+                Expect::NoSuchTool => {
+                    assert!(is_error, "{} ran: {message}", call.name);
+                    assert!(
+                        message.contains("No such tool available"),
+                        "{}: {message}",
+                        call.name
+                    );
+                }
+            }
+        }
+    }
+    let finish = results[&format!("toolu_{}_0", script.len() - 1)];
+    let report: Value = serde_json::from_str(&result_text(finish)).expect("finish_dream JSON");
+    assert_eq!(report["summary"], SUMMARY);
+    assert!(
+        report["undo_command"]
+            .as_str()
+            .is_some_and(|c| c.contains("dream-mcp undo")),
+        "{report:#}"
+    );
+
+    // The memory ends exactly as scripted, and nothing was written outside it.
+    let files: BTreeMap<String, String> = fs::read_dir(&memory)
+        .expect("read memory")
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.file_name() != ".consolidate-lock")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read_to_string(e.path()).expect("read memory file"),
+            )
+        })
+        .collect();
+    let expected: BTreeMap<String, String> = [
+        ("MEMORY.md", INDEX_AFTER),
+        ("api-conventions.md", API_AFTER),
+        ("build-commands.md", BUILD_AFTER),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(files, expected);
+    assert_eq!(
+        fs::read_dir(&outside).expect("read outside").count(),
+        0,
+        "something was written outside the memory directory"
+    );
+    assert!(!memory.parent().expect("parent").join("escape.md").exists());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The automatic trigger.
+
+/// Writes `count` session transcripts, last modified now, where Claude Code keeps this project's sessions.
+fn write_sessions(sandbox: &Sandbox, count: usize) {
+    let dir = dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project);
+    fs::create_dir_all(&dir).expect("create transcripts dir");
+    for i in 0..count {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        let line = json!({"type": "user", "sessionId": id, "message": {"role": "user", "content": "hello"}});
+        fs::write(dir.join(format!("{id}.jsonl")), format!("{line}\n")).expect("write session");
+    }
+}
+
+/// The SessionStart context the main conversation's first request carries, if any.
+fn session_start_context(model: &ScriptedModel) -> Option<String> {
+    let requests = model.requests();
+    let first = requests.iter().find(|r| !is_fork(r))?;
+    blocks(first)
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.contains("SessionStart hook additional context:"))
+        .map(String::from)
+}
+
+#[test]
+fn session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open() {
+    let Some(claude) = claude("session_start_hook") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    write_memory(&sandbox.memory_dir());
+    let answer = "Noted.";
+    let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+
+    // Four sessions and no consolidation yet: the gate is closed.
+    write_sessions(&sandbox, 4);
+    let (out, result) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    assert_eq!(result["result"], answer);
+    assert_eq!(session_start_context(&model), None);
+
+    // A fifth session opens it.
+    write_sessions(&sandbox, 5);
+    let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+    let (out, result) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    assert_eq!(result["result"], answer);
+    let context =
+        session_start_context(&model).expect("no SessionStart context with the gate open");
+    assert!(
+        context.contains("A memory consolidation is due"),
+        "{context}"
+    );
+    assert!(context.contains("/dream"), "{context}");
+
+    // A recent consolidation closes it again.
+    fs::write(sandbox.memory_dir().join(".consolidate-lock"), "1\n").expect("write lock");
+    let lock = fs::File::options()
+        .write(true)
+        .open(sandbox.memory_dir().join(".consolidate-lock"))
+        .expect("open lock");
+    lock.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .expect("set lock mtime");
+    let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+    let (out, _) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    assert_eq!(session_start_context(&model), None);
+}
