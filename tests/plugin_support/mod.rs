@@ -164,10 +164,14 @@ fn install_claude(cache: &Path, version: &str, dir: &Path) -> Result<(), String>
         .map_err(|e| format!("running npm: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+        let reason: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("npm error") && !l.starts_with("npm error     at "))
+            .take(4)
+            .collect();
         return Err(format!(
             "npm could not install @anthropic-ai/claude-code@{version} (is the registry reachable?): {}",
-            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            reason.join(" | ")
         ));
     }
     let package = staging
