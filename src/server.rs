@@ -1,7 +1,7 @@
 //! The MCP server: a thin adapter from tool calls to the library. Each tool parses its parameters, calls
 //! library code, and shapes the result; every refusal comes back as a tool error the model can act on.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
@@ -31,6 +31,9 @@ or with dead links. Every change is journaled with its before-image and can be u
 #[derive(Debug, Clone)]
 pub struct DreamServer {
     locations: Arc<Locations>,
+    /// Held for the whole of each change, so two calls cannot both pass the same `expected_sha256` check
+    /// and overwrite each other (requests are handled concurrently).
+    changes: Arc<Mutex<()>>,
     tool_router: ToolRouter<DreamServer>,
 }
 
@@ -107,6 +110,7 @@ impl DreamServer {
     pub fn new(locations: Locations) -> DreamServer {
         DreamServer {
             locations: Arc::new(locations),
+            changes: Arc::new(Mutex::new(())),
             tool_router: Self::tool_router(),
         }
     }
@@ -119,12 +123,15 @@ impl DreamServer {
         Journal::new(&self.locations.journal_dir)
     }
 
-    /// Runs one change as its own journaled run, discarding the run when the change is refused.
+    /// Runs one change as its own journaled run, discarding the run when the change is refused. Changes
+    /// run one at a time.
     fn journaled<T>(
         &self,
         summary: String,
         change: impl FnOnce(&MemoryDir, &mut crate::journal::Run) -> Result<T, Error>,
     ) -> Result<T, String> {
+        // A panic while holding the lock leaves nothing half-done that the lock protects: keep going.
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|e| e.into_inner());
         let dir = self.memory()?;
         let mut run = self
             .journal()
