@@ -441,6 +441,10 @@ impl MemoryDir {
                 path: rel.clone(),
                 reason: reason.to_string(),
             };
+            if file_type.is_symlink() {
+                listing.skipped.push(skip(SYMLINK_RULE));
+                continue;
+            }
             if file_type.is_dir() {
                 let reason = if PROTECTED_DIRS.contains(&name.as_str()) {
                     "protected folder (session logs or Claude Code's own); read only to the tools"
@@ -461,7 +465,7 @@ impl MemoryDir {
 }
 
 /// Why a symlink in the memory directory is refused.
-const SYMLINK_RULE: &str = "the file is a symlink, which is never followed";
+const SYMLINK_RULE: &str = "it is a symlink, which is never followed";
 
 /// The rules for an entry that exists: a regular file, not a symlink, not hard-linked elsewhere. Applied to
 /// the path before any change and again to the opened file, so every read (the index included) obeys them.
