@@ -545,3 +545,28 @@ async fn list_memory_skips_a_topic_file_over_the_cap_instead_of_failing() {
         "{skipped:?}"
     );
 }
+
+#[tokio::test]
+async fn list_memory_says_a_symlinked_team_folder_is_skipped_because_it_is_a_symlink() {
+    let env = Env::new();
+    env.put_outside("team/secret.md", topic("secret", "outside"));
+    env.put_outside("secret.md", topic("secret", "outside"));
+    std::os::unix::fs::symlink(env.outside.join("team"), env.memory.join("team")).expect("symlink");
+    std::os::unix::fs::symlink(env.outside.join("secret.md"), env.memory.join("link.md"))
+        .expect("symlink");
+    let client = env.client().await;
+    let v = client.ok("list_memory", json!({})).await;
+    assert_eq!(v["files"], json!([]));
+    let skipped = v["skipped"].as_array().expect("skipped");
+    let paths: Vec<&str> = skipped
+        .iter()
+        .map(|s| s["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(paths, ["link.md", "team"]);
+    for s in skipped {
+        assert!(
+            s["reason"].as_str().is_some_and(|r| r.contains("symlink")),
+            "{s}"
+        );
+    }
+}
