@@ -304,3 +304,20 @@ fn an_empty_environment_variable_counts_as_unset() {
     assert_eq!(v["memory_source"], "project_slug");
     assert_eq!(v["project_dir"], env.project.to_string_lossy().as_ref());
 }
+
+#[test]
+fn relative_and_home_relative_directories_are_made_absolute() {
+    let env = Env::new();
+    let v = where_json(&env, &["--memory-dir", "rel/mem"], &[]);
+    assert_eq!(
+        v["memory_dir"],
+        env.project.join("rel/mem").to_string_lossy().as_ref(),
+        "relative to the working directory"
+    );
+    let v = where_json(&env, &[], &[("DREAM_MEMORY_DIR", Path::new("~/mem"))]);
+    assert_eq!(
+        v["memory_dir"],
+        env.home.join("mem").to_string_lossy().as_ref(),
+        "~ is the HOME given to the process"
+    );
+}
