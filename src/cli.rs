@@ -31,20 +31,25 @@ const EXAMPLES: &str = "Examples:
   claude mcp add dream -- dream-mcp       use the server from Claude Code without the plugin";
 
 /// Directory overrides shared by every command; unset ones are resolved the way Claude Code does.
+///
+/// The environment variables are read by [`LocationOptions::with_env`] only (not by clap), so an empty
+/// variable counts as unset instead of making every command fail.
 #[derive(Debug, Args)]
 pub struct LocationArgs {
-    /// The auto-memory directory (default: autoMemoryDirectory setting, else
+    /// The auto-memory directory (default: $DREAM_MEMORY_DIR, else the autoMemoryDirectory setting, else
     /// <config>/projects/<slug of git root>/memory).
-    #[arg(long, global = true, env = "DREAM_MEMORY_DIR", value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR")]
     pub memory_dir: Option<PathBuf>,
-    /// The folder of this project's session transcripts (default: <config>/projects/<slug of project>).
-    #[arg(long, global = true, env = "DREAM_TRANSCRIPTS_DIR", value_name = "DIR")]
+    /// The folder of this project's session transcripts (default: $DREAM_TRANSCRIPTS_DIR, else
+    /// <config>/projects/<slug of project>).
+    #[arg(long, global = true, value_name = "DIR")]
     pub transcripts_dir: Option<PathBuf>,
-    /// The project the memory belongs to (default: the current directory).
-    #[arg(long, global = true, env = "CLAUDE_PROJECT_DIR", value_name = "DIR")]
+    /// The project the memory belongs to (default: $CLAUDE_PROJECT_DIR, else the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
-    /// Where runs are journaled for diff and undo (default: <config>/dream/<slug of memory dir>).
-    #[arg(long, global = true, env = "DREAM_JOURNAL_DIR", value_name = "DIR")]
+    /// Where runs are journaled for diff and undo (default: $DREAM_JOURNAL_DIR, else
+    /// <config>/dream/<slug of memory dir>).
+    #[arg(long, global = true, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
 }
 
@@ -91,12 +96,13 @@ pub enum Command {
         /// exits 0 (for hooks/hooks.json).
         #[arg(long)]
         hook: bool,
-        /// Hours since the last consolidation for the gate to open.
-        #[arg(long, env = "DREAM_MIN_HOURS", default_value_t = crate::sessions::DEFAULT_MIN_HOURS)]
-        min_hours: f64,
-        /// Sessions since the last consolidation for the gate to open.
-        #[arg(long, env = "DREAM_MIN_SESSIONS", default_value_t = crate::sessions::DEFAULT_MIN_SESSIONS)]
-        min_sessions: usize,
+        /// Hours since the last consolidation for the gate to open [env: DREAM_MIN_HOURS] [default: 24]
+        #[arg(long, value_name = "HOURS")]
+        min_hours: Option<f64>,
+        /// Sessions since the last consolidation for the gate to open [env: DREAM_MIN_SESSIONS]
+        /// [default: 5]
+        #[arg(long, value_name = "N")]
+        min_sessions: Option<usize>,
     },
     /// List journaled runs (dreams, single changes, undos) with time, summary and counts.
     History {

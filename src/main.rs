@@ -67,10 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             min_hours,
             min_sessions,
         } => {
-            let config = GateConfig {
-                min_hours,
-                min_sessions,
-            };
+            let config = GateConfig::resolve(min_hours, min_sessions);
             if hook {
                 hook_status(&locations, config);
                 return Ok(ExitCode::Success);

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::inventory::{self, Inventory};
 use crate::locations::Locations;
 use crate::memory_dir::Access;
-use crate::sessions::{self, GateConfig};
+use crate::sessions::GateConfig;
 use crate::skill;
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
@@ -96,8 +96,8 @@ pub struct WriteParams {
     pub path: String,
     /// The complete new content, starting with the frontmatter block.
     pub content: String,
-    /// SHA-256 of the content you read; the write is refused if the file changed since (or, for a file
-    /// that did not exist, if it now does). Omit only when creating a new file.
+    /// SHA-256 of the content you read; the write is refused if the file changed since. Pass "" to
+    /// create a file only if it does not exist yet. Omit to write unconditionally.
     pub expected_sha256: Option<String>,
 }
 
@@ -262,10 +262,7 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<StartParams>,
     ) -> Result<Json<DreamStart>, String> {
-        let gate = GateConfig {
-            min_hours: p.min_hours.unwrap_or(sessions::DEFAULT_MIN_HOURS),
-            min_sessions: p.min_sessions.unwrap_or(sessions::DEFAULT_MIN_SESSIONS),
-        };
+        let gate = GateConfig::resolve(p.min_hours, p.min_sessions);
         self.dreamer.start(gate).map(Json).map_err(message)
     }
 
