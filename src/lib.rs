@@ -19,8 +19,10 @@ pub mod locations;
 pub mod lock;
 pub mod memory_dir;
 pub mod report;
+pub mod secrets;
 pub mod server;
 pub mod sessions;
 pub mod slug;
+pub mod transcripts;
 
 pub use error::{Error, Result};
