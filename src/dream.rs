@@ -322,3 +322,17 @@ impl Dreamer {
         &self.journal
     }
 }
+
+impl Drop for Dreamer {
+    /// A dream left open when the server stops keeps its run (reported as interrupted, undoable) if it
+    /// changed anything; an empty one is discarded. The lock rolls back either way.
+    fn drop(&mut self) {
+        if let Some(active) = self.active().take()
+            && active.run.is_empty()
+            && let Ok(dir) = self.memory()
+            && let Err(e) = active.run.discard(&dir)
+        {
+            tracing::warn!("could not discard the empty dream run: {e}");
+        }
+    }
+}

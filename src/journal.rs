@@ -300,6 +300,11 @@ impl Run {
         &self.record.id
     }
 
+    /// Whether the run has recorded no change yet.
+    pub fn is_empty(&self) -> bool {
+        self.record.touched.is_empty()
+    }
+
     fn save(&self) -> Result<()> {
         let path = self.dir.join("run.json");
         let bytes = serde_json::to_vec_pretty(&self.record)
