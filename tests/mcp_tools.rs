@@ -8,10 +8,11 @@ use dream_mcp::digest::sha256_hex;
 use dream_mcp::memory_dir::MAX_FILE_BYTES;
 use serde_json::{Value, json};
 
-const TOOLS: [&str; 8] = [
+const TOOLS: [&str; 9] = [
     "abort_dream",
     "delete_memory_file",
     "finish_dream",
+    "grep_transcripts",
     "list_memory",
     "read_memory_file",
     "rewrite_index",
@@ -74,7 +75,10 @@ async fn every_tool_has_an_output_schema_documented_parameters_and_annotations()
             .annotations
             .as_ref()
             .unwrap_or_else(|| panic!("{name} has no annotations"));
-        let read_only = matches!(name, "list_memory" | "read_memory_file");
+        let read_only = matches!(
+            name,
+            "list_memory" | "read_memory_file" | "grep_transcripts"
+        );
         assert_eq!(a.read_only_hint, Some(read_only), "{name} read_only_hint");
         assert_eq!(a.open_world_hint, Some(false), "{name} open_world_hint");
         if read_only {

@@ -9,6 +9,8 @@ use super::record::{Kind, Role};
 /// before the whole result would pass it. Well under Claude Code's ~50,000-character limit, past which a
 /// tool result is saved to a file instead of shown.
 pub const MAX_ANSWER_CHARS: usize = 40_000;
+// Claude Code saves results over about 50,000 characters to a file; answers must stay below that.
+const _: () = assert!(MAX_ANSWER_CHARS < 50_000);
 /// Most warnings listed in one answer; the rest are counted in `warnings_total`.
 pub const MAX_WARNINGS: usize = 20;
 

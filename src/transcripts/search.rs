@@ -22,6 +22,8 @@ use super::walk::{self, Found, TranscriptFile};
 
 /// How often, at most, progress is reported.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// `last_progress_ms` before the first report, which is sent after the first file.
+const NEVER: u64 = u64::MAX;
 
 /// How far a search has got, for progress notifications. The total is not known in advance: the walk
 /// and the search run together.
@@ -39,7 +41,7 @@ pub struct Control<'a> {
     /// When set to true, the search stops at the next file or matching line and returns what it has,
     /// with `stats.cancelled`.
     pub cancel: Option<&'a AtomicBool>,
-    /// Called from the search threads at most every 250 ms.
+    /// Called from the search threads after the first file, then at most every 250 ms.
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
     /// Search threads (0: one per core).
     pub threads: usize,
@@ -79,7 +81,7 @@ pub fn grep(dir: &Path, query: &Query, control: &Control<'_>) -> Result<GrepResu
         files: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
-        last_progress_ms: AtomicU64::new(0),
+        last_progress_ms: AtomicU64::new(NEVER),
         tally: Mutex::new(Tally::new(query.max_results)),
     };
     walk::builder(&root, control.threads)
@@ -135,7 +137,7 @@ impl Shared<'_> {
         };
         let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let last = self.last_progress_ms.load(Ordering::Relaxed);
-        let due = now.saturating_sub(last) >= PROGRESS_EVERY.as_millis() as u64;
+        let due = last == NEVER || now.saturating_sub(last) >= PROGRESS_EVERY.as_millis() as u64;
         if due
             && self
                 .last_progress_ms
