@@ -24,5 +24,6 @@ pub mod secrets;
 pub mod server;
 pub mod sessions;
 pub mod slug;
+pub mod transcripts;
 
 pub use error::{Error, Result};
