@@ -25,5 +25,6 @@ pub mod server;
 pub mod sessions;
 pub mod skill;
 pub mod slug;
+pub mod transcripts;
 
 pub use error::{Error, Result};

@@ -2,14 +2,18 @@
 //! library code, and shapes the result; every refusal comes back as a tool error the model can act on.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use rmcp::RoleServer;
 use rmcp::handler::server::{
     router::{prompt::PromptRouter, tool::ToolRouter},
     wrapper::Parameters,
 };
 use rmcp::model::{
-    GetPromptResult, Implementation, PromptMessage, Role, ServerCapabilities, ServerConfig,
+    GetPromptResult, Implementation, ProgressNotificationParam, PromptMessage, Role,
+    ServerCapabilities, ServerConfig,
 };
+use rmcp::service::RequestContext;
 use rmcp::{
     Json, ServerHandler, prompt, prompt_handler, prompt_router, tool, tool_handler, tool_router,
 };
@@ -25,6 +29,7 @@ use crate::locations::Locations;
 use crate::memory_dir::Access;
 use crate::sessions::GateConfig;
 use crate::skill;
+use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
@@ -128,6 +133,39 @@ pub struct ListMemoryOutput {
     /// Index state, topic files, and what is left alone.
     #[serde(flatten)]
     pub inventory: Inventory,
+}
+
+/// `_meta` of `grep_transcripts`: tells Claude Code its answers (capped at
+/// [`transcripts::result::MAX_ANSWER_CHARS`]) are to be shown inline, never saved to a file.
+fn grep_meta() -> rmcp::model::MetaObject {
+    let mut meta = rmcp::model::MetaObject::new();
+    meta.0.insert(
+        "anthropic/maxResultSizeChars".to_string(),
+        transcripts::result::MAX_ANSWER_CHARS.into(),
+    );
+    meta
+}
+
+/// Sends the search's progress to the client while it runs, when the client asked for progress.
+fn forward_progress(
+    ctx: &RequestContext<RoleServer>,
+    mut updates: tokio::sync::watch::Receiver<Option<Progress>>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let token = ctx.meta.get_progress_token()?;
+    let peer = ctx.peer.clone();
+    Some(tokio::spawn(async move {
+        while updates.changed().await.is_ok() {
+            let Some(p) = *updates.borrow_and_update() else {
+                continue;
+            };
+            let note = ProgressNotificationParam::new(token.clone(), p.bytes as f64).with_message(
+                format!("searched {} transcript(s), {} MB", p.files, p.bytes >> 20),
+            );
+            if peer.notify_progress(note).await.is_err() {
+                break;
+            }
+        }
+    }))
 }
 
 fn message(e: Error) -> String {
@@ -280,6 +318,66 @@ impl DreamServer {
         Parameters(p): Parameters<FinishParams>,
     ) -> Result<Json<RunReport>, String> {
         self.dreamer.finish(&p.summary).map(Json).map_err(message)
+    }
+
+    /// Search this project's session transcripts for evidence: what the user said, corrected, asked to
+    /// remember or decided, and errors hit. Matches the decoded message text (never raw JSON or metadata)
+    /// and returns hits newest first, each with session id, uuid, timestamp, date, role (user = typed by
+    /// the user; assistant; tool = tool output; agent = a subagent briefing; system = inserted by Claude
+    /// Code), kind, a short snippet with the match between « and » and credentials redacted, and
+    /// file:line; plus stats (files, bytes, raw and real matches, truncated, warnings). Use `preset`
+    /// (corrections, remember, decisions, errors) or a regex `pattern`; narrow with `since`, `sessions` or
+    /// `since_last_dream`. Tool output is searched only with include_tool_output. Answers stay under
+    /// 40,000 characters.
+    #[tool(
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        ),
+        meta = grep_meta()
+    )]
+    async fn grep_transcripts(
+        &self,
+        Parameters(p): Parameters<GrepRequest>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<GrepResult>, String> {
+        let locations = self.dreamer.locations();
+        let query = Query::new(&p, &locations.memory_dir).map_err(|e| e.to_string())?;
+        let dir = locations.transcripts_dir.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let on_cancel = {
+            let (ct, cancel) = (ctx.ct.clone(), cancel.clone());
+            tokio::spawn(async move {
+                ct.cancelled().await;
+                cancel.store(true, Ordering::Relaxed);
+            })
+        };
+        let (updates, watch) = tokio::sync::watch::channel(None);
+        let forwarder = forward_progress(&ctx, watch);
+        let wants_progress = forwarder.is_some();
+        let searched = tokio::task::spawn_blocking(move || {
+            let report = |p: Progress| {
+                updates.send_replace(Some(p));
+            };
+            let control = transcripts::Control {
+                cancel: Some(&cancel),
+                progress: wants_progress.then_some(&report as &(dyn Fn(Progress) + Sync)),
+                threads: 0,
+            };
+            transcripts::grep(&dir, &query, &control)
+        })
+        .await;
+        on_cancel.abort();
+        if let Some(f) = forwarder {
+            // The sender went away with the search, so the forwarder ends after its last update.
+            let _ = f.await;
+        }
+        match searched {
+            Ok(result) => result.map(Json).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the transcript search stopped unexpectedly: {e}")),
+        }
     }
 
     /// Abort the open dream: restores every file it touched to its content before the dream, and rolls

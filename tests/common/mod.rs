@@ -6,10 +6,11 @@
 #![allow(dead_code)]
 
 /// Every tool the server offers, sorted by name.
-pub const TOOLS: [&str; 8] = [
+pub const TOOLS: [&str; 9] = [
     "abort_dream",
     "delete_memory_file",
     "finish_dream",
+    "grep_transcripts",
     "list_memory",
     "read_memory_file",
     "rewrite_index",
