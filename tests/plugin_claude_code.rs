@@ -202,6 +202,8 @@ fn plugin_installs_from_the_checkout_and_its_server_connects() {
 enum Expect {
     /// A result without `is_error`.
     Ok,
+    /// A result without `is_error` whose text contains all of these.
+    OkWith(Vec<String>),
     /// A tool error from the server whose text contains this.
     Refused(String),
     /// Claude Code's answer to a tool the agent was not given.
@@ -292,6 +294,38 @@ and dropped the retired staging host; dated the build quirk; removed the dead de
 const FINAL_TEXT: &str = "Dream finished: 1 file folded in and deleted, 2 rewritten, the index cut from 4 entries to 2. \
 Review it with `dream-mcp diff`; undo it with `dream-mcp undo`.";
 
+/// A session before the dream, in which the user asked Claude to remember the migration rule.
+const SESSION: &str = "5a7c1e2b-0d3f-4b8e-9c6a-1f2e3d4c5b6a";
+const REMEMBERED: &str = "ask before running database migrations, they lock the orders table";
+
+/// Writes that session's transcript where Claude Code keeps this project's transcripts.
+fn write_transcript(sandbox: &Sandbox) {
+    let dir = transcripts_dir(sandbox);
+    fs::create_dir_all(&dir).expect("create transcripts dir");
+    let user = json!({
+        "type": "user", "uuid": "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f", "parentUuid": null,
+        "sessionId": SESSION, "timestamp": "2026-03-04T09:12:44.120Z", "cwd": sandbox.project,
+        "isSidechain": false, "userType": "external", "version": "2.1.330",
+        "message": {"role": "user", "content": format!("remember: {REMEMBERED}")},
+    });
+    let assistant = json!({
+        "type": "assistant", "uuid": "1c2d3e4f-5061-4728-9930-4b5c6d7e8f90",
+        "parentUuid": "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f", "sessionId": SESSION,
+        "timestamp": "2026-03-04T09:12:47.902Z", "cwd": sandbox.project, "isSidechain": false,
+        "message": {"id": "msg_1", "role": "assistant", "content": [{"type": "text", "text": "Noted."}]},
+    });
+    fs::write(
+        dir.join(format!("{SESSION}.jsonl")),
+        format!("{user}\n{assistant}\n"),
+    )
+    .expect("write transcript");
+}
+
+/// Where Claude Code keeps the sandbox project's session transcripts.
+fn transcripts_dir(sandbox: &Sandbox) -> PathBuf {
+    dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project)
+}
+
 /// Writes the memory the dream starts from.
 fn write_memory(dir: &Path) {
     fs::create_dir_all(dir).expect("create memory dir");
@@ -311,6 +345,12 @@ fn dream_script(outside: &Path) -> Vec<Vec<Call>> {
     vec![
         vec![dream_tool("start_dream", json!({}), Expect::Ok)],
         vec![dream_tool("list_memory", json!({}), Expect::Ok)],
+        // The evidence for the migration rule, with its date, from the sessions since the last dream.
+        vec![dream_tool(
+            "grep_transcripts",
+            json!({"preset": "remember", "since_last_dream": true}),
+            Expect::OkWith(vec![REMEMBERED.into(), SESSION.into(), "2026-03-04".into()]),
+        )],
         // Read-only calls, issued together.
         vec![
             dream_tool(
@@ -443,6 +483,7 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     sandbox.install_plugin();
     let memory = sandbox.memory_dir();
     write_memory(&memory);
+    write_transcript(&sandbox);
     let outside = sandbox.root.join("outside");
     fs::create_dir_all(&outside).expect("create outside folder");
 
@@ -547,6 +588,16 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
             let message = result_text(result);
             match &call.expect {
                 Expect::Ok => assert!(!is_error, "{} failed: {message}", call.name),
+                Expect::OkWith(needles) => {
+                    assert!(!is_error, "{} failed: {message}", call.name);
+                    for needle in needles {
+                        assert!(
+                            message.contains(needle.as_str()),
+                            "{} lacks {needle:?}: {message}",
+                            call.name
+                        );
+                    }
+                }
                 Expect::Refused(needle) => {
                     assert!(is_error, "{} was not refused: {message}", call.name);
                     assert!(
@@ -609,7 +660,7 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
 
 /// Writes `count` session transcripts, last modified now, where Claude Code keeps this project's sessions.
 fn write_sessions(sandbox: &Sandbox, count: usize) {
-    let dir = dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project);
+    let dir = transcripts_dir(sandbox);
     fs::create_dir_all(&dir).expect("create transcripts dir");
     for i in 0..count {
         let id = format!("00000000-0000-4000-8000-{i:012}");
