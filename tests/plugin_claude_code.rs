@@ -326,6 +326,21 @@ fn transcripts_dir(sandbox: &Sandbox) -> PathBuf {
     dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project)
 }
 
+/// Every file in the memory directory but the lock, by name.
+fn memory_files(dir: &Path) -> BTreeMap<String, String> {
+    fs::read_dir(dir)
+        .expect("read memory")
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.file_name() != ".consolidate-lock")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read_to_string(e.path()).expect("read memory file"),
+            )
+        })
+        .collect()
+}
+
 /// Writes the memory the dream starts from.
 fn write_memory(dir: &Path) {
     fs::create_dir_all(dir).expect("create memory dir");
@@ -483,6 +498,7 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     sandbox.install_plugin();
     let memory = sandbox.memory_dir();
     write_memory(&memory);
+    let before = memory_files(&memory);
     write_transcript(&sandbox);
     let outside = sandbox.root.join("outside");
     fs::create_dir_all(&outside).expect("create outside folder");
@@ -627,17 +643,7 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     );
 
     // The memory ends exactly as scripted, and nothing was written outside it.
-    let files: BTreeMap<String, String> = fs::read_dir(&memory)
-        .expect("read memory")
-        .map(|e| e.expect("entry"))
-        .filter(|e| e.file_name() != ".consolidate-lock")
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read_to_string(e.path()).expect("read memory file"),
-            )
-        })
-        .collect();
+    let files = memory_files(&memory);
     let expected: BTreeMap<String, String> = [
         ("MEMORY.md", INDEX_AFTER),
         ("api-conventions.md", API_AFTER),
@@ -653,6 +659,25 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
         "something was written outside the memory directory"
     );
     assert!(!memory.parent().expect("parent").join("escape.md").exists());
+
+    // The undo command the dream reported puts every file back, byte for byte.
+    let undo = report["undo_command"].as_str().expect("undo command");
+    let args: Vec<&str> = undo.split_whitespace().collect();
+    assert_eq!(args[..2], ["dream-mcp", "undo"], "{undo}");
+    let out = sandbox.run(
+        std::process::Command::new(binary())
+            .args(&args[1..])
+            .env_clear()
+            .env("HOME", &sandbox.home)
+            .current_dir(&sandbox.project),
+        Duration::from_secs(60),
+    );
+    assert_success(undo, &out);
+    assert_eq!(
+        memory_files(&memory),
+        before,
+        "undo did not restore the memory"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
