@@ -24,6 +24,10 @@ pub struct Cli {
 const EXAMPLES: &str = "Examples:
   dream-mcp check examples/messy-memory   inventory and problems of a memory folder
   dream-mcp where                         where this project's memory and transcripts are
+  dream-mcp status                        is a consolidation due (24 h and 5 sessions)?
+  dream-mcp history                       every journaled run, newest last
+  dream-mcp diff                          what the last run changed
+  dream-mcp undo                          put back what the last run changed
   claude mcp add dream -- dream-mcp       use the server from Claude Code without the plugin";
 
 /// Directory overrides shared by every command; unset ones are resolved the way Claude Code does.
@@ -78,4 +82,69 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Say whether a consolidation is due: hours since the last one, sessions since, the gate.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long, conflicts_with = "hook")]
+        json: bool,
+        /// Print Claude Code SessionStart hook JSON only when the gate is open; silent otherwise; always
+        /// exits 0 (for hooks/hooks.json).
+        #[arg(long)]
+        hook: bool,
+        /// Hours since the last consolidation for the gate to open.
+        #[arg(long, env = "DREAM_MIN_HOURS", default_value_t = crate::sessions::DEFAULT_MIN_HOURS)]
+        min_hours: f64,
+        /// Sessions since the last consolidation for the gate to open.
+        #[arg(long, env = "DREAM_MIN_SESSIONS", default_value_t = crate::sessions::DEFAULT_MIN_SESSIONS)]
+        min_sessions: usize,
+    },
+    /// List journaled runs (dreams, single changes, undos) with time, summary and counts.
+    History {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the unified diff of a run (default: the newest run that changed something).
+    Diff {
+        /// The run id, as `history` prints it.
+        run: Option<String>,
+        /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Restore every file a run touched to its content before the run (default: the newest run that
+    /// changed something). The undo is itself a run, so it can be undone.
+    Undo {
+        /// The run id, as `history` prints it.
+        run: Option<String>,
+        /// Overwrite files that changed after the run (their current content is journaled first).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to stdout.
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
 }

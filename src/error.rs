@@ -53,6 +53,37 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The consolidation lock could not be taken or has been lost.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    /// A dream tool was called in the wrong state (e.g. `finish_dream` with no dream open).
+    #[error("{0}")]
+    DreamState(String),
+    /// No run with that id is in the journal.
+    #[error("no run {id:?} in the journal {} (see `dream-mcp history`)", .journal.display())]
+    RunNotFound {
+        /// The id asked for.
+        id: String,
+        /// The journal searched.
+        journal: PathBuf,
+    },
+    /// The run is still open in a live process and cannot be undone yet.
+    #[error("run {id} is still open in a running process; finish or abort it first")]
+    RunOpen {
+        /// The run id.
+        id: String,
+    },
+    /// Undo would overwrite changes made after the run.
+    #[error(
+        "cannot undo run {id}: changed since the run ended: {}; `dream-mcp diff` shows the run, `dream-mcp undo --force` overwrites (the overwrite is journaled too)",
+        .paths.join(", ")
+    )]
+    UndoConflict {
+        /// The run id.
+        id: String,
+        /// Files whose current content is not what the run left.
+        paths: Vec<String>,
+    },
     /// Any other I/O failure, with the path it happened on.
     #[error("{}: {source}", .path.display())]
     Io {

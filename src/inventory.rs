@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::digest::sha256_hex;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frontmatter::{self, Parsed};
 use crate::index::{self, DeadLink, Index, IndexLine};
 use crate::memory_dir::{MemoryDir, MemoryPath, Skipped};
@@ -117,12 +117,38 @@ pub struct LoadedFile {
     pub summary: TopicFile,
 }
 
+/// Everything read from a memory directory in one pass.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Every readable topic file, sorted by path.
+    pub files: Vec<LoadedFile>,
+    /// The bytes of MEMORY.md, when it exists.
+    pub index: Option<Vec<u8>>,
+    /// Entries the tools leave alone, with reasons (including topic files too large to read).
+    pub skipped: Vec<Skipped>,
+}
+
 /// Reads every topic file and the index.
-pub fn load(dir: &MemoryDir) -> Result<(Vec<LoadedFile>, Option<Vec<u8>>, Vec<Skipped>)> {
+///
+/// One file the tools cannot read (over the size cap, replaced by a symlink, or removed since the listing)
+/// does not hide the others: it is reported in `skipped`, or left out when it is gone.
+pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     let listing = dir.list()?;
+    let mut skipped = listing.skipped;
     let mut files = Vec::with_capacity(listing.files.len());
     for path in listing.files {
-        let bytes = dir.read(&path)?;
+        let bytes = match dir.read(&path) {
+            Ok(bytes) => bytes,
+            Err(Error::NotFound { .. }) => continue,
+            Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
+                skipped.push(Skipped {
+                    path: path.to_string(),
+                    reason: rule,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let modified = dir
             .meta(&path)?
             .map(|m| DateTime::<Utc>::from(m.modified).to_rfc3339())
@@ -154,14 +180,24 @@ pub fn load(dir: &MemoryDir) -> Result<(Vec<LoadedFile>, Option<Vec<u8>>, Vec<Sk
             summary,
         });
     }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let index = dir.read_opt(&MemoryPath::index())?;
-    Ok((files, index, listing.skipped))
+    Ok(Loaded {
+        files,
+        index,
+        skipped,
+    })
 }
 
 /// Builds the inventory of `dir`.
 pub fn inventory(dir: &MemoryDir) -> Result<Inventory> {
-    let (files, index_bytes, skipped) = load(dir)?;
-    Ok(build(dir, &files, index_bytes.as_deref(), skipped))
+    let loaded = load(dir)?;
+    Ok(build(
+        dir,
+        &loaded.files,
+        loaded.index.as_deref(),
+        loaded.skipped,
+    ))
 }
 
 /// Builds the inventory from files already loaded (so callers that also compute findings read once).

@@ -1,7 +1,9 @@
-//! The journal: every change's before-image, kept outside the memory directory so any run can be undone.
+//! The journal: every change's before-image, kept outside the memory directory so any run can be shown
+//! and undone.
 //!
-//! Layout: `<journal>/runs/<run id>/run.json` (the record) and `<journal>/runs/<run id>/before/<n>` (the
-//! exact bytes each touched file had before the run first changed it). Run ids sort by time.
+//! Layout: `<journal>/runs/<run id>/run.json` (the record), `before/<n>` and `after/<n>` (the exact bytes
+//! of the n-th touched file before the run first changed it, and when the run closed). Run ids sort by
+//! time. The newest [`KEEP_RUNS`] runs are kept; open runs are never pruned.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -13,7 +15,11 @@ use serde::{Deserialize, Serialize};
 use crate::digest::sha256_hex;
 use crate::edit::Recorder;
 use crate::error::{Error, Result};
+use crate::lock;
 use crate::memory_dir::{MemoryDir, MemoryPath};
+
+/// How many runs the journal keeps by default (override with `DREAM_JOURNAL_KEEP`).
+pub const KEEP_RUNS: usize = 50;
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -31,23 +37,32 @@ pub enum RunKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
-    /// Changes may still come (or the process died mid-run).
+    /// Changes may still come (or the process died mid-run: see [`RunRecord::interrupted`]).
     Open,
     /// Closed normally.
     Finished,
-    /// Rolled back by `abort_dream`.
+    /// Rolled back by `abort_dream`, or a change failed after its before-image was recorded.
     Aborted,
 }
 
-/// The before-image of one file touched by a run.
+/// One recorded state of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Image {
+    /// SHA-256 of the content, or `None` when the file did not exist.
+    pub sha256: Option<String>,
+    /// Name of the stored bytes in the run's folder, when the file existed.
+    pub blob: Option<String>,
+}
+
+/// A file touched by a run, with its state before and (once the run closed) after.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Touched {
     /// Path relative to the memory directory.
     pub path: String,
-    /// SHA-256 of the content before the run, or `None` when the file did not exist.
-    pub before_sha256: Option<String>,
-    /// File name of the stored before-image under `before/`, when the file existed.
-    pub before_blob: Option<String>,
+    /// The state before the run first changed it.
+    pub before: Image,
+    /// The state when the run closed; `None` while open or after a crash.
+    pub after: Option<Image>,
 }
 
 /// A run's record, stored as `run.json`.
@@ -67,14 +82,25 @@ pub struct RunRecord {
     pub pid: u32,
     /// A one-line description (the dream's summary, or the single change made).
     pub summary: String,
+    /// For an undo: the run it undid.
+    pub undoes: Option<String>,
     /// Every file touched, in first-touch order.
     pub touched: Vec<Touched>,
+}
+
+impl RunRecord {
+    /// Whether the run is open but its process is gone: it crashed or was killed mid-run.
+    pub fn interrupted(&self) -> bool {
+        self.status == RunStatus::Open
+            && !(self.pid == std::process::id() || lock::pid_alive(self.pid))
+    }
 }
 
 /// The journal of one memory directory.
 #[derive(Debug, Clone)]
 pub struct Journal {
     root: PathBuf,
+    keep: usize,
 }
 
 /// An open run: records before-images as changes happen.
@@ -85,9 +111,18 @@ pub struct Run {
 }
 
 impl Journal {
-    /// The journal rooted at `root` (created on first write).
+    /// The journal rooted at `root` (created on first write), keeping `DREAM_JOURNAL_KEEP` or
+    /// [`KEEP_RUNS`] runs.
     pub fn new(root: impl Into<PathBuf>) -> Journal {
-        Journal { root: root.into() }
+        let keep = std::env::var("DREAM_JOURNAL_KEEP")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n: &usize| n >= 1)
+            .unwrap_or(KEEP_RUNS);
+        Journal {
+            root: root.into(),
+            keep,
+        }
     }
 
     /// Where the journal lives.
@@ -99,8 +134,9 @@ impl Journal {
         self.root.join("runs")
     }
 
-    /// Opens a new run of `kind`.
+    /// Opens a new run of `kind`, pruning the oldest closed runs beyond the retention limit first.
     pub fn begin(&self, kind: RunKind, summary: &str) -> Result<Run> {
+        self.prune()?;
         let now = Utc::now();
         let base = format!(
             "{}-{}",
@@ -132,11 +168,29 @@ impl Journal {
                 ended: None,
                 pid: std::process::id(),
                 summary: summary.to_string(),
+                undoes: None,
                 touched: Vec::new(),
             },
         };
         run.save()?;
         Ok(run)
+    }
+
+    /// Removes the oldest closed runs so that at most `keep - 1` remain before a new one starts. Open runs
+    /// and the newest run are never removed.
+    fn prune(&self) -> Result<()> {
+        let runs = self.runs()?;
+        let excess = (runs.len() + 1).saturating_sub(self.keep);
+        let newest = runs.last().map(|r| r.id.clone());
+        for r in runs
+            .iter()
+            .filter(|r| r.status != RunStatus::Open && Some(&r.id) != newest.as_ref())
+            .take(excess)
+        {
+            let dir = self.runs_dir().join(&r.id);
+            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        }
+        Ok(())
     }
 
     /// Every run's record, oldest first. Unreadable records are skipped.
@@ -156,42 +210,148 @@ impl Journal {
         Ok(out)
     }
 
-    /// The stored before-image of `touched` in run `id`, or `None` when the file did not exist.
-    pub fn before_image(&self, id: &str, touched: &Touched) -> Result<Option<Vec<u8>>> {
-        let Some(blob) = &touched.before_blob else {
+    /// One run's record: by id, or the newest run that changed something when `id` is `None`.
+    pub fn run(&self, id: Option<&str>) -> Result<RunRecord> {
+        let runs = self.runs()?;
+        let found = match id {
+            Some(id) => runs.into_iter().find(|r| r.id == id),
+            None => runs.into_iter().rev().find(|r| !r.touched.is_empty()),
+        };
+        found.ok_or_else(|| Error::RunNotFound {
+            id: id.unwrap_or("(latest)").to_string(),
+            journal: self.root.clone(),
+        })
+    }
+
+    /// The stored bytes of an image of run `id`, or `None` when the file did not exist.
+    pub fn image(&self, id: &str, image: &Image) -> Result<Option<Vec<u8>>> {
+        let Some(blob) = &image.blob else {
             return Ok(None);
         };
-        let path = self.runs_dir().join(id).join("before").join(blob);
+        let path = self.runs_dir().join(id).join(blob);
         fs::read(&path).map(Some).map_err(|e| Error::io(path, e))
+    }
+
+    /// The state each touched file ended in: the recorded after-image, or for a run that never closed,
+    /// the file as it is now.
+    fn after_bytes(
+        &self,
+        run: &RunRecord,
+        t: &Touched,
+        dir: &MemoryDir,
+    ) -> Result<Option<Vec<u8>>> {
+        match &t.after {
+            Some(img) => self.image(&run.id, img),
+            None => dir.read_opt(&MemoryPath::parse(&t.path)?),
+        }
+    }
+
+    /// A unified diff of everything run `run` changed, file by file.
+    pub fn diff(&self, run: &RunRecord, dir: &MemoryDir) -> Result<String> {
+        let mut out = String::new();
+        for t in &run.touched {
+            let before = self.image(&run.id, &t.before)?;
+            let after = self.after_bytes(run, t, dir)?;
+            out.push_str(&unified_diff(&t.path, before.as_deref(), after.as_deref()));
+        }
+        Ok(out)
+    }
+
+    /// Undoes run `target`: puts every file it touched back to its before-image, as a new run (so the
+    /// undo can be undone). Refuses if a file changed since the run ended, unless `force`.
+    pub fn undo(&self, dir: &MemoryDir, target: &RunRecord, force: bool) -> Result<RunRecord> {
+        if target.status == RunStatus::Open && !target.interrupted() {
+            return Err(Error::RunOpen {
+                id: target.id.clone(),
+            });
+        }
+        let mut plan = Vec::new();
+        let mut drifted = Vec::new();
+        for t in target.touched.iter().rev() {
+            let path = MemoryPath::parse(&t.path)?;
+            let current = dir.read_opt(&path)?;
+            if let Some(after) = &t.after
+                && current.as_deref().map(sha256_hex) != after.sha256
+            {
+                drifted.push(t.path.clone());
+            }
+            plan.push((path, self.image(&target.id, &t.before)?));
+        }
+        if !drifted.is_empty() && !force {
+            return Err(Error::UndoConflict {
+                id: target.id.clone(),
+                paths: drifted,
+            });
+        }
+        let mut run = self.begin(RunKind::Undo, &format!("undo {}", target.id))?;
+        run.record.undoes = Some(target.id.clone());
+        for (path, image) in &plan {
+            let current = dir.read_opt(path)?;
+            run.record(dir, path, current.as_deref())?;
+            dir.restore(path, image.as_deref())?;
+        }
+        run.close(dir, RunStatus::Finished, None)
     }
 }
 
 impl Run {
-    /// The run's record so far.
-    pub fn record(&self) -> &RunRecord {
-        &self.record
+    /// The run's id.
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// Whether the run has recorded no change yet.
+    pub fn is_empty(&self) -> bool {
+        self.record.touched.is_empty()
     }
 
     fn save(&self) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(&self.record).map_err(|e| Error::Io {
-            path: self.dir.join("run.json"),
-            source: std::io::Error::other(e),
-        })?;
-        write_durable(&self.dir.join("run.json"), &bytes)
+        let path = self.dir.join("run.json");
+        let bytes = serde_json::to_vec_pretty(&self.record)
+            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
+        write_durable(&path, &bytes)
+    }
+
+    fn store(&self, folder: &str, n: usize, bytes: Option<&[u8]>) -> Result<Image> {
+        let Some(bytes) = bytes else {
+            return Ok(Image {
+                sha256: None,
+                blob: None,
+            });
+        };
+        let sub = self.dir.join(folder);
+        fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+        write_durable(&sub.join(n.to_string()), bytes)?;
+        Ok(Image {
+            sha256: Some(sha256_hex(bytes)),
+            blob: Some(format!("{folder}/{n}")),
+        })
     }
 
     /// Throws away a run that recorded nothing (a refused change), so refusals leave no trace.
     /// A run that recorded a before-image is closed as aborted instead, keeping the image.
-    pub fn discard(self) -> Result<()> {
+    pub fn discard(self, dir: &MemoryDir) -> Result<()> {
         if self.record.touched.is_empty() {
             fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
         } else {
-            self.close(RunStatus::Aborted, None).map(|_| ())
+            self.close(dir, RunStatus::Aborted, None).map(|_| ())
         }
     }
 
-    /// Closes the run with `status` and a final `summary`.
-    pub fn close(mut self, status: RunStatus, summary: Option<&str>) -> Result<RunRecord> {
+    /// Closes the run with `status` and an optional final `summary`, recording each touched file's
+    /// after-image so later undo can tell whether it changed since.
+    pub fn close(
+        mut self,
+        dir: &MemoryDir,
+        status: RunStatus,
+        summary: Option<&str>,
+    ) -> Result<RunRecord> {
+        for n in 0..self.record.touched.len() {
+            let path = MemoryPath::parse(&self.record.touched[n].path)?;
+            let now = dir.read_opt(&path)?;
+            let image = self.store("after", n, now.as_deref())?;
+            self.record.touched[n].after = Some(image);
+        }
         self.record.status = status;
         self.record.ended = Some(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
         if let Some(s) = summary {
@@ -200,6 +360,23 @@ impl Run {
         self.save()?;
         Ok(self.record)
     }
+
+    /// Puts every touched file back to its before-image (newest first) and closes the run as aborted.
+    pub fn roll_back(self, dir: &MemoryDir, reason: &str) -> Result<RunRecord> {
+        for t in self.record.touched.iter().rev() {
+            let path = MemoryPath::parse(&t.path)?;
+            let before = match &t.before.blob {
+                Some(blob) => {
+                    let p = self.dir.join(blob);
+                    Some(fs::read(&p).map_err(|e| Error::io(p, e))?)
+                }
+                None => None,
+            };
+            dir.restore(&path, before.as_deref())?;
+        }
+        let summary = format!("aborted: {reason}");
+        self.close(dir, RunStatus::Aborted, Some(&summary))
+    }
 }
 
 impl Recorder for Run {
@@ -207,23 +384,39 @@ impl Recorder for Run {
         if self.record.touched.iter().any(|t| t.path == path.as_str()) {
             return Ok(()); // only the first before-image of a run matters
         }
-        let blob = match before {
-            Some(bytes) => {
-                let name = format!("{}", self.record.touched.len());
-                let before_dir = self.dir.join("before");
-                fs::create_dir_all(&before_dir).map_err(|e| Error::io(&before_dir, e))?;
-                write_durable(&before_dir.join(&name), bytes)?;
-                Some(name)
-            }
-            None => None,
-        };
+        let image = self.store("before", self.record.touched.len(), before)?;
         self.record.touched.push(Touched {
             path: path.to_string(),
-            before_sha256: before.map(sha256_hex),
-            before_blob: blob,
+            before: image,
+            after: None,
         });
         self.save()
     }
+}
+
+/// A unified diff of one file between two states (`None` = absent), with `a/` and `b/` headers.
+pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> String {
+    if before == after {
+        return String::new();
+    }
+    let old = String::from_utf8_lossy(before.unwrap_or_default());
+    let new = String::from_utf8_lossy(after.unwrap_or_default());
+    let a = if before.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".to_string()
+    };
+    let b = if after.is_some() {
+        format!("b/{path}")
+    } else {
+        "/dev/null".to_string()
+    };
+    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .missing_newline_hint(true)
+        .to_string()
 }
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync of the folder).

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod digest;
+pub mod dream;
 pub mod edit;
 pub mod error;
 pub mod exit_codes;
@@ -15,10 +16,12 @@ pub mod index;
 pub mod inventory;
 pub mod journal;
 pub mod locations;
+pub mod lock;
 pub mod memory_dir;
 pub mod report;
 pub mod secrets;
 pub mod server;
+pub mod sessions;
 pub mod slug;
 
 pub use error::{Error, Result};

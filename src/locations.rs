@@ -125,7 +125,7 @@ impl LocationOptions {
             .journal_dir
             .as_deref()
             .map(absolute)
-            .unwrap_or_else(|| config_dir.join("dream").join(slug::slug(&memory_dir)));
+            .unwrap_or_else(|| config_dir.join("dream").join(journal_name(&memory_dir)));
         Locations {
             memory_dir,
             memory_source,
@@ -137,6 +137,18 @@ impl LocationOptions {
                 .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         }
     }
+}
+
+/// The journal folder name for a memory directory: its slug, or for a very long one a cut slug plus a
+/// hash of the whole, so two memory directories never share a journal and the name stays under the
+/// filesystem's 255-byte limit.
+fn journal_name(memory_dir: &Path) -> String {
+    let full = slug::slug(memory_dir);
+    if full.len() <= slug::MAX_SLUG_LEN {
+        return full;
+    }
+    let hash = crate::digest::sha256_hex(full.as_bytes());
+    format!("{}-{}", &full[..slug::MAX_SLUG_LEN - 17], &hash[..16])
 }
 
 /// Expands a leading `~/` (or a bare `~`) against `home`.
@@ -267,6 +279,16 @@ mod tests {
             loc.memory_dir
                 .ends_with(format!("{}/memory", slug::slug(&main)))
         );
+    }
+
+    #[test]
+    fn long_memory_paths_get_distinct_short_journal_names() {
+        let a = PathBuf::from(format!("/{}a", "x/".repeat(150)));
+        let b = PathBuf::from(format!("/{}b", "x/".repeat(150)));
+        let (ja, jb) = (journal_name(&a), journal_name(&b));
+        assert!(ja.len() <= slug::MAX_SLUG_LEN, "{}", ja.len());
+        assert_ne!(ja, jb);
+        assert_eq!(journal_name(Path::new("/m/x")), "-m-x");
     }
 
     #[test]

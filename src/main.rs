@@ -1,16 +1,18 @@
 //! The `dream-mcp` binary: the MCP server on stdio, and commands for people.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 
 use anyhow::Context;
 use clap::Parser;
 use rmcp::ServiceExt;
 
 use dream_mcp::cli::{Cli, Command};
+use dream_mcp::dream::Dreamer;
 use dream_mcp::exit_codes::ExitCode;
 use dream_mcp::locations::Locations;
 use dream_mcp::memory_dir::MemoryDir;
 use dream_mcp::server::DreamServer;
+use dream_mcp::sessions::{self, GateConfig};
 use dream_mcp::{inventory, report};
 
 fn main() -> std::process::ExitCode {
@@ -59,7 +61,100 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::Success
             })
         }
+        Command::Status {
+            json,
+            hook,
+            min_hours,
+            min_sessions,
+        } => {
+            let config = GateConfig {
+                min_hours,
+                min_sessions,
+            };
+            if hook {
+                hook_status(&locations, config);
+                return Ok(ExitCode::Success);
+            }
+            let dir = MemoryDir::open(&locations.memory_dir)?;
+            let gate = sessions::evaluate(
+                dir.root(),
+                &locations.transcripts_dir,
+                config,
+                None,
+                std::time::SystemTime::now(),
+            );
+            if json {
+                println!("{}", serde_json::to_string_pretty(&gate)?);
+            } else {
+                print!("{}", report::status(dir.root(), &gate));
+            }
+            Ok(ExitCode::Success)
+        }
+        Command::History { json } => {
+            let runs = Dreamer::new(locations).journal().runs()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&runs)?);
+            } else {
+                print!("{}", report::history(&runs));
+            }
+            Ok(ExitCode::Success)
+        }
+        Command::Diff { run, color } => {
+            let dreamer = Dreamer::new(locations);
+            let record = dreamer.journal().run(run.as_deref())?;
+            let diff = dreamer.journal().diff(&record, &dreamer.memory()?)?;
+            if diff.is_empty() {
+                eprintln!("run {} changed nothing", record.id);
+            } else if color.enabled() {
+                print!("{}", report::colour_diff(&diff));
+            } else {
+                print!("{diff}");
+            }
+            Ok(ExitCode::Success)
+        }
+        Command::Undo { run, force } => {
+            let report = Dreamer::new(locations).undo(run.as_deref(), force)?;
+            print!("{}", report::run_report(&report));
+            Ok(ExitCode::Success)
+        }
     }
+}
+
+/// `status --hook`: prints SessionStart hook JSON only when the gate is open, never fails the session.
+fn hook_status(locations: &Locations, config: GateConfig) {
+    let current = current_session_from_stdin();
+    let gate = sessions::evaluate(
+        &locations.memory_dir,
+        &locations.transcripts_dir,
+        config,
+        current.as_deref(),
+        std::time::SystemTime::now(),
+    );
+    if gate.open && locations.memory_dir.is_dir() {
+        let out = serde_json::json!({
+            "hookSpecificOutput": {
+                "hookEventName": "SessionStart",
+                "additionalContext": report::hook_context(&gate),
+            }
+        });
+        println!("{out}");
+    }
+}
+
+/// The `session_id` from the hook input Claude Code writes on stdin, waiting at most 50 ms for it.
+fn current_session_from_stdin() -> Option<String> {
+    if std::io::stdin().is_terminal() {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut input = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin().take(1 << 20), &mut input);
+        let _ = tx.send(input);
+    });
+    let input = rx.recv_timeout(std::time::Duration::from_millis(50)).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&input).ok()?;
+    value.get("session_id")?.as_str().map(str::to_string)
 }
 
 fn serve(locations: Locations) -> anyhow::Result<ExitCode> {

@@ -10,12 +10,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::sha256_hex;
+use crate::dream::{DreamStart, Dreamer, RunReport};
 use crate::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
 use crate::error::Error;
 use crate::inventory::{self, Inventory};
-use crate::journal::{Journal, RunKind, RunStatus};
 use crate::locations::Locations;
-use crate::memory_dir::{Access, MemoryDir};
+use crate::memory_dir::Access;
+use crate::sessions::{self, GateConfig};
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
@@ -30,8 +31,31 @@ or with dead links. Every change is journaled with its before-image and can be u
 /// The `dream` MCP server over one set of resolved locations.
 #[derive(Debug, Clone)]
 pub struct DreamServer {
-    locations: Arc<Locations>,
+    dreamer: Arc<Dreamer>,
     tool_router: ToolRouter<DreamServer>,
+}
+
+/// Parameters of `start_dream`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct StartParams {
+    /// Hours since the last consolidation for the automatic gate to count as open (default 24).
+    pub min_hours: Option<f64>,
+    /// Sessions since the last consolidation for the gate to count as open (default 5).
+    pub min_sessions: Option<usize>,
+}
+
+/// Parameters of `finish_dream`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct FinishParams {
+    /// A short summary of what this dream changed and why, shown in `dream-mcp history`.
+    pub summary: String,
+}
+
+/// Parameters of `abort_dream`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AbortParams {
+    /// Why the dream is abandoned; every file it touched is restored.
+    pub reason: String,
 }
 
 /// Parameters of `read_memory_file`.
@@ -106,39 +130,8 @@ impl DreamServer {
     /// A server working on `locations`.
     pub fn new(locations: Locations) -> DreamServer {
         DreamServer {
-            locations: Arc::new(locations),
+            dreamer: Arc::new(Dreamer::new(locations)),
             tool_router: Self::tool_router(),
-        }
-    }
-
-    fn memory(&self) -> Result<MemoryDir, String> {
-        MemoryDir::open(&self.locations.memory_dir).map_err(message)
-    }
-
-    fn journal(&self) -> Journal {
-        Journal::new(&self.locations.journal_dir)
-    }
-
-    /// Runs one change as its own journaled run, discarding the run when the change is refused.
-    fn journaled<T>(
-        &self,
-        summary: String,
-        change: impl FnOnce(&MemoryDir, &mut crate::journal::Run) -> Result<T, Error>,
-    ) -> Result<T, String> {
-        let dir = self.memory()?;
-        let mut run = self
-            .journal()
-            .begin(RunKind::Single, &summary)
-            .map_err(message)?;
-        match change(&dir, &mut run) {
-            Ok(out) => {
-                run.close(RunStatus::Finished, None).map_err(message)?;
-                Ok(out)
-            }
-            Err(e) => {
-                run.discard().map_err(message)?;
-                Err(message(e))
-            }
         }
     }
 
@@ -151,10 +144,10 @@ impl DreamServer {
         open_world_hint = false
     ))]
     async fn list_memory(&self) -> Result<Json<ListMemoryOutput>, String> {
-        let dir = self.memory()?;
+        let dir = self.dreamer.memory().map_err(message)?;
         let inventory = inventory::inventory(&dir).map_err(message)?;
         Ok(Json(ListMemoryOutput {
-            directories: (*self.locations).clone(),
+            directories: self.dreamer.locations().clone(),
             inventory,
         }))
     }
@@ -169,7 +162,7 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<ReadParams>,
     ) -> Result<Json<ReadOutput>, String> {
-        let dir = self.memory()?;
+        let dir = self.dreamer.memory().map_err(message)?;
         let path = dir.resolve(&p.path, Access::Read).map_err(message)?;
         let bytes = dir.read(&path).map_err(message)?;
         let content = String::from_utf8_lossy(&bytes).into_owned();
@@ -195,10 +188,12 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<WriteParams>,
     ) -> Result<Json<WriteOutcome>, String> {
-        self.journaled(format!("write {}", p.path), |dir, run| {
-            edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
-        })
-        .map(Json)
+        self.dreamer
+            .change(&format!("write {}", p.path), |dir, run| {
+                edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
+            })
+            .map(Json)
+            .map_err(message)
     }
 
     /// Delete a topic file (never MEMORY.md). Its content is journaled so `dream-mcp undo` brings it back.
@@ -213,10 +208,12 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<DeleteParams>,
     ) -> Result<Json<DeleteOutcome>, String> {
-        self.journaled(format!("delete {}", p.path), |dir, run| {
-            edit::delete_file(dir, run, &p.path, p.expected_sha256.as_deref())
-        })
-        .map(Json)
+        self.dreamer
+            .change(&format!("delete {}", p.path), |dir, run| {
+                edit::delete_file(dir, run, &p.path, p.expected_sha256.as_deref())
+            })
+            .map(Json)
+            .map_err(message)
     }
 
     /// Replace MEMORY.md, only if the new index has at most 200 lines and 25,000 bytes, no frontmatter,
@@ -232,10 +229,65 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<RewriteIndexParams>,
     ) -> Result<Json<IndexOutcome>, String> {
-        self.journaled("rewrite MEMORY.md".to_string(), |dir, run| {
-            edit::rewrite_index(dir, run, &p.content, p.expected_sha256.as_deref())
-        })
-        .map(Json)
+        self.dreamer
+            .change("rewrite MEMORY.md", |dir, run| {
+                edit::rewrite_index(dir, run, &p.content, p.expected_sha256.as_deref())
+            })
+            .map(Json)
+            .map_err(message)
+    }
+
+    /// Start a dream: takes Claude Code's consolidation lock (refused, with the holder's PID and age, while
+    /// another consolidation runs), opens a journal run that records every change until finish_dream or
+    /// abort_dream, and returns the time since the last consolidation, the sessions since (for
+    /// grep_transcripts since_last_dream), whether the automatic gate is open, runs a crash left open,
+    /// and the inventory in numbers.
+    #[tool(annotations(
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn start_dream(
+        &self,
+        Parameters(p): Parameters<StartParams>,
+    ) -> Result<Json<DreamStart>, String> {
+        let gate = GateConfig {
+            min_hours: p.min_hours.unwrap_or(sessions::DEFAULT_MIN_HOURS),
+            min_sessions: p.min_sessions.unwrap_or(sessions::DEFAULT_MIN_SESSIONS),
+        };
+        self.dreamer.start(gate).map(Json).map_err(message)
+    }
+
+    /// Finish the open dream: stores its record (summary; files created, changed and deleted with line
+    /// counts; the unified diff), marks this consolidation's time on the lock, and returns the change
+    /// summary, the diff and the command that undoes it. Tell the user both.
+    #[tool(annotations(
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn finish_dream(
+        &self,
+        Parameters(p): Parameters<FinishParams>,
+    ) -> Result<Json<RunReport>, String> {
+        self.dreamer.finish(&p.summary).map(Json).map_err(message)
+    }
+
+    /// Abort the open dream: restores every file it touched to its content before the dream, and rolls
+    /// the consolidation lock back so the dream does not count as done.
+    #[tool(annotations(
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn abort_dream(
+        &self,
+        Parameters(p): Parameters<AbortParams>,
+    ) -> Result<Json<RunReport>, String> {
+        self.dreamer.abort(&p.reason).map(Json).map_err(message)
     }
 }
 

@@ -1,0 +1,338 @@
+//! Dream runs: one process's open consolidation, and the single journaled changes made outside one.
+//!
+//! `start` takes Claude Code's lock and opens a journal run; every change until `finish` or `abort` is
+//! recorded in it; `finish` leaves the lock's mtime as the consolidation time and returns what changed,
+//! with the diff and the undo command; `abort` restores every touched file and rolls the lock back.
+//! Outside a dream, each change is its own journaled run, so nothing is ever lost.
+
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::edit::Recorder;
+use crate::error::{Error, Result};
+use crate::inventory;
+use crate::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
+use crate::locations::Locations;
+use crate::lock::Lock;
+use crate::memory_dir::MemoryDir;
+use crate::sessions::{self, Gate, GateConfig};
+
+/// Longest diff returned inline by `finish_dream`; `dream-mcp diff` shows all of it.
+pub const MAX_INLINE_DIFF_CHARS: usize = 20_000;
+
+/// A run left open by a process that is gone.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InterruptedRun {
+    /// The run id, for `dream-mcp diff` and `dream-mcp undo`.
+    pub id: String,
+    /// When it started.
+    pub started: String,
+    /// How many files it touched before it stopped.
+    pub files_touched: usize,
+}
+
+/// The index and file counts the Orient phase starts from.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InventorySummary {
+    /// Topic files (not counting MEMORY.md).
+    pub topic_files: usize,
+    /// MEMORY.md lines (Claude Code loads 200).
+    pub index_lines: usize,
+    /// MEMORY.md bytes (Claude Code loads 25,000).
+    pub index_bytes: usize,
+    /// Whether MEMORY.md is over either limit.
+    pub index_over_limit: bool,
+    /// Lines Claude Code cuts today.
+    pub cut_lines: usize,
+    /// Dead links in MEMORY.md.
+    pub dead_links: usize,
+    /// Topic files MEMORY.md does not link.
+    pub orphans: usize,
+}
+
+/// What `start_dream` returns.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DreamStart {
+    /// The journal run that records this dream.
+    pub run_id: String,
+    /// The memory directory being consolidated.
+    pub memory_dir: String,
+    /// Time since the last consolidation, the sessions since, and whether the automatic gate is open.
+    pub gate: Gate,
+    /// Runs a crashed or killed process left open; their changes can be reviewed and undone.
+    pub interrupted_runs: Vec<InterruptedRun>,
+    /// The inventory in numbers; call list_memory for the details.
+    pub inventory: InventorySummary,
+}
+
+/// One file's change in a run.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FileChange {
+    /// Path relative to the memory directory.
+    pub path: String,
+    /// Lines before the run (0 when created).
+    pub lines_before: usize,
+    /// Lines after the run (0 when deleted).
+    pub lines_after: usize,
+}
+
+/// What a closed run changed.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct RunReport {
+    /// The run id.
+    pub run_id: String,
+    /// Finished or aborted.
+    pub status: RunStatus,
+    /// The run's summary.
+    pub summary: String,
+    /// Files the run created.
+    pub created: Vec<FileChange>,
+    /// Files the run changed.
+    pub changed: Vec<FileChange>,
+    /// Files the run deleted.
+    pub deleted: Vec<FileChange>,
+    /// Unified diff of the run (cut at 20,000 characters; `dream-mcp diff <run>` shows all).
+    pub diff: String,
+    /// Whether `diff` was cut.
+    pub diff_truncated: bool,
+    /// The command that undoes this run.
+    pub undo_command: String,
+}
+
+/// Builds the change report of a closed run from its before- and after-images.
+pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<RunReport> {
+    let lines = |b: Option<Vec<u8>>| b.map_or(0, |b| String::from_utf8_lossy(&b).lines().count());
+    let (mut created, mut changed, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
+    for t in &run.touched {
+        let after = t.after.clone().unwrap_or_else(|| t.before.clone());
+        if after.sha256 == t.before.sha256 {
+            continue;
+        }
+        let change = FileChange {
+            path: t.path.clone(),
+            lines_before: lines(journal.image(&run.id, &t.before)?),
+            lines_after: lines(journal.image(&run.id, &after)?),
+        };
+        match (t.before.sha256.is_some(), after.sha256.is_some()) {
+            (false, _) => created.push(change),
+            (true, false) => deleted.push(change),
+            (true, true) => changed.push(change),
+        }
+    }
+    let mut diff = journal.diff(run, dir)?;
+    let diff_truncated = diff.len() > MAX_INLINE_DIFF_CHARS;
+    if diff_truncated {
+        let mut cut = MAX_INLINE_DIFF_CHARS;
+        while !diff.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        diff.truncate(cut);
+    }
+    Ok(RunReport {
+        run_id: run.id.clone(),
+        status: run.status,
+        summary: run.summary.clone(),
+        created,
+        changed,
+        deleted,
+        diff,
+        diff_truncated,
+        undo_command: format!("dream-mcp undo {}", run.id),
+    })
+}
+
+struct Active {
+    run: Run,
+    lock: Lock,
+}
+
+/// The dream state of one process (one MCP server): at most one open dream at a time.
+pub struct Dreamer {
+    locations: Locations,
+    journal: Journal,
+    active: Mutex<Option<Active>>,
+}
+
+impl std::fmt::Debug for Dreamer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dreamer")
+            .field("locations", &self.locations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dreamer {
+    /// A dreamer over resolved locations; nothing is touched until a tool is called.
+    pub fn new(locations: Locations) -> Dreamer {
+        let journal = Journal::new(&locations.journal_dir);
+        Dreamer {
+            locations,
+            journal,
+            active: Mutex::new(None),
+        }
+    }
+
+    /// The resolved locations.
+    pub fn locations(&self) -> &Locations {
+        &self.locations
+    }
+
+    /// Opens the memory directory (it must exist).
+    pub fn memory(&self) -> Result<MemoryDir> {
+        MemoryDir::open(&self.locations.memory_dir)
+    }
+
+    fn active(&self) -> std::sync::MutexGuard<'_, Option<Active>> {
+        self.active
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Makes one change through `change`, journaled: into the open dream's run (refused if another
+    /// process now holds the lock), or as a run of its own. A refused change leaves no run behind.
+    pub fn change<T>(
+        &self,
+        summary: &str,
+        change: impl FnOnce(&MemoryDir, &mut dyn Recorder) -> Result<T>,
+    ) -> Result<T> {
+        let dir = self.memory()?;
+        let mut active = self.active();
+        if let Some(a) = active.as_mut() {
+            if !a.lock.still_ours() {
+                return Err(Error::DreamState(
+                    "another process took the consolidation lock during this dream; call abort_dream"
+                        .to_string(),
+                ));
+            }
+            a.lock.touch()?;
+            return change(&dir, &mut a.run);
+        }
+        drop(active);
+        let mut run = self.journal.begin(RunKind::Single, summary)?;
+        match change(&dir, &mut run) {
+            Ok(out) => {
+                run.close(&dir, RunStatus::Finished, None)?;
+                Ok(out)
+            }
+            Err(e) => {
+                run.discard(&dir)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts a dream: takes the lock, opens a run, and returns what Orient needs.
+    pub fn start(&self, gate: GateConfig) -> Result<DreamStart> {
+        let mut active = self.active();
+        if let Some(a) = active.as_ref() {
+            return Err(Error::DreamState(format!(
+                "a dream is already open in this server (run {}); call finish_dream or abort_dream first",
+                a.run.id()
+            )));
+        }
+        let dir = self.memory()?;
+        let gate = sessions::evaluate(
+            dir.root(),
+            &self.locations.transcripts_dir,
+            gate,
+            None,
+            SystemTime::now(),
+        )
+        .with_start_times();
+        let lock = Lock::acquire(dir.root())?;
+        let interrupted_runs = self
+            .journal
+            .runs()?
+            .into_iter()
+            .filter(RunRecord::interrupted)
+            .map(|r| InterruptedRun {
+                id: r.id,
+                started: r.started,
+                files_touched: r.touched.len(),
+            })
+            .collect();
+        let inv = inventory::inventory(&dir)?;
+        let run = self.journal.begin(RunKind::Dream, "dream in progress")?;
+        let start = DreamStart {
+            run_id: run.id().to_string(),
+            memory_dir: dir.root().display().to_string(),
+            gate,
+            interrupted_runs,
+            inventory: InventorySummary {
+                topic_files: inv.files.len(),
+                index_lines: inv.index.lines,
+                index_bytes: inv.index.bytes,
+                index_over_limit: inv.index.over_limit,
+                cut_lines: inv.index.cut_lines.len(),
+                dead_links: inv.index.dead_links.len(),
+                orphans: inv.index.orphans.len(),
+            },
+        };
+        *active = Some(Active { run, lock });
+        Ok(start)
+    }
+
+    fn take_active(&self) -> Result<Active> {
+        self.active().take().ok_or_else(|| {
+            Error::DreamState("no dream is open in this server; call start_dream first".to_string())
+        })
+    }
+
+    /// Finishes the open dream: closes its run with `summary`, marks the consolidation time on the lock,
+    /// and reports what changed.
+    pub fn finish(&self, summary: &str) -> Result<RunReport> {
+        let Active { run, lock } = self.take_active()?;
+        let dir = self.memory()?;
+        let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        lock.release_success()?;
+        report(&self.journal, &dir, &record)
+    }
+
+    /// Aborts the open dream: restores every file it touched and rolls the lock back.
+    pub fn abort(&self, reason: &str) -> Result<RunReport> {
+        let Active { run, lock } = self.take_active()?;
+        let dir = self.memory()?;
+        let record = run.roll_back(&dir, reason)?;
+        lock.release_rollback()?;
+        report(&self.journal, &dir, &record)
+    }
+
+    /// Undoes a run (the newest one that changed something when `id` is `None`) under the lock.
+    pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RunReport> {
+        let dir = self.memory()?;
+        let target = self.journal.run(id)?;
+        let lock = Lock::acquire(dir.root())?;
+        let result = self.journal.undo(&dir, &target, force);
+        match result {
+            Ok(record) => {
+                lock.release_success()?;
+                report(&self.journal, &dir, &record)
+            }
+            Err(e) => {
+                lock.release_rollback()?;
+                Err(e)
+            }
+        }
+    }
+
+    /// The journal of this memory directory.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+}
+
+impl Drop for Dreamer {
+    /// A dream left open when the server stops keeps its run (reported as interrupted, undoable) if it
+    /// changed anything; an empty one is discarded. The lock rolls back either way.
+    fn drop(&mut self) {
+        if let Some(active) = self.active().take()
+            && active.run.is_empty()
+            && let Ok(dir) = self.memory()
+            && let Err(e) = active.run.discard(&dir)
+        {
+            tracing::warn!("could not discard the empty dream run: {e}");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Session transcripts as the automatic-consolidation gate counts them, and the gate itself.
+//!
+//! A session is a UUID-named `*.jsonl` at the top of the transcripts directory (`agent-*.jsonl` and
+//! subagent folders are not sessions). The gate opens when at least `min_hours` have passed since the last
+//! consolidation (the lock file's mtime) and at least `min_sessions` sessions were modified since then,
+//! not counting the current one: Claude Code's own rule, 24 hours and 5 sessions by default.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::lock;
+
+/// Claude Code's default: hours since the last consolidation before another is due.
+pub const DEFAULT_MIN_HOURS: f64 = 24.0;
+/// Claude Code's default: sessions since the last consolidation before another is due.
+pub const DEFAULT_MIN_SESSIONS: usize = 5;
+
+/// One session transcript.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Session {
+    /// The session id (the file's UUID name).
+    pub id: String,
+    /// The transcript file.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// First timestamp in the transcript (RFC 3339), when one is found near its start.
+    pub started: Option<String>,
+    /// Last modification of the transcript (RFC 3339): when the session last wrote.
+    pub ended: String,
+    /// Transcript size in bytes.
+    pub bytes: u64,
+    #[serde(skip)]
+    modified: SystemTime,
+}
+
+/// Whether `stem` is a UUID (8-4-4-4-12 hex digits), the form of a session transcript's name.
+pub fn is_session_id(stem: &str) -> bool {
+    let parts: Vec<&str> = stem.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Every session transcript in `dir`, oldest first. A missing directory has none.
+pub fn list(dir: &Path) -> Vec<Session> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Session> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".jsonl")?;
+            if !is_session_id(stem) {
+                return None;
+            }
+            let meta = fs::symlink_metadata(e.path())
+                .ok()
+                .filter(|m| m.is_file())?;
+            let modified = meta.modified().ok()?;
+            Some(Session {
+                id: stem.to_string(),
+                file: e.path(),
+                started: None,
+                ended: DateTime::<Utc>::from(modified).to_rfc3339(),
+                bytes: meta.len(),
+                modified,
+            })
+        })
+        .collect();
+    out.sort_by_key(|s| s.modified);
+    out
+}
+
+/// The first `timestamp` field within the first 64 KiB of a transcript.
+pub fn first_timestamp(file: &Path) -> Option<String> {
+    let f = fs::File::open(file).ok()?;
+    BufReader::new(f.take(64 * 1024))
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+        .find_map(|v| v.get("timestamp")?.as_str().map(str::to_string))
+}
+
+/// The gate's thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct GateConfig {
+    /// Hours since the last consolidation.
+    pub min_hours: f64,
+    /// Sessions since the last consolidation.
+    pub min_sessions: usize,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            min_hours: DEFAULT_MIN_HOURS,
+            min_sessions: DEFAULT_MIN_SESSIONS,
+        }
+    }
+}
+
+/// Whether a consolidation is due, and the facts behind the answer.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Gate {
+    /// When the last consolidation ended (the lock's mtime, RFC 3339), or `None` if never.
+    pub last_consolidation: Option<String>,
+    /// Hours since then, or `None` if never.
+    pub hours_since_last: Option<f64>,
+    /// Sessions modified since then (excluding the current one), oldest first.
+    pub sessions_since: Vec<Session>,
+    /// The hours threshold used.
+    pub min_hours: f64,
+    /// The sessions threshold used.
+    pub min_sessions: usize,
+    /// Whether both thresholds are met.
+    pub open: bool,
+}
+
+/// Evaluates the gate for a memory directory and its transcripts at time `now`.
+pub fn evaluate(
+    memory_dir: &Path,
+    transcripts_dir: &Path,
+    config: GateConfig,
+    current_session: Option<&str>,
+    now: SystemTime,
+) -> Gate {
+    let last = lock::last_consolidation(memory_dir);
+    let hours = last.map(|t| {
+        now.duration_since(t)
+            .map_or(0.0, |d| d.as_secs_f64() / 3600.0)
+    });
+    let sessions_since: Vec<Session> = list(transcripts_dir)
+        .into_iter()
+        .filter(|s| last.is_none_or(|t| s.modified > t))
+        .filter(|s| Some(s.id.as_str()) != current_session)
+        .collect();
+    let open =
+        hours.is_none_or(|h| h >= config.min_hours) && sessions_since.len() >= config.min_sessions;
+    Gate {
+        last_consolidation: last.map(|t| DateTime::<Utc>::from(t).to_rfc3339()),
+        hours_since_last: hours.map(|h| (h * 10.0).round() / 10.0),
+        sessions_since,
+        min_hours: config.min_hours,
+        min_sessions: config.min_sessions,
+        open,
+    }
+}
+
+impl Gate {
+    /// Fills each session's `started` from its transcript (reads the first lines of each).
+    pub fn with_start_times(mut self) -> Gate {
+        for s in &mut self.sessions_since {
+            s.started = first_timestamp(&s.file);
+        }
+        self
+    }
+}
