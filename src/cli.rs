@@ -22,7 +22,8 @@ pub struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
-  dream-mcp check examples/messy-memory   inventory and problems of a memory folder
+  dream-mcp check examples/messy-memory --project-dir examples/messy-project
+                                          what decayed in a memory folder
   dream-mcp where                         where this project's memory and transcripts are
   dream-mcp grep --preset corrections     what the user corrected, newest first
   dream-mcp status                        is a consolidation due (24 h and 5 sessions)?
@@ -79,14 +80,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the memory inventory and every problem; exit 1 when the index is over its limits or has
-    /// dead links.
+    /// Show the memory inventory and its findings (relative dates, paths missing from the project,
+    /// duplicates, index problems, frontmatter, stored credentials), grouped by severity.
+    ///
+    /// Exits 1 when any finding is an error (index lines cut by Claude Code's limits, dead links,
+    /// credentials stored in memory), 0 otherwise, 2 when the check cannot run. Paths named in memories
+    /// are looked for in --project-dir (default: the current directory).
     Check {
         /// A memory directory to check instead of the resolved one.
         dir: Option<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Colour the report: auto (on a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Say whether a consolidation is due: hours since the last one, sessions since, the gate.
     Status {

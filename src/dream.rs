@@ -259,7 +259,7 @@ impl Dreamer {
                 files_touched: r.touched.len(),
             })
             .collect();
-        let inv = inventory::inventory(&dir)?;
+        let inv = inventory::inventory(&dir, Some(&self.locations.project_dir))?;
         let run = self.journal.begin(RunKind::Dream, "dream in progress")?;
         let start = DreamStart {
             run_id: run.id().to_string(),

@@ -1,10 +1,14 @@
 //! The inventory of a memory directory: what the Orient phase needs in one call.
 
+use std::path::Path;
+use std::time::SystemTime;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
+use crate::findings::{self, Finding, Severity};
 use crate::frontmatter::{self, Parsed};
 use crate::index::{self, DeadLink, Index, IndexLine};
 use crate::memory_dir::{MemoryDir, MemoryPath, Skipped};
@@ -85,12 +89,17 @@ pub struct Inventory {
     pub files: Vec<TopicFile>,
     /// Entries the tools leave alone (folders, symlinks, other file types), with reasons.
     pub skipped: Vec<Skipped>,
+    /// The project directory paths named in memories were checked against (absent: not checked).
+    pub project_dir: Option<String>,
+    /// What decayed: relative dates, stale paths, duplicates, index problems, frontmatter, credentials;
+    /// errors first, each with its file, line, message, suggestion and evidence.
+    pub findings: Vec<Finding>,
 }
 
 impl Inventory {
-    /// Whether the index has problems that lose information: over a limit, or dead links.
-    pub fn index_has_problems(&self) -> bool {
-        self.index.over_limit || !self.index.dead_links.is_empty()
+    /// Whether any finding is an error: index lines cut, dead links, or credentials stored in memory.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 }
 
@@ -118,12 +127,14 @@ pub struct LoadedFile {
 }
 
 /// Everything read from a memory directory in one pass.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Loaded {
     /// Every readable topic file, sorted by path.
     pub files: Vec<LoadedFile>,
     /// The bytes of MEMORY.md, when it exists.
     pub index: Option<Vec<u8>>,
+    /// MEMORY.md's modification time, when it exists.
+    pub index_modified: Option<SystemTime>,
     /// Entries the tools leave alone, with reasons (including topic files too large to read).
     pub skipped: Vec<Skipped>,
 }
@@ -182,31 +193,25 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     }
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let index = dir.read_opt(&MemoryPath::index())?;
+    let index_modified = dir.meta(&MemoryPath::index())?.map(|m| m.modified);
     Ok(Loaded {
         files,
         index,
+        index_modified,
         skipped,
     })
 }
 
-/// Builds the inventory of `dir`.
-pub fn inventory(dir: &MemoryDir) -> Result<Inventory> {
-    let loaded = load(dir)?;
-    Ok(build(
-        dir,
-        &loaded.files,
-        loaded.index.as_deref(),
-        loaded.skipped,
-    ))
+/// Builds the inventory of `dir`, with its findings; paths named in memories are checked against
+/// `project_dir`.
+pub fn inventory(dir: &MemoryDir, project_dir: Option<&Path>) -> Result<Inventory> {
+    Ok(build(dir, &load(dir)?, project_dir))
 }
 
-/// Builds the inventory from files already loaded (so callers that also compute findings read once).
-pub fn build(
-    dir: &MemoryDir,
-    files: &[LoadedFile],
-    index_bytes: Option<&[u8]>,
-    skipped: Vec<Skipped>,
-) -> Inventory {
+/// Builds the inventory and its findings from what [`load`] read.
+pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> Inventory {
+    let index_bytes = loaded.index.as_deref();
+    let files = &loaded.files;
     let index_text = index_bytes.map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let mut summaries: Vec<TopicFile> = files.iter().map(|f| f.summary.clone()).collect();
@@ -217,27 +222,38 @@ pub fn build(
             orphans.push(summary.path.clone());
         }
     }
+    let summary = IndexSummary {
+        exists: index_bytes.is_some(),
+        lines: index.lines.len(),
+        bytes: index.bytes,
+        max_lines: index::MAX_LINES,
+        max_bytes: index::MAX_BYTES,
+        over_limit: index.over_limits(),
+        sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
+        entries: index
+            .lines
+            .iter()
+            .filter(|l| l.is_entry())
+            .map(entry)
+            .collect(),
+        cut_lines: index.cut_lines().map(entry).collect(),
+        dead_links: index.dead_links(dir),
+        orphans,
+    };
+    let findings = findings::collect(&findings::Input {
+        files,
+        index_text: index_text.as_deref(),
+        index: &index,
+        index_modified: loaded.index_modified,
+        summary: &summary,
+        project_dir,
+    });
     Inventory {
         memory_dir: dir.root().display().to_string(),
-        index: IndexSummary {
-            exists: index_bytes.is_some(),
-            lines: index.lines.len(),
-            bytes: index.bytes,
-            max_lines: index::MAX_LINES,
-            max_bytes: index::MAX_BYTES,
-            over_limit: index.over_limits(),
-            sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
-            entries: index
-                .lines
-                .iter()
-                .filter(|l| l.is_entry())
-                .map(entry)
-                .collect(),
-            cut_lines: index.cut_lines().map(entry).collect(),
-            dead_links: index.dead_links(dir),
-            orphans,
-        },
+        index: summary,
         files: summaries,
-        skipped,
+        skipped: loaded.skipped.clone(),
+        project_dir: project_dir.map(|p| p.display().to_string()),
+        findings,
     }
 }

@@ -24,6 +24,7 @@ use crate::digest::sha256_hex;
 use crate::dream::{DreamStart, Dreamer, RunReport};
 use crate::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
 use crate::error::Error;
+use crate::findings::{self, Finding};
 use crate::inventory::{self, Inventory};
 use crate::locations::Locations;
 use crate::memory_dir::Access;
@@ -35,7 +36,7 @@ use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
 It reads and changes only the memory directory: every path is relative to it (`feedback_testing.md`, \
 `team/shared.md`); absolute paths, `..`, symlinks, hidden names and protected folders are refused. \
-Start with list_memory (inventory, index limits, dead links, orphans). Change topic files with \
+Start with list_memory (inventory and findings: index limits, relative dates, stale paths, duplicates). Change topic files with \
 write_memory_file / delete_memory_file, passing the sha256 you read as expected_sha256. MEMORY.md is \
 written only by rewrite_index, which refuses an index over 200 lines or 25,000 bytes, with frontmatter, \
 or with dead links. Every change is journaled with its before-image and can be undone with \
@@ -168,6 +169,17 @@ fn forward_progress(
     }))
 }
 
+/// What `write_memory_file` did, and what the new content says that is still worth fixing.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WriteOutput {
+    /// The write itself: path, hashes, size, frontmatter warnings.
+    #[serde(flatten)]
+    pub written: WriteOutcome,
+    /// Findings in the content just written: relative dates (with the date they resolve to), paths that
+    /// do not exist in the project, facts repeated from other files, credentials. Fix them now.
+    pub findings: Vec<Finding>,
+}
+
 fn message(e: Error) -> String {
     e.to_string()
 }
@@ -193,9 +205,11 @@ impl DreamServer {
     ))]
     async fn list_memory(&self) -> Result<Json<ListMemoryOutput>, String> {
         let dir = self.dreamer.memory().map_err(message)?;
-        let inventory = inventory::inventory(&dir).map_err(message)?;
+        let locations = self.dreamer.locations();
+        let inventory =
+            inventory::inventory(&dir, Some(&locations.project_dir)).map_err(message)?;
         Ok(Json(ListMemoryOutput {
-            directories: self.dreamer.locations().clone(),
+            directories: locations.clone(),
             inventory,
         }))
     }
@@ -225,7 +239,8 @@ impl DreamServer {
 
     /// Create or replace a topic file atomically (never MEMORY.md; use rewrite_index). Pass the sha256 you
     /// read as expected_sha256 so a concurrent change is not lost. The old content is journaled for undo.
-    /// Warns when frontmatter (name, description, type) is missing or invalid.
+    /// Warns when frontmatter (name, description, type) is missing or invalid, and returns the findings of
+    /// the new content (relative dates, missing project paths, repeated facts, credentials) to fix now.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -235,10 +250,15 @@ impl DreamServer {
     async fn write_memory_file(
         &self,
         Parameters(p): Parameters<WriteParams>,
-    ) -> Result<Json<WriteOutcome>, String> {
+    ) -> Result<Json<WriteOutput>, String> {
+        let project_dir = &self.dreamer.locations().project_dir;
         self.dreamer
             .change(&format!("write {}", p.path), |dir, run| {
-                edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
+                let written =
+                    edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())?;
+                let findings =
+                    findings::for_content(dir, &written.path, &p.content, Some(project_dir));
+                Ok(WriteOutput { written, findings })
             })
             .map(Json)
             .map_err(message)
