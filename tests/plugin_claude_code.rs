@@ -24,8 +24,8 @@ use std::time::{Duration, SystemTime};
 use dream_mcp::digest::sha256_hex;
 use plugin_support::scripted_model::{Block, ScriptedModel};
 use plugin_support::{
-    Sandbox, VERSION, assert_success, binary, path_without_dream_mcp, repo, server_tools,
-    skill_parts, skip, text,
+    Sandbox, VERSION, assert_success, binary, copy_tree, path_without_dream_mcp, repo,
+    server_tools, skill_parts, skip, text,
 };
 use serde_json::{Value, json};
 
@@ -225,100 +225,32 @@ fn dream_tool(name: &str, input: Value, expect: Expect) -> Call {
     }
 }
 
-const INDEX_BEFORE: &str = "\
-- [Build commands](build-commands.md) — how to build, test and release
-- [API conventions](api-conventions.md) — HTTP framework and route conventions
-- [Random notes](random-notes.md) — things to remember
-- [Deploy](deploy.md) — how we deployed in 2024
-";
+/// Where the example lives, and the after-state this dream leaves (`tests/fixtures/plugin-dream/`).
+fn example(part: &str) -> PathBuf {
+    repo().join("examples").join(part)
+}
 
-const BUILD_BEFORE: &str = "---
-name: build-commands
-description: How to build, test and release this project
-type: project
----
-Yesterday the build broke: `npm run build` needs NODE_OPTIONS=--max-old-space-size=4096.
-Run the tests with `npm test -- --runInBand`.
-";
+fn after(name: &str) -> String {
+    let path = repo().join("tests/fixtures/plugin-dream").join(name);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
-const API_BEFORE: &str = "---
-name: api-conventions
-description: HTTP framework and route conventions
-type: project
----
-The API is an Express app; routes live in src/routes/*.js and use express.Router().
-";
+const SUMMARY: &str = "Moved api-conventions.md to Fastify (2026-02-10) and folded in the current facts of \
+random-notes.md, which is deleted with its stale ones and a password; dated the TS2307 build failures; \
+rebuilt MEMORY.md from 284 lines to one pointer per topic file.";
 
-const NOTES_BEFORE: &str = "---
-name: random-notes
-description: Things to remember
-type: project
----
-- We moved the API from Express to Fastify on 2026-03-02.
-- Ask before running database migrations; they lock the orders table.
-- The staging server is old-staging.internal (retired).
-";
+const FINAL_TEXT: &str = "Dream finished: api-conventions.md and build-commands.md rewritten, random-notes.md \
+folded in and deleted, MEMORY.md cut from 284 lines to 11 pointers. The staging database password was in \
+random-notes.md: rotate it. Review with `dream-mcp diff`; undo with `dream-mcp undo`.";
 
-const BUILD_AFTER: &str = "---
-name: build-commands
-description: How to build, test and release this project
-type: project
----
-On 2026-03-04 the build broke: `npm run build` needs NODE_OPTIONS=--max-old-space-size=4096.
-**Why:** the bundler runs out of memory on the default heap.
-**How to apply:** keep the variable in the build script; do not remove it to \"clean up\".
-
-Run the tests with `npm test -- --runInBand`.
-";
-
-const API_AFTER: &str = "---
-name: api-conventions
-description: HTTP framework (Fastify since 2026-03-02), routes and database migrations
-type: project
----
-The API is a Fastify app (moved from Express on 2026-03-02); routes are Fastify plugins in src/routes/.
-
-Ask before running database migrations.
-**Why:** they lock the orders table.
-**How to apply:** say which migration and wait for a yes.
-";
-
-const INDEX_AFTER: &str = "\
-- [Build commands](build-commands.md) — how to build, test and release; the NODE_OPTIONS quirk
-- [API conventions](api-conventions.md) — Fastify routes and the migration rule
-";
-
-const SUMMARY: &str = "Folded random-notes.md into api-conventions.md (Fastify since 2026-03-02, the migration rule) \
-and dropped the retired staging host; dated the build quirk; removed the dead deploy.md pointer.";
-
-const FINAL_TEXT: &str = "Dream finished: 1 file folded in and deleted, 2 rewritten, the index cut from 4 entries to 2. \
-Review it with `dream-mcp diff`; undo it with `dream-mcp undo`.";
-
-/// A session before the dream, in which the user asked Claude to remember the migration rule.
-const SESSION: &str = "5a7c1e2b-0d3f-4b8e-9c6a-1f2e3d4c5b6a";
-const REMEMBERED: &str = "ask before running database migrations, they lock the orders table";
-
-/// Writes that session's transcript where Claude Code keeps this project's transcripts.
-fn write_transcript(sandbox: &Sandbox) {
-    let dir = transcripts_dir(sandbox);
-    fs::create_dir_all(&dir).expect("create transcripts dir");
-    let user = json!({
-        "type": "user", "uuid": "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f", "parentUuid": null,
-        "sessionId": SESSION, "timestamp": "2026-03-04T09:12:44.120Z", "cwd": sandbox.project,
-        "isSidechain": false, "userType": "external", "version": "2.1.330",
-        "message": {"role": "user", "content": format!("remember: {REMEMBERED}")},
+/// Copies the example into the sandbox the way Claude Code lays it out: the project, its memory
+/// directory, and its session transcripts.
+fn install_example(sandbox: &Sandbox) {
+    copy_tree(&example("messy-project"), &sandbox.project, &|_| false);
+    copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
+    copy_tree(&example("transcripts"), &transcripts_dir(sandbox), &|_| {
+        false
     });
-    let assistant = json!({
-        "type": "assistant", "uuid": "1c2d3e4f-5061-4728-9930-4b5c6d7e8f90",
-        "parentUuid": "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f", "sessionId": SESSION,
-        "timestamp": "2026-03-04T09:12:47.902Z", "cwd": sandbox.project, "isSidechain": false,
-        "message": {"id": "msg_1", "role": "assistant", "content": [{"type": "text", "text": "Noted."}]},
-    });
-    fs::write(
-        dir.join(format!("{SESSION}.jsonl")),
-        format!("{user}\n{assistant}\n"),
-    )
-    .expect("write transcript");
 }
 
 /// Where Claude Code keeps the sandbox project's session transcripts.
@@ -326,7 +258,7 @@ fn transcripts_dir(sandbox: &Sandbox) -> PathBuf {
     dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project)
 }
 
-/// Every file in the memory directory but the lock, by name.
+/// Every file in a memory directory but the lock, by name.
 fn memory_files(dir: &Path) -> BTreeMap<String, String> {
     fs::read_dir(dir)
         .expect("read memory")
@@ -341,30 +273,36 @@ fn memory_files(dir: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Writes the memory the dream starts from.
-fn write_memory(dir: &Path) {
-    fs::create_dir_all(dir).expect("create memory dir");
-    for (name, content) in [
-        ("MEMORY.md", INDEX_BEFORE),
-        ("build-commands.md", BUILD_BEFORE),
-        ("api-conventions.md", API_BEFORE),
-        ("random-notes.md", NOTES_BEFORE),
-    ] {
-        fs::write(dir.join(name), content).expect("write memory file");
-    }
-}
-
-/// The dream the scripted model plays: one reply per entry; each reply is one or more tool calls.
-fn dream_script(outside: &Path) -> Vec<Vec<Call>> {
-    let sha = |s: &str| sha256_hex(s.as_bytes());
+/// The dream the scripted model plays over the example: one reply per entry; each reply is one or more
+/// tool calls. `memory` is the sandbox's copy, read for the hashes a careful dream passes.
+fn dream_script(memory: &Path, outside: &Path) -> Vec<Vec<Call>> {
+    let sha = |name: &str| sha256_hex(&fs::read(memory.join(name)).expect("read example file"));
+    let evidence = |input: Value, needles: &[&str]| {
+        dream_tool(
+            "grep_transcripts",
+            input,
+            Expect::OkWith(needles.iter().map(|n| n.to_string()).collect()),
+        )
+    };
     vec![
         vec![dream_tool("start_dream", json!({}), Expect::Ok)],
-        vec![dream_tool("list_memory", json!({}), Expect::Ok)],
-        // The evidence for the migration rule, with its date, from the sessions since the last dream.
         vec![dream_tool(
-            "grep_transcripts",
+            "list_memory",
+            json!({}),
+            Expect::OkWith(vec!["relative_date".into(), "stale_path".into()]),
+        )],
+        // Evidence from the sessions since the last dream (all of them: there was none), with dates.
+        vec![evidence(
             json!({"preset": "remember", "since_last_dream": true}),
-            Expect::OkWith(vec![REMEMBERED.into(), SESSION.into(), "2026-03-04".into()]),
+            &["amount_cents", "2026-02-18"],
+        )],
+        vec![evidence(
+            json!({"preset": "corrections", "since_last_dream": true}),
+            &["clock skew", "2026-02-12"],
+        )],
+        vec![evidence(
+            json!({"pattern": "TS2307", "since_last_dream": true}),
+            &["2026-02-03", "2026-03-02"],
         )],
         // Read-only calls, issued together.
         vec![
@@ -378,31 +316,38 @@ fn dream_script(outside: &Path) -> Vec<Vec<Call>> {
                 json!({"path": "api-conventions.md"}),
                 Expect::Ok,
             ),
+            dream_tool(
+                "read_memory_file",
+                json!({"path": "build-commands.md"}),
+                Expect::Ok,
+            ),
         ],
         vec![dream_tool(
             "write_memory_file",
-            json!({"path": "api-conventions.md", "content": API_AFTER, "expected_sha256": sha(API_BEFORE)}),
+            json!({"path": "api-conventions.md", "content": after("api-conventions.md"),
+                   "expected_sha256": sha("api-conventions.md")}),
             Expect::Ok,
         )],
         vec![dream_tool(
             "write_memory_file",
-            json!({"path": "build-commands.md", "content": BUILD_AFTER, "expected_sha256": sha(BUILD_BEFORE)}),
+            json!({"path": "build-commands.md", "content": after("build-commands.md"),
+                   "expected_sha256": sha("build-commands.md")}),
             Expect::Ok,
         )],
         vec![dream_tool(
             "delete_memory_file",
-            json!({"path": "random-notes.md", "expected_sha256": sha(NOTES_BEFORE)}),
+            json!({"path": "random-notes.md", "expected_sha256": sha("random-notes.md")}),
             Expect::Ok,
         )],
         // Writes aimed outside the memory directory: the server refuses them.
         vec![dream_tool(
             "write_memory_file",
-            json!({"path": "../escape.md", "content": API_AFTER}),
+            json!({"path": "../escape.md", "content": after("api-conventions.md")}),
             Expect::Refused("../escape.md".into()),
         )],
         vec![dream_tool(
             "write_memory_file",
-            json!({"path": outside.join("escape.md"), "content": API_AFTER}),
+            json!({"path": outside.join("escape.md"), "content": after("api-conventions.md")}),
             Expect::Refused(outside.join("escape.md").display().to_string()),
         )],
         // Tools the agent was not given.
@@ -418,7 +363,7 @@ fn dream_script(outside: &Path) -> Vec<Vec<Call>> {
         }],
         vec![dream_tool(
             "rewrite_index",
-            json!({"content": INDEX_AFTER, "expected_sha256": sha(INDEX_BEFORE)}),
+            json!({"content": after("MEMORY.md"), "expected_sha256": sha("MEMORY.md")}),
             Expect::Ok,
         )],
         vec![dream_tool(
@@ -427,6 +372,25 @@ fn dream_script(outside: &Path) -> Vec<Vec<Call>> {
             Expect::Ok,
         )],
     ]
+}
+
+/// Why a tool result does not match what the script expects of it, if it does not.
+fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
+    let is_error = result["is_error"] == true;
+    let message = result_text(result);
+    let shown: String = message.chars().take(600).collect();
+    let (wanted_error, needles): (bool, Vec<&str>) = match expect {
+        Expect::Ok => (false, vec![]),
+        Expect::OkWith(needles) => (false, needles.iter().map(String::as_str).collect()),
+        Expect::Refused(path) => (true, vec![path.as_str()]),
+        Expect::NoSuchTool => (true, vec!["No such tool available"]),
+    };
+    if is_error != wanted_error {
+        let got = if is_error { "an error" } else { "a success" };
+        return Some(format!("expected {expect:?}, got {got}: {shown}"));
+    }
+    let missing: Vec<&&str> = needles.iter().filter(|n| !message.contains(**n)).collect();
+    (!missing.is_empty()).then(|| format!("lacks {missing:?}: {shown}"))
 }
 
 /// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
@@ -496,14 +460,13 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     };
     let sandbox = Sandbox::new(claude);
     sandbox.install_plugin();
+    install_example(&sandbox);
     let memory = sandbox.memory_dir();
-    write_memory(&memory);
     let before = memory_files(&memory);
-    write_transcript(&sandbox);
     let outside = sandbox.root.join("outside");
     fs::create_dir_all(&outside).expect("create outside folder");
 
-    let script = dream_script(&outside);
+    let script = dream_script(&memory, &outside);
     let replies: Vec<Vec<Block>> = script
         .iter()
         .enumerate()
@@ -594,41 +557,16 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
         .filter(|b| b["type"] == "tool_result")
         .map(|b| (b["tool_use_id"].as_str().unwrap_or_default().to_string(), b))
         .collect();
+    // Every call is checked, and all mismatches reported together at the end.
+    let mut mismatches = Vec::new();
     for (step, calls) in script.iter().enumerate() {
         for (i, call) in calls.iter().enumerate() {
             let id = format!("toolu_{step}_{i}");
             let result = results
                 .get(&id)
                 .unwrap_or_else(|| panic!("no result for {} ({id})", call.name));
-            let is_error = result["is_error"] == true;
-            let message = result_text(result);
-            match &call.expect {
-                Expect::Ok => assert!(!is_error, "{} failed: {message}", call.name),
-                Expect::OkWith(needles) => {
-                    assert!(!is_error, "{} failed: {message}", call.name);
-                    for needle in needles {
-                        assert!(
-                            message.contains(needle.as_str()),
-                            "{} lacks {needle:?}: {message}",
-                            call.name
-                        );
-                    }
-                }
-                Expect::Refused(needle) => {
-                    assert!(is_error, "{} was not refused: {message}", call.name);
-                    assert!(
-                        message.contains(needle.as_str()),
-                        "the refusal does not name the path: {message}"
-                    );
-                }
-                Expect::NoSuchTool => {
-                    assert!(is_error, "{} ran: {message}", call.name);
-                    assert!(
-                        message.contains("No such tool available"),
-                        "{}: {message}",
-                        call.name
-                    );
-                }
+            if let Some(why) = mismatch(&call.expect, result) {
+                mismatches.push(format!("step {step}, {}: {why}", call.name));
             }
         }
     }
@@ -642,17 +580,24 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
         "{report:#}"
     );
 
-    // The memory ends exactly as scripted, and nothing was written outside it.
-    let files = memory_files(&memory);
-    let expected: BTreeMap<String, String> = [
-        ("MEMORY.md", INDEX_AFTER),
-        ("api-conventions.md", API_AFTER),
-        ("build-commands.md", BUILD_AFTER),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    assert_eq!(files, expected);
+    // The memory ends exactly as scripted: two files rewritten, one deleted, a new index, the rest as
+    // they were; and nothing was written outside it.
+    let mut expected = before.clone();
+    expected.remove("random-notes.md");
+    for name in ["MEMORY.md", "api-conventions.md", "build-commands.md"] {
+        expected.insert(name.to_string(), after(name));
+    }
+    assert_eq!(memory_files(&memory), expected);
+    let check = sandbox.run(
+        std::process::Command::new(binary())
+            .arg("check")
+            .arg(&memory)
+            .env_clear()
+            .env("HOME", &sandbox.home)
+            .current_dir(&sandbox.project),
+        Duration::from_secs(60),
+    );
+    assert_success("dream-mcp check after the dream", &check);
     assert_eq!(
         fs::read_dir(&outside).expect("read outside").count(),
         0,
@@ -677,6 +622,11 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
         memory_files(&memory),
         before,
         "undo did not restore the memory"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "tool results differ from the script:\n{}",
+        mismatches.join("\n")
     );
 }
 
@@ -712,7 +662,7 @@ fn session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open() {
     };
     let sandbox = Sandbox::new(claude);
     sandbox.install_plugin();
-    write_memory(&sandbox.memory_dir());
+    copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
     let answer = "Noted.";
     let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
 
