@@ -5,10 +5,11 @@
 //!    rules.
 //! 2. The plugin installs from the checkout as a marketplace and its MCP server connects, both with an
 //!    explicit binary and with one the launcher finds in `${CLAUDE_PLUGIN_DATA}`.
-//! 3. A scripted model plays a whole dream through `claude -p "/dream"`: the skill's body reaches the model,
-//!    the forked agent is offered only the dream tools and Read/Grep/Glob, every dream tool call succeeds
-//!    without a permission prompt, writes aimed outside the memory directory are refused, and the memory
-//!    ends exactly as scripted.
+//! 3. A scripted model plays a whole dream over a copy of `examples/` through `claude -p "/dream"`: the
+//!    skill's body reaches the model; the forked agent is offered only the dream tools and Read, Grep and
+//!    Glob; every dream tool call succeeds without a permission prompt and returns what the model needs
+//!    (findings, dated evidence); writes aimed outside the memory directory are refused; the memory ends
+//!    exactly as scripted, and the undo command it reports restores it byte for byte.
 //! 4. The SessionStart hook tells the model a dream is due when the automatic gate is open, and says nothing
 //!    when it is closed.
 
