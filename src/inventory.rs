@@ -267,6 +267,9 @@ pub const DEFAULT_FINDINGS_PER_KIND: usize = 5;
 /// Most findings of each kind one answer may carry.
 pub const MAX_FINDINGS_PER_KIND: usize = 200;
 
+/// Most cut index lines one answer names (the rest follow them to the end of MEMORY.md).
+pub const MAX_CUT_LINES_LISTED: usize = 50;
+
 /// Which part of the inventory one answer carries, so a large memory directory still fits in the
 /// model's context: a page of files and the first findings of each kind, with full counts.
 #[derive(Debug, Clone, Copy)]
@@ -317,7 +320,9 @@ pub struct IndexState {
     pub sha256: String,
     /// Number of entries (list items with links).
     pub entries: usize,
-    /// The lines Claude Code cuts today.
+    /// How many lines Claude Code cuts today.
+    pub cut_lines_total: usize,
+    /// The first of the lines Claude Code cuts today (at most 50; they run to the end of the file).
     pub cut_lines: Vec<LineRef>,
     /// Links that lead to no existing topic file.
     pub dead_links: Vec<DeadLink>,
@@ -379,9 +384,11 @@ impl Inventory {
                 over_limit: idx.over_limit,
                 sha256: idx.sha256.clone(),
                 entries: idx.entries.len(),
+                cut_lines_total: idx.cut_lines.len(),
                 cut_lines: idx
                     .cut_lines
                     .iter()
+                    .take(MAX_CUT_LINES_LISTED)
                     .map(|e| LineRef {
                         line: e.line,
                         target: e.target.clone(),

@@ -203,6 +203,7 @@ async fn list_memory_shows_which_entries_claude_code_would_cut() {
         .map(|l| l["line"].as_u64().expect("line"))
         .collect();
     assert_eq!(cut, [201, 202, 203, 204, 205]);
+    assert_eq!(v["index"]["cut_lines_total"], 5);
     assert_eq!(v["index"]["cut_lines"][0]["target"], "e201.md");
     assert_eq!(v["index"]["orphans"], json!([]));
     assert_eq!(v["files_total"], 205);
