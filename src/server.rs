@@ -25,7 +25,7 @@ use crate::dream::{DreamStart, Dreamer, RunReport};
 use crate::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
 use crate::error::Error;
 use crate::findings::{self, Finding};
-use crate::inventory::{self, Inventory};
+use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::locations::Locations;
 use crate::memory_dir::Access;
 use crate::sessions::GateConfig;
@@ -126,26 +126,38 @@ pub struct RewriteIndexParams {
     pub expected_sha256: Option<String>,
 }
 
+/// Parameters of `list_memory`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListParams {
+    /// Index of the first topic file to list (default 0); use it to page through a large directory.
+    pub files_offset: Option<usize>,
+    /// How many topic files to list (default 100, at most 500).
+    pub files_limit: Option<usize>,
+    /// How many findings of each kind to include (default 5, at most 200); counts always cover all.
+    pub findings_per_kind: Option<usize>,
+}
+
 /// The Orient-phase inventory plus where everything was found.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListMemoryOutput {
     /// The resolved memory, transcripts, project and journal directories.
     pub directories: Locations,
-    /// Index state, topic files, and what is left alone.
+    /// Index state, a page of topic files, findings, and what is left alone.
     #[serde(flatten)]
-    pub inventory: Inventory,
+    pub inventory: InventoryPage,
 }
 
-/// `_meta` of `grep_transcripts`: tells Claude Code its answers (capped at
-/// [`transcripts::result::MAX_ANSWER_CHARS`]) are to be shown inline, never saved to a file.
-fn grep_meta() -> rmcp::model::MetaObject {
+/// `_meta` raising Claude Code's inline result limit to `chars` for a tool whose answers are capped.
+fn result_size_meta(chars: usize) -> rmcp::model::MetaObject {
     let mut meta = rmcp::model::MetaObject::new();
-    meta.0.insert(
-        "anthropic/maxResultSizeChars".to_string(),
-        transcripts::result::MAX_ANSWER_CHARS.into(),
-    );
+    meta.0
+        .insert("anthropic/maxResultSizeChars".to_string(), chars.into());
     meta
 }
+
+/// Inline result limit asked for `list_memory`: its default pages stay well under it; only a caller
+/// raising `files_limit` and `findings_per_kind` to their maximum can exceed it.
+const LIST_MEMORY_MAX_CHARS: usize = 100_000;
 
 /// Sends the search's progress to the client while it runs, when the client asked for progress.
 fn forward_progress(
@@ -196,21 +208,35 @@ impl DreamServer {
     }
 
     /// Inventory of the memory directory for the Orient phase: resolved directories; MEMORY.md's lines and
-    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the entries it would silently cut,
-    /// dead links and orphan files; every topic file with frontmatter, size, modification time and sha256.
-    #[tool(annotations(
-        read_only_hint = true,
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
-    async fn list_memory(&self) -> Result<Json<ListMemoryOutput>, String> {
+    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the lines it would silently cut,
+    /// dead links and orphan files; topic files with frontmatter, size, modification time and sha256 (100
+    /// per page); and findings (relative dates with the date they resolve to, paths that no longer exist,
+    /// duplicated facts, index problems, frontmatter, credentials), the first 5 of each kind with counts.
+    #[tool(
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            open_world_hint = false
+        ),
+        meta = result_size_meta(LIST_MEMORY_MAX_CHARS)
+    )]
+    async fn list_memory(
+        &self,
+        Parameters(p): Parameters<ListParams>,
+    ) -> Result<Json<ListMemoryOutput>, String> {
         let dir = self.dreamer.memory().map_err(message)?;
         let locations = self.dreamer.locations();
         let inventory =
             inventory::inventory(&dir, Some(&locations.project_dir)).map_err(message)?;
+        let defaults = PageOptions::default();
+        let page = inventory.page(PageOptions {
+            files_offset: p.files_offset.unwrap_or(defaults.files_offset),
+            files_limit: p.files_limit.unwrap_or(defaults.files_limit),
+            findings_per_kind: p.findings_per_kind.unwrap_or(defaults.findings_per_kind),
+        });
         Ok(Json(ListMemoryOutput {
             directories: locations.clone(),
-            inventory,
+            inventory: page,
         }))
     }
 
@@ -356,7 +382,7 @@ impl DreamServer {
             idempotent_hint = true,
             open_world_hint = false
         ),
-        meta = grep_meta()
+        meta = result_size_meta(transcripts::result::MAX_ANSWER_CHARS)
     )]
     async fn grep_transcripts(
         &self,
