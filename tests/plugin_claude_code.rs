@@ -71,8 +71,12 @@ fn plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile()
         return;
     };
     let sandbox = Sandbox::new(claude);
-    // The checkout as a marketplace, and its plugin manifest on its own.
-    for target in [repo(), repo().join(".claude-plugin/plugin.json")] {
+    // The plugin as a clone has it (the validator walks every file, and a built `target/` holds more than
+    // the 20,000 it looks at): as a marketplace, and its plugin manifest on its own.
+    for target in [
+        sandbox.plugin.clone(),
+        sandbox.plugin.join(".claude-plugin/plugin.json"),
+    ] {
         for profile in [false, true] {
             let report = validate(&sandbox, &target, profile);
             let manifest = &report["manifest"];
@@ -98,7 +102,7 @@ fn plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile()
         sandbox
             .command()
             .args(["plugin", "validate", "--strict"])
-            .arg(repo()),
+            .arg(&sandbox.plugin),
         Duration::from_secs(60),
     );
     assert_success("claude plugin validate --strict .", &out);
