@@ -325,6 +325,15 @@ impl Dreamer {
         }
     }
 
+    /// When the last consolidation ended: while a dream is open here, the lock's mtime from before the
+    /// dream took it (the lock now marks the dream's start); otherwise the lock's mtime.
+    pub fn last_consolidation(&self) -> Option<SystemTime> {
+        match self.active().as_ref() {
+            Some(a) => a.lock.previous_mtime(),
+            None => crate::lock::last_consolidation(&self.locations.memory_dir),
+        }
+    }
+
     /// The journal of this memory directory.
     pub fn journal(&self) -> &Journal {
         &self.journal

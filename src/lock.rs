@@ -173,6 +173,12 @@ impl Lock {
         }
     }
 
+    /// The lock's mtime before this process took it: the last consolidation, as far as a dream running
+    /// under this lock is concerned (`None` when there was no lock file).
+    pub fn previous_mtime(&self) -> Option<SystemTime> {
+        self.previous_mtime
+    }
+
     /// Whether the lock file still names this process (another process may have taken a stale lock).
     pub fn still_ours(&self) -> bool {
         let me = std::process::id();

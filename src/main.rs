@@ -121,7 +121,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// `grep`: searches the transcripts; exit 1 when nothing matched, as grep does.
 fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
-    let query = Query::new(&args.request(), &locations.memory_dir)?;
+    let query = Query::new(
+        &args.request(),
+        dream_mcp::lock::last_consolidation(&locations.memory_dir),
+    )?;
     let control = transcripts::Control {
         threads: args.threads,
         ..transcripts::Control::default()

@@ -574,3 +574,19 @@ fn a_server_killed_mid_run_leaves_an_interrupted_run_that_undo_reverts() {
     d.undo(Some(&id), false).unwrap();
     assert_eq!(f.tree(), before);
 }
+
+/// Regression: `since_last_dream` found nothing during a dream, because `start_dream` had just set the
+/// lock's mtime (the "last consolidation") to now.
+#[test]
+fn last_consolidation_during_a_dream_is_the_one_before_it() {
+    let f = Fixture::new();
+    write_lock(&f.mem, dead_pid(), Duration::from_secs(48 * 3600));
+    let before = mtime(&lock::lock_path(&f.mem));
+    let d = f.dreamer();
+    assert_eq!(d.last_consolidation(), Some(before));
+    d.start(GateConfig::default()).unwrap();
+    assert!(mtime(&lock::lock_path(&f.mem)) > before, "the lock marks the dream");
+    assert_eq!(d.last_consolidation(), Some(before));
+    d.finish("done").unwrap();
+    assert!(d.last_consolidation() > Some(before));
+}

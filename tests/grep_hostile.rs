@@ -21,12 +21,9 @@ fn kinds(r: &transcripts::GrepResult) -> Vec<WarningKind> {
 
 #[test]
 fn a_regex_that_is_too_large_is_refused_clearly() {
-    let err = Query::new(
-        &pattern(r"\w{1000}{1000}"),
-        std::path::Path::new("/nowhere"),
-    )
-    .unwrap_err()
-    .to_string();
+    let err = Query::new(&pattern(r"\w{1000}{1000}"), None)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains(r"\w{1000}{1000}"), "{err}");
     assert!(err.contains("too large") && err.contains("limit"), "{err}");
 }
@@ -191,7 +188,11 @@ fn a_line_over_the_limit_is_skipped_and_the_lines_after_it_still_found() {
 fn cancellation_stops_the_search_and_says_so() {
     let t = Transcripts::new();
     t.session(S1, &[user(S1, "x", T1, "deploy")]);
-    let q = Query::new(&pattern("deploy"), &t.root().join("memory")).unwrap();
+    let q = Query::new(
+        &pattern("deploy"),
+        dream_mcp::lock::last_consolidation(&t.root().join("memory")),
+    )
+    .unwrap();
     let cancel = AtomicBool::new(true);
     let control = Control {
         cancel: Some(&cancel),
@@ -209,7 +210,11 @@ fn progress_is_reported_while_searching() {
     for (i, id) in [S1, S2, S3].iter().enumerate() {
         t.session(id, &[user(id, &format!("u{i}"), T1, "deploy")]);
     }
-    let q = Query::new(&pattern("deploy"), &t.root().join("memory")).unwrap();
+    let q = Query::new(
+        &pattern("deploy"),
+        dream_mcp::lock::last_consolidation(&t.root().join("memory")),
+    )
+    .unwrap();
     let seen = Mutex::new(Vec::new());
     let report = |p: Progress| seen.lock().unwrap().push(p);
     let control = Control {
@@ -226,7 +231,11 @@ fn progress_is_reported_while_searching() {
 #[test]
 fn a_missing_transcripts_directory_is_an_error_naming_it() {
     let t = Transcripts::new();
-    let q = Query::new(&pattern("deploy"), &t.root().join("memory")).unwrap();
+    let q = Query::new(
+        &pattern("deploy"),
+        dream_mcp::lock::last_consolidation(&t.root().join("memory")),
+    )
+    .unwrap();
     let missing = t.root().join("no-such-project");
     let err = transcripts::grep(&missing, &q, &Control::default())
         .unwrap_err()

@@ -21,7 +21,7 @@ fn fixtures() -> Option<PathBuf> {
 
 fn grep(dir: &Path, req: GrepRequest) -> GrepResult {
     let memory = tempfile::tempdir().unwrap();
-    let q = Query::new(&req, memory.path()).unwrap();
+    let q = Query::new(&req, dream_mcp::lock::last_consolidation(memory.path())).unwrap();
     transcripts::grep(dir, &q, &Control::default()).unwrap()
 }
 

@@ -2,7 +2,6 @@
 //! form ([`Query`]).
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::time::SystemTime;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,7 +12,6 @@ use super::error::GrepError;
 use super::pattern::Matchers;
 use super::preset::{self, Preset};
 use super::record::{Kind, Role};
-use crate::lock;
 
 /// Hits returned when `max_results` is not given.
 pub const DEFAULT_MAX_RESULTS: usize = 50;
@@ -115,8 +113,12 @@ pub struct Query {
 }
 
 impl Query {
-    /// Checks and compiles `req`. `memory_dir` is read only for `since_last_dream` (the lock's mtime).
-    pub fn new(req: &GrepRequest, memory_dir: &Path) -> Result<Query, GrepError> {
+    /// Checks and compiles `req`. `last_consolidation` is the time `since_last_dream` means (the lock's
+    /// mtime before any dream now running took it; `None` when there was never a consolidation).
+    pub fn new(
+        req: &GrepRequest,
+        last_consolidation: Option<SystemTime>,
+    ) -> Result<Query, GrepError> {
         let (pattern, preset) = match (&req.pattern, req.preset) {
             (Some(p), None) => (p.as_str(), None),
             (None, Some(p)) => (p.pattern(), Some(p)),
@@ -142,9 +144,7 @@ impl Query {
             }
             Some(req.sessions.iter().cloned().collect())
         };
-        let last_dream = req
-            .since_last_dream
-            .then(|| lock::last_consolidation(memory_dir));
+        let last_dream = req.since_last_dream.then_some(last_consolidation);
         Ok(Query {
             matchers,
             scope,
@@ -206,7 +206,7 @@ mod tests {
     use super::*;
 
     fn query(req: GrepRequest) -> Result<Query, GrepError> {
-        Query::new(&req, Path::new("/nonexistent-memory"))
+        Query::new(&req, None)
     }
 
     #[test]

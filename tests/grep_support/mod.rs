@@ -186,7 +186,8 @@ impl Transcripts {
 
     /// Runs a search with `memory` as the memory directory (for `since_last_dream`).
     pub fn grep_with_memory(&self, req: GrepRequest, memory: &Path) -> GrepResult {
-        let query = Query::new(&req, memory).expect("valid request");
+        let query =
+            Query::new(&req, dream_mcp::lock::last_consolidation(memory)).expect("valid request");
         transcripts::grep(&self.dir, &query, &Control::default()).expect("search runs")
     }
 }
