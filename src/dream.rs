@@ -98,8 +98,21 @@ pub struct RunReport {
     pub diff: String,
     /// Whether `diff` was cut.
     pub diff_truncated: bool,
-    /// The command that undoes this run.
+    /// The command that undoes this run, for a `dream-mcp` on PATH run in the project folder.
     pub undo_command: String,
+    /// The same command with this binary's absolute path and the directories spelled out, so it works
+    /// from anywhere (the plugin's binary is usually not on PATH).
+    pub undo_command_full: String,
+}
+
+/// Quotes `arg` for a POSIX shell when it holds anything but safe characters.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
 }
 
 /// Builds the change report of a closed run from its before- and after-images.
@@ -141,6 +154,17 @@ pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Run
         diff,
         diff_truncated,
         undo_command: format!("dream-mcp undo {}", run.id),
+        undo_command_full: format!(
+            "{} --memory-dir {} --journal-dir {} undo {}",
+            shell_quote(
+                &std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| "dream-mcp".to_string())
+            ),
+            shell_quote(&dir.root().display().to_string()),
+            shell_quote(&journal.root().display().to_string()),
+            run.id
+        ),
     })
 }
 
@@ -337,6 +361,21 @@ impl Dreamer {
     /// The journal of this memory directory.
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quote_leaves_plain_paths_and_quotes_the_rest() {
+        assert_eq!(
+            shell_quote("/home/ali/.claude/x-y"),
+            "/home/ali/.claude/x-y"
+        );
+        assert_eq!(shell_quote("/tmp/my notes"), "'/tmp/my notes'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }
 

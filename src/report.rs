@@ -124,6 +124,7 @@ pub fn run_report(r: &RunReport) -> String {
         }
     }
     let _ = writeln!(s, "to take this back: {}", r.undo_command);
+    let _ = writeln!(s, "  (from anywhere: {})", r.undo_command_full);
     s
 }
 

@@ -585,8 +585,45 @@ fn last_consolidation_during_a_dream_is_the_one_before_it() {
     let d = f.dreamer();
     assert_eq!(d.last_consolidation(), Some(before));
     d.start(GateConfig::default()).unwrap();
-    assert!(mtime(&lock::lock_path(&f.mem)) > before, "the lock marks the dream");
+    assert!(
+        mtime(&lock::lock_path(&f.mem)) > before,
+        "the lock marks the dream"
+    );
     assert_eq!(d.last_consolidation(), Some(before));
     d.finish("done").unwrap();
     assert!(d.last_consolidation() > Some(before));
+}
+
+#[test]
+fn the_full_undo_command_works_from_any_folder() {
+    let f = Fixture::new();
+    let d = f.dreamer();
+    let before = f.tree();
+    d.start(GateConfig::default()).unwrap();
+    d.change("w", |dir, rec| {
+        edit::write_file(dir, rec, "b.md", "new\n", None)
+    })
+    .unwrap();
+    let report = d.finish("added b").unwrap();
+    assert!(report.undo_command_full.contains(&report.run_id));
+    // The test binary is not dream-mcp: run the real binary with the command's arguments.
+    let args: Vec<&str> = report
+        .undo_command_full
+        .split_whitespace()
+        .skip(1)
+        .collect();
+    let out = Command::new(BIN)
+        .args(&args)
+        .current_dir("/")
+        .env("HOME", f.mem.join("elsewhere"))
+        .env_remove("DREAM_MEMORY_DIR")
+        .env_remove("DREAM_JOURNAL_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(f.tree(), before);
 }
