@@ -15,7 +15,7 @@ SIZE_MB=${2:-1024}
 OUT=target/bench-grep
 SELECTIVE=quokka-migration
 COMMON=error
-RUNS=${RUNS:-10}
+RUNS=${RUNS:-15}
 
 for tool in rg hyperfine /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install ripgrep hyperfine time)" >&2; exit 2; }
@@ -42,22 +42,24 @@ rg -c zzzz-not-there "$CORPUS" >/dev/null || true
 for pat in "$SELECTIVE" "$COMMON"; do
     echo
     echo "== time: $pat"
-    hyperfine --warmup 2 --runs "$RUNS" --style basic --ignore-failure \
+    # --output=pipe: GNU grep stops at the first match when its output is /dev/null.
+    hyperfine --warmup 2 --runs "$RUNS" --style basic --ignore-failure --output=pipe \
         --export-json "$OUT/time-$pat.json" \
         -n "dream-mcp grep" "$DREAM $pat" \
         -n "dream-mcp grep --role any --tool-output" "$DREAM --role any --tool-output $pat" \
         -n "rg -n" "rg -n $pat $CORPUS" \
-        -n "grep -rn" "grep -rn $pat $CORPUS --include=*.jsonl"
+        -n "grep -rn" "grep -rn $pat $CORPUS --include='*.jsonl'"
     echo
     echo "== output bytes: $pat"
     ours=$($DREAM "$pat" | wc -c)
     ours_any=$($DREAM --role any --tool-output "$pat" | wc -c)
-    tail50=$(grep -rn "$pat" "$CORPUS" --include=*.jsonl | tail -50 | wc -c)
+    tail50=$(grep -rn "$pat" "$CORPUS" --include='*.jsonl' | tail -50 | wc -c)
     rg_all=$(rg -n "$pat" "$CORPUS" | wc -c || true)
-    echo "dream-mcp grep --json (50 hits max):                 $ours"
+    echo "dream-mcp grep --json (the MCP answer, 50 hits max): $ours"
     echo "dream-mcp grep --json --role any --tool-output:      $ours_any"
     echo "grep -rn ... | tail -50:                             $tail50"
     echo "rg -n (all matches):                                 $rg_all"
+    echo "grep -rn | tail -50 over ours:                       $(python3 -c "print(round($tail50 / $ours, 1))")x"
     $DREAM "$pat" > "$OUT/answer-$pat.json"
     $DREAM --role any --tool-output "$pat" > "$OUT/answer-any-$pat.json"
     python3 - "$OUT/answer-$pat.json" "$OUT/answer-any-$pat.json" <<'EOF'
@@ -71,11 +73,28 @@ EOF
 done
 
 echo
+echo "== ratios (from the hyperfine means; from the fastest runs in brackets)"
+python3 - "$OUT" "$SELECTIVE" "$COMMON" <<'EOF'
+import json, sys
+out = sys.argv[1]
+for pat in sys.argv[2:]:
+    r = {x["command"]: x for x in json.load(open(f"{out}/time-{pat}.json"))["results"]}
+    ours, rg, grep = r["dream-mcp grep"], r["rg -n"], r["grep -rn"]
+    print(f"{pat}: ours/rg {ours['mean']/rg['mean']:.2f} [{ours['min']/rg['min']:.2f}], "
+          f"grep/ours {grep['mean']/ours['mean']:.2f} [{grep['min']/ours['min']:.2f}]; "
+          f"means ms: ours {ours['mean']*1e3:.0f}, rg {rg['mean']*1e3:.0f}, grep {grep['mean']*1e3:.0f}")
+EOF
+
+echo
 echo "== peak RSS (KB, /usr/bin/time -v)"
-rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
+# Output goes through a pipe, not to /dev/null (see above).
+rss() {
+    /usr/bin/time -v -o "$OUT/time.txt" "$@" | cat >/dev/null || true
+    awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time.txt"
+}
 for pat in "$SELECTIVE" "$COMMON"; do
     echo "dream-mcp grep $pat:                          $(rss $DREAM "$pat")"
     echo "dream-mcp grep --role any --tool-output $pat: $(rss $DREAM --role any --tool-output "$pat")"
     echo "rg -n $pat:                                   $(rss rg -n "$pat" "$CORPUS")"
-    echo "grep -rn $pat:                                $(rss grep -rn "$pat" "$CORPUS" --include=*.jsonl)"
+    echo "grep -rn $pat:                                $(rss grep -rn "$pat" "$CORPUS" --include='*.jsonl')"
 done
