@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
-use crate::frontmatter::{self, Parsed};
+use crate::findings;
 use crate::index::{self, Index};
 use crate::memory_dir::{Access, MemoryDir, MemoryPath};
 
@@ -69,6 +69,9 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
         return Ok(());
     };
     let current_hash = current.map(sha256_hex);
+    if expected.trim().is_empty() && current.is_none() {
+        return Ok(()); // "" asserts the file does not exist yet
+    }
     if current_hash.as_deref() == Some(expected.trim().to_ascii_lowercase().as_str()) {
         return Ok(());
     }
@@ -79,32 +82,12 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
     })
 }
 
-/// Frontmatter warnings for topic-file content.
+/// Frontmatter warnings for topic-file content (the messages of its `frontmatter` findings).
 pub fn frontmatter_warnings(content: &str) -> Vec<String> {
-    match frontmatter::parse(content) {
-        Parsed::Absent => vec![
-            "no frontmatter: start the file with ---, name:, description:, type: (user|feedback|project|reference), ---"
-                .to_string(),
-        ],
-        Parsed::Unclosed => vec!["the frontmatter opened with --- is never closed".to_string()],
-        Parsed::Present(fm) => {
-            let mut w = Vec::new();
-            if fm.name.is_none() {
-                w.push("frontmatter has no `name`".to_string());
-            }
-            if fm.description.is_none() {
-                w.push("frontmatter has no `description` (it decides when the memory is recalled)".to_string());
-            }
-            match (&fm.type_raw, fm.memory_type()) {
-                (None, _) => w.push("frontmatter has no `type`".to_string()),
-                (Some(t), None) => w.push(format!(
-                    "frontmatter type {t:?} is not one of user, feedback, project, reference"
-                )),
-                _ => {}
-            }
-            w
-        }
-    }
+    findings::frontmatter::check("", content)
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
 }
 
 /// Creates or replaces the topic file `raw_path` with `content`.

@@ -11,6 +11,8 @@ pub mod dream;
 pub mod edit;
 pub mod error;
 pub mod exit_codes;
+pub mod findings;
+pub mod flock;
 pub mod frontmatter;
 pub mod index;
 pub mod inventory;

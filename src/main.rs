@@ -47,16 +47,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::Success)
         }
-        Command::Check { dir, json } => {
+        Command::Check { dir, json, color } => {
             let path = dir.unwrap_or_else(|| locations.memory_dir.clone());
             let dir = MemoryDir::open(&path)?;
-            let inv = inventory::inventory(&dir)?;
+            let inv = inventory::inventory(&dir, Some(&locations.project_dir))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&inv)?);
             } else {
-                print!("{}", report::inventory(&inv));
+                print!("{}", report::inventory(&inv, color.enabled()));
             }
-            Ok(if inv.index_has_problems() {
+            Ok(if inv.has_errors() {
                 ExitCode::Problems
             } else {
                 ExitCode::Success
@@ -68,10 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             min_hours,
             min_sessions,
         } => {
-            let config = GateConfig {
-                min_hours,
-                min_sessions,
-            };
+            let config = GateConfig::resolve(min_hours, min_sessions);
             if hook {
                 hook_status(&locations, config);
                 return Ok(ExitCode::Success);

@@ -16,17 +16,18 @@ use crate::digest::sha256_hex;
 use crate::dream::{DreamStart, Dreamer, RunReport};
 use crate::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
 use crate::error::Error;
-use crate::inventory::{self, Inventory};
+use crate::findings::{self, Finding};
+use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::locations::Locations;
 use crate::memory_dir::Access;
-use crate::sessions::{self, GateConfig};
+use crate::sessions::GateConfig;
 use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
 It reads and changes only the memory directory: every path is relative to it (`feedback_testing.md`, \
 `team/shared.md`); absolute paths, `..`, symlinks, hidden names and protected folders are refused. \
-Start with list_memory (inventory, index limits, dead links, orphans). Change topic files with \
+Start with list_memory (inventory and findings: index limits, relative dates, stale paths, duplicates). Change topic files with \
 write_memory_file / delete_memory_file, passing the sha256 you read as expected_sha256. MEMORY.md is \
 written only by rewrite_index, which refuses an index over 200 lines or 25,000 bytes, with frontmatter, \
 or with dead links. Every change is journaled with its before-image and can be undone with \
@@ -91,8 +92,8 @@ pub struct WriteParams {
     pub path: String,
     /// The complete new content, starting with the frontmatter block.
     pub content: String,
-    /// SHA-256 of the content you read; the write is refused if the file changed since (or, for a file
-    /// that did not exist, if it now does). Omit only when creating a new file.
+    /// SHA-256 of the content you read; the write is refused if the file changed since. Pass "" to
+    /// create a file only if it does not exist yet. Omit to write unconditionally.
     pub expected_sha256: Option<String>,
 }
 
@@ -115,26 +116,38 @@ pub struct RewriteIndexParams {
     pub expected_sha256: Option<String>,
 }
 
+/// Parameters of `list_memory`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListParams {
+    /// Index of the first topic file to list (default 0); use it to page through a large directory.
+    pub files_offset: Option<usize>,
+    /// How many topic files to list (default 100, at most 500).
+    pub files_limit: Option<usize>,
+    /// How many findings of each kind to include (default 5, at most 200); counts always cover all.
+    pub findings_per_kind: Option<usize>,
+}
+
 /// The Orient-phase inventory plus where everything was found.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListMemoryOutput {
     /// The resolved memory, transcripts, project and journal directories.
     pub directories: Locations,
-    /// Index state, topic files, and what is left alone.
+    /// Index state, a page of topic files, findings, and what is left alone.
     #[serde(flatten)]
-    pub inventory: Inventory,
+    pub inventory: InventoryPage,
 }
 
-/// `_meta` of `grep_transcripts`: tells Claude Code its answers (capped at
-/// [`transcripts::result::MAX_ANSWER_CHARS`]) are to be shown inline, never saved to a file.
-fn grep_meta() -> rmcp::model::MetaObject {
+/// `_meta` raising Claude Code's inline result limit to `chars` for a tool whose answers are capped.
+fn result_size_meta(chars: usize) -> rmcp::model::MetaObject {
     let mut meta = rmcp::model::MetaObject::new();
-    meta.0.insert(
-        "anthropic/maxResultSizeChars".to_string(),
-        transcripts::result::MAX_ANSWER_CHARS.into(),
-    );
+    meta.0
+        .insert("anthropic/maxResultSizeChars".to_string(), chars.into());
     meta
 }
+
+/// Inline result limit asked for `list_memory`: its default pages stay well under it; only a caller
+/// raising `files_limit` and `findings_per_kind` to their maximum can exceed it.
+const LIST_MEMORY_MAX_CHARS: usize = 100_000;
 
 /// Sends the search's progress to the client while it runs, when the client asked for progress.
 fn forward_progress(
@@ -158,6 +171,17 @@ fn forward_progress(
     }))
 }
 
+/// What `write_memory_file` did, and what the new content says that is still worth fixing.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WriteOutput {
+    /// The write itself: path, hashes, size, frontmatter warnings.
+    #[serde(flatten)]
+    pub written: WriteOutcome,
+    /// Findings in the content just written: relative dates (with the date they resolve to), paths that
+    /// do not exist in the project, facts repeated from other files, credentials. Fix them now.
+    pub findings: Vec<Finding>,
+}
+
 fn message(e: Error) -> String {
     e.to_string()
 }
@@ -173,19 +197,35 @@ impl DreamServer {
     }
 
     /// Inventory of the memory directory for the Orient phase: resolved directories; MEMORY.md's lines and
-    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the entries it would silently cut,
-    /// dead links and orphan files; every topic file with frontmatter, size, modification time and sha256.
-    #[tool(annotations(
-        read_only_hint = true,
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
-    async fn list_memory(&self) -> Result<Json<ListMemoryOutput>, String> {
+    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the lines it would silently cut,
+    /// dead links and orphan files; topic files with frontmatter, size, modification time and sha256 (100
+    /// per page); and findings (relative dates with the date they resolve to, paths that no longer exist,
+    /// duplicated facts, index problems, frontmatter, credentials), the first 5 of each kind with counts.
+    #[tool(
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            open_world_hint = false
+        ),
+        meta = result_size_meta(LIST_MEMORY_MAX_CHARS)
+    )]
+    async fn list_memory(
+        &self,
+        Parameters(p): Parameters<ListParams>,
+    ) -> Result<Json<ListMemoryOutput>, String> {
         let dir = self.dreamer.memory().map_err(message)?;
-        let inventory = inventory::inventory(&dir).map_err(message)?;
+        let locations = self.dreamer.locations();
+        let inventory =
+            inventory::inventory(&dir, Some(&locations.project_dir)).map_err(message)?;
+        let defaults = PageOptions::default();
+        let page = inventory.page(PageOptions {
+            files_offset: p.files_offset.unwrap_or(defaults.files_offset),
+            files_limit: p.files_limit.unwrap_or(defaults.files_limit),
+            findings_per_kind: p.findings_per_kind.unwrap_or(defaults.findings_per_kind),
+        });
         Ok(Json(ListMemoryOutput {
-            directories: self.dreamer.locations().clone(),
-            inventory,
+            directories: locations.clone(),
+            inventory: page,
         }))
     }
 
@@ -214,7 +254,8 @@ impl DreamServer {
 
     /// Create or replace a topic file atomically (never MEMORY.md; use rewrite_index). Pass the sha256 you
     /// read as expected_sha256 so a concurrent change is not lost. The old content is journaled for undo.
-    /// Warns when frontmatter (name, description, type) is missing or invalid.
+    /// Warns when frontmatter (name, description, type) is missing or invalid, and returns the findings of
+    /// the new content (relative dates, missing project paths, repeated facts, credentials) to fix now.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -224,10 +265,15 @@ impl DreamServer {
     async fn write_memory_file(
         &self,
         Parameters(p): Parameters<WriteParams>,
-    ) -> Result<Json<WriteOutcome>, String> {
+    ) -> Result<Json<WriteOutput>, String> {
+        let project_dir = &self.dreamer.locations().project_dir;
         self.dreamer
             .change(&format!("write {}", p.path), |dir, run| {
-                edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
+                let written =
+                    edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())?;
+                let findings =
+                    findings::for_content(dir, &written.path, &p.content, Some(project_dir));
+                Ok(WriteOutput { written, findings })
             })
             .map(Json)
             .map_err(message)
@@ -289,10 +335,7 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<StartParams>,
     ) -> Result<Json<DreamStart>, String> {
-        let gate = GateConfig {
-            min_hours: p.min_hours.unwrap_or(sessions::DEFAULT_MIN_HOURS),
-            min_sessions: p.min_sessions.unwrap_or(sessions::DEFAULT_MIN_SESSIONS),
-        };
+        let gate = GateConfig::resolve(p.min_hours, p.min_sessions);
         self.dreamer.start(gate).map(Json).map_err(message)
     }
 
@@ -328,7 +371,7 @@ impl DreamServer {
             idempotent_hint = true,
             open_world_hint = false
         ),
-        meta = grep_meta()
+        meta = result_size_meta(transcripts::result::MAX_ANSWER_CHARS)
     )]
     async fn grep_transcripts(
         &self,
