@@ -31,6 +31,32 @@ pub enum Role {
     System,
 }
 
+impl Role {
+    /// The role's name as answers spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+            Role::Agent => "agent",
+            Role::System => "system",
+        }
+    }
+}
+
+impl Kind {
+    /// The kind's name as answers spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Thinking => "thinking",
+            Kind::ToolUse => "tool_use",
+            Kind::ToolResult => "tool_result",
+            Kind::Summary => "summary",
+        }
+    }
+}
+
 /// Starts of `user` text that Claude Code writes itself (command output, background-task notices,
 /// interruption notes), so it is not counted as the user speaking.
 pub const INSERTED_PREFIXES: [&str; 8] = [
@@ -518,6 +544,28 @@ mod tests {
             .into_iter()
             .map(|p| (p.role, p.kind, p.text.into_owned()))
             .collect()
+    }
+
+    #[test]
+    fn names_match_the_serialized_form() {
+        for r in [
+            Role::User,
+            Role::Assistant,
+            Role::Tool,
+            Role::Agent,
+            Role::System,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        for k in [
+            Kind::Text,
+            Kind::Thinking,
+            Kind::ToolUse,
+            Kind::ToolResult,
+            Kind::Summary,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 
     #[test]
