@@ -183,7 +183,7 @@ pub struct GrepArgs {
         hide_default_value = true
     )]
     pub threads: usize,
-    /// Print the JSON answer the MCP tool gives instead of text.
+    /// Print the JSON answer the MCP tool gives (compact, one line) instead of text.
     #[arg(long)]
     pub json: bool,
     /// Colour the matches: auto (on a terminal, unless NO_COLOR is set), always, never.

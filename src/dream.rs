@@ -364,6 +364,20 @@ impl Dreamer {
     }
 }
 
+impl Drop for Dreamer {
+    /// A dream left open when the server stops keeps its run (reported as interrupted, undoable) if it
+    /// changed anything; an empty one is discarded. The lock rolls back either way.
+    fn drop(&mut self) {
+        if let Some(active) = self.active().take()
+            && active.run.is_empty()
+            && let Ok(dir) = self.memory()
+            && let Err(e) = active.run.discard(&dir)
+        {
+            tracing::warn!("could not discard the empty dream run: {e}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::shell_quote;
@@ -376,19 +390,5 @@ mod tests {
         );
         assert_eq!(shell_quote("/tmp/my notes"), "'/tmp/my notes'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
-}
-
-impl Drop for Dreamer {
-    /// A dream left open when the server stops keeps its run (reported as interrupted, undoable) if it
-    /// changed anything; an empty one is discarded. The lock rolls back either way.
-    fn drop(&mut self) {
-        if let Some(active) = self.active().take()
-            && active.run.is_empty()
-            && let Ok(dir) = self.memory()
-            && let Err(e) = active.run.discard(&dir)
-        {
-            tracing::warn!("could not discard the empty dream run: {e}");
-        }
     }
 }

@@ -131,7 +131,7 @@ fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
     };
     let result = transcripts::grep(&locations.transcripts_dir, &query, &control)?;
     let text = if args.json {
-        serde_json::to_string_pretty(&result)? + "\n"
+        serde_json::to_string(&result)? + "\n"
     } else {
         transcripts::report::render(&result, args.color.enabled())
     };

@@ -6,6 +6,7 @@
 //! content nobody searches (images, signatures, `toolUseResult` copies) is skipped without being stored.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -28,6 +29,32 @@ pub enum Role {
     /// Claude Code itself: `isMeta` lines, inserted command output and notifications, summaries,
     /// compaction summaries, `system` lines.
     System,
+}
+
+impl Role {
+    /// The role's name as answers spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+            Role::Agent => "agent",
+            Role::System => "system",
+        }
+    }
+}
+
+impl Kind {
+    /// The kind's name as answers spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Thinking => "thinking",
+            Kind::ToolUse => "tool_use",
+            Kind::ToolResult => "tool_result",
+            Kind::Summary => "summary",
+        }
+    }
 }
 
 /// Starts of `user` text that Claude Code writes itself (command output, background-task notices,
@@ -83,11 +110,37 @@ pub struct Record<'a> {
     pub pieces: Vec<Piece<'a>>,
 }
 
-/// Decodes one JSON line. Errors only when the line is not a JSON object.
-pub fn parse(line: &str) -> Result<Record<'_>, serde_json::Error> {
+/// Which optional content a search reads. What is not wanted is skipped while parsing, without being
+/// copied: tool output is most of a transcript's bytes, so a search of the conversation alone decodes
+/// its candidate lines several times faster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// `tool_use` input and `tool_result` content.
+    pub tool_output: bool,
+    /// `thinking` blocks.
+    pub thinking: bool,
+}
+
+impl Wanted {
+    /// Everything.
+    pub const ALL: Wanted = Wanted {
+        tool_output: true,
+        thinking: true,
+    };
+}
+
+thread_local! {
+    /// What the current [`parse`] call wants; read by the block visitor, which serde gives no context.
+    static WANTED: Cell<Wanted> = const { Cell::new(Wanted::ALL) };
+}
+
+/// Decodes one JSON line, reading only the content `wanted`. Errors only when the line is not a JSON
+/// object.
+pub fn parse(line: &str, wanted: Wanted) -> Result<Record<'_>, serde_json::Error> {
     if !line.trim_start().starts_with('{') {
         return Err(de::Error::custom("not a JSON object"));
     }
+    WANTED.with(|w| w.set(wanted));
     let raw: Line<'_> = serde_json::from_str(line)?;
     Ok(raw.into_record())
 }
@@ -358,10 +411,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
     }
 }
 
-/// Implements `Deserialize` for a struct read from a JSON object: each listed key fills its field, other
-/// keys are skipped, and any non-object value leaves the struct at its default.
+/// Implements `Deserialize` for a struct read from a JSON object: each listed key fills its field (when
+/// its `if` predicate, given the fields read so far, allows), other keys are skipped, and any non-object
+/// value leaves the struct at its default.
 macro_rules! tolerant_object {
-    ($ty:ident { $($key:literal => $field:ident),* $(,)? }) => {
+    ($ty:ident { $($key:literal => $field:ident $(if $keep:ident)?),* $(,)? }) => {
         impl<'de: 'a, 'a> Deserialize<'de> for $ty<'a> {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V<'a>(std::marker::PhantomData<&'a ()>);
@@ -374,7 +428,9 @@ macro_rules! tolerant_object {
                         let mut target = $ty::default();
                         while let Some(key) = map.next_key::<Str<'de>>()? {
                             match key.0.as_deref() {
-                                $(Some($key) => target.$field = map.next_value()?,)*
+                                $(Some($key) $(if $keep(&target))? => {
+                                    target.$field = map.next_value()?
+                                })*
                                 _ => {
                                     map.next_value::<IgnoredAny>()?;
                                 }
@@ -414,10 +470,20 @@ tolerant_object!(Message { "content" => content });
 tolerant_object!(Block {
     "type" => kind,
     "text" => text,
-    "thinking" => thinking,
-    "input" => input,
-    "content" => content,
+    "thinking" => thinking if keep_thinking,
+    "input" => input if keep_tool_output,
+    "content" => content if keep_tool_output,
 });
+
+fn keep_thinking(_: &Block<'_>) -> bool {
+    WANTED.with(|w| w.get().thinking)
+}
+
+/// Tool input and results are skipped when not wanted; a block whose `type` comes later is kept.
+fn keep_tool_output(b: &Block<'_>) -> bool {
+    WANTED.with(|w| w.get().tool_output)
+        || !matches!(b.kind.0.as_deref(), Some("tool_use" | "tool_result"))
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for Strings<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -472,7 +538,7 @@ mod tests {
     use super::*;
 
     fn pieces(line: &str) -> Vec<(Role, Kind, String)> {
-        parse(line)
+        parse(line, Wanted::ALL)
             .unwrap()
             .pieces
             .into_iter()
@@ -481,8 +547,30 @@ mod tests {
     }
 
     #[test]
+    fn names_match_the_serialized_form() {
+        for r in [
+            Role::User,
+            Role::Assistant,
+            Role::Tool,
+            Role::Agent,
+            Role::System,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        for k in [
+            Kind::Text,
+            Kind::Thinking,
+            Kind::ToolUse,
+            Kind::ToolResult,
+            Kind::Summary,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
+
+    #[test]
     fn typed_prompt_as_string_content() {
-        let r = parse(r#"{"type":"user","uuid":"u1","sessionId":"s1","timestamp":"2026-01-02T03:04:05.000Z","cwd":"/x","message":{"role":"user","content":"use pnpm"}}"#).unwrap();
+        let r = parse(r#"{"type":"user","uuid":"u1","sessionId":"s1","timestamp":"2026-01-02T03:04:05.000Z","cwd":"/x","message":{"role":"user","content":"use pnpm"}}"#, Wanted::ALL).unwrap();
         assert_eq!(r.uuid.as_deref(), Some("u1"));
         assert_eq!(r.session_id.as_deref(), Some("s1"));
         assert_eq!(r.timestamp.as_deref(), Some("2026-01-02T03:04:05.000Z"));
@@ -577,6 +665,28 @@ mod tests {
     }
 
     #[test]
+    fn unwanted_content_is_skipped() {
+        let line = r#"{"type":"assistant","message":{"content":[
+            {"type":"thinking","thinking":"hmm"},
+            {"type":"tool_use","name":"Bash","input":{"command":"ls"}},
+            {"content":"late type","type":"tool_result"},
+            {"type":"tool_result","content":"out"},
+            {"type":"text","text":"said"}]}}"#
+            .replace('\n', "");
+        let none = Wanted {
+            tool_output: false,
+            thinking: false,
+        };
+        let texts: Vec<String> = parse(&line, none)
+            .unwrap()
+            .pieces
+            .into_iter()
+            .map(|p| p.text.into_owned())
+            .collect();
+        assert_eq!(texts, ["late type", "said"]);
+    }
+
+    #[test]
     fn summaries_and_system_lines() {
         assert_eq!(
             pieces(r#"{"type":"summary","summary":"Fixing the parser","leafUuid":"l1"}"#),
@@ -592,9 +702,17 @@ mod tests {
 
     #[test]
     fn escapes_are_decoded_and_plain_strings_borrowed() {
-        let r = parse(r#"{"type":"user","message":{"content":"say \"caf\u00e9\"\nnow"}}"#).unwrap();
+        let r = parse(
+            r#"{"type":"user","message":{"content":"say \"caf\u00e9\"\nnow"}}"#,
+            Wanted::ALL,
+        )
+        .unwrap();
         assert_eq!(r.pieces[0].text, "say \"café\"\nnow");
-        let r = parse(r#"{"type":"user","message":{"content":"plain"}}"#).unwrap();
+        let r = parse(
+            r#"{"type":"user","message":{"content":"plain"}}"#,
+            Wanted::ALL,
+        )
+        .unwrap();
         assert!(matches!(r.pieces[0].text, Cow::Borrowed(_)));
     }
 
@@ -613,8 +731,8 @@ mod tests {
 
     #[test]
     fn non_objects_and_broken_json_are_errors() {
-        assert!(parse("42").is_err());
-        assert!(parse(r#"{"type":"user","message":{"content":"half"#).is_err());
-        assert!(parse("not json").is_err());
+        assert!(parse("42", Wanted::ALL).is_err());
+        assert!(parse(r#"{"type":"user","message":{"content":"half"#, Wanted::ALL).is_err());
+        assert!(parse("not json", Wanted::ALL).is_err());
     }
 }

@@ -23,14 +23,7 @@ pub fn render(r: &GrepResult, color: bool) -> String {
             .session_id
             .as_deref()
             .map_or("-", |id| id.get(..8).unwrap_or(id));
-        let role = serde_json::to_value(h.role)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let kind = serde_json::to_value(h.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let (role, kind) = (h.role.as_str(), h.kind.as_str());
         let (dim, reset) = if color { (DIM, RESET) } else { ("", "") };
         let _ = writeln!(
             s,

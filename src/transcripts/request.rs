@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::error::GrepError;
 use super::pattern::Matchers;
 use super::preset::{self, Preset};
-use super::record::{Kind, Role};
+use super::record::{Kind, Role, Wanted};
 
 /// Hits returned when `max_results` is not given.
 pub const DEFAULT_MAX_RESULTS: usize = 50;
@@ -80,6 +80,14 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// The optional content this scope can admit, so the rest is skipped while decoding.
+    pub(crate) fn wanted(&self) -> Wanted {
+        Wanted {
+            tool_output: self.tool_output,
+            thinking: matches!(self.role, Some(RoleFilter::Assistant | RoleFilter::Any)),
+        }
+    }
+
     /// Whether a piece spoken by `role`, of `kind`, is searched.
     pub(crate) fn admits(&self, role: Role, kind: Kind) -> bool {
         if matches!(kind, Kind::ToolUse | Kind::ToolResult) && !self.tool_output {

@@ -150,7 +150,7 @@ impl FileSink<'_> {
                 String::from_utf8_lossy(body)
             }
         };
-        match record::parse(&text) {
+        match record::parse(&text, self.query.scope.wanted()) {
             Ok(rec) => self.record(rec, number),
             Err(e) if !terminated => self.warn(
                 number,
