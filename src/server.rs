@@ -36,11 +36,13 @@ use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
 It reads and changes only the memory directory: every path is relative to it (`feedback_testing.md`, \
 `team/shared.md`); absolute paths, `..`, symlinks, hidden names and protected folders are refused. \
-Start with list_memory (inventory and findings: index limits, relative dates, stale paths, duplicates). Change topic files with \
-write_memory_file / delete_memory_file, passing the sha256 you read as expected_sha256. MEMORY.md is \
-written only by rewrite_index, which refuses an index over 200 lines or 25,000 bytes, with frontmatter, \
-or with dead links. Every change is journaled with its before-image and can be undone with \
-`dream-mcp undo`.";
+A dream: start_dream (takes Claude Code's consolidation lock, opens a journaled run), list_memory \
+(inventory and findings: index limits, relative dates, stale paths, duplicates), grep_transcripts for \
+narrow evidence from past sessions (presets corrections, remember, decisions, errors; since_last_dream), \
+then write_memory_file / delete_memory_file with the sha256 you read as expected_sha256, rewrite_index \
+(refused over 200 lines or 25,000 bytes, with frontmatter, or with dead links), and finish_dream with a \
+summary (or abort_dream to restore everything). Every change is journaled with its before-image and can \
+be undone with `dream-mcp undo`.";
 
 /// The `dream` MCP server over one set of resolved locations.
 #[derive(Debug, Clone)]
