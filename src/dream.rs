@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::edit::Recorder;
 use crate::error::{Error, Result};
+use crate::flock::DirLock;
 use crate::inventory;
 use crate::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
 use crate::locations::Locations;
@@ -198,7 +199,9 @@ impl Dreamer {
         change: impl FnOnce(&MemoryDir, &mut dyn Recorder) -> Result<T>,
     ) -> Result<T> {
         let dir = self.memory()?;
+        // One change at a time: within this process (the mutex) and across processes (the flock).
         let mut active = self.active();
+        let _serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
         if let Some(a) = active.as_mut() {
             if !a.lock.still_ours() {
                 return Err(Error::DreamState(
@@ -209,7 +212,6 @@ impl Dreamer {
             a.lock.touch()?;
             return change(&dir, &mut a.run);
         }
-        drop(active);
         let mut run = self.journal.begin(RunKind::Single, summary)?;
         match change(&dir, &mut run) {
             Ok(out) => {
@@ -242,6 +244,10 @@ impl Dreamer {
         )
         .with_start_times();
         let lock = Lock::acquire(dir.root())?;
+        let swept = dir.sweep_temp_files()?;
+        if swept > 0 {
+            tracing::info!("removed {swept} temporary file(s) left by interrupted writes");
+        }
         let interrupted_runs = self
             .journal
             .runs()?
@@ -304,7 +310,9 @@ impl Dreamer {
         let dir = self.memory()?;
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
+        let serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
         let result = self.journal.undo(&dir, &target, force);
+        drop(serial);
         match result {
             Ok(record) => {
                 lock.release_success()?;

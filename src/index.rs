@@ -108,13 +108,18 @@ impl Index {
     pub fn parse(text: &str) -> Index {
         let mut lines = Vec::new();
         let mut offset = 0usize;
+        let mut in_fence = false;
         for (i, raw) in text.split_inclusive('\n').enumerate() {
             offset += raw.len();
             let body = raw.trim_end_matches('\n').trim_end_matches('\r');
+            let fence =
+                body.trim_start().starts_with("```") || body.trim_start().starts_with("~~~");
+            let quoted = in_fence || fence;
+            in_fence ^= fence;
             lines.push(IndexLine {
                 line: i + 1,
                 text: body.to_string(),
-                links: links(body),
+                links: if quoted { Vec::new() } else { links(body) },
                 loaded: i < MAX_LINES && offset <= MAX_BYTES,
                 end: offset,
             });
@@ -332,6 +337,17 @@ mod tests {
         assert_eq!(targets, ["build.md", "https://x.io/a.md#b"]);
         assert_eq!(l[0].local_file(), Some("build.md"));
         assert_eq!(l[1].local_file(), None);
+    }
+
+    #[test]
+    fn links_inside_fenced_code_are_not_links() {
+        let idx = Index::parse("- [A](a.md)\n```\n- [B](b.md)\n```\n- [C](c.md)\n");
+        let targets: Vec<&str> = idx
+            .lines
+            .iter()
+            .flat_map(|l| l.links.iter().map(|k| k.target.as_str()))
+            .collect();
+        assert_eq!(targets, ["a.md", "c.md"]);
     }
 
     #[test]

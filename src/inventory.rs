@@ -257,3 +257,159 @@ pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> In
         findings,
     }
 }
+
+/// Most topic files one `list_memory` answer lists by default.
+pub const DEFAULT_FILES_LIMIT: usize = 100;
+/// Most topic files one answer may list.
+pub const MAX_FILES_LIMIT: usize = 500;
+/// Most findings of each kind one answer carries by default (the counts always cover all of them).
+pub const DEFAULT_FINDINGS_PER_KIND: usize = 5;
+/// Most findings of each kind one answer may carry.
+pub const MAX_FINDINGS_PER_KIND: usize = 200;
+
+/// Most cut index lines one answer names (the rest follow them to the end of MEMORY.md).
+pub const MAX_CUT_LINES_LISTED: usize = 50;
+
+/// Which part of the inventory one answer carries, so a large memory directory still fits in the
+/// model's context: a page of files and the first findings of each kind, with full counts.
+#[derive(Debug, Clone, Copy)]
+pub struct PageOptions {
+    /// Index of the first topic file listed.
+    pub files_offset: usize,
+    /// How many topic files to list (capped at [`MAX_FILES_LIMIT`]).
+    pub files_limit: usize,
+    /// How many findings of each kind to include (capped at [`MAX_FINDINGS_PER_KIND`]).
+    pub findings_per_kind: usize,
+}
+
+impl Default for PageOptions {
+    fn default() -> Self {
+        PageOptions {
+            files_offset: 0,
+            files_limit: DEFAULT_FILES_LIMIT,
+            findings_per_kind: DEFAULT_FINDINGS_PER_KIND,
+        }
+    }
+}
+
+/// An index line named by number and target only (the model reads MEMORY.md for the text).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct LineRef {
+    /// 1-based line number in MEMORY.md.
+    pub line: usize,
+    /// The line's first link target (empty when it has none).
+    pub target: String,
+}
+
+/// MEMORY.md's state in numbers, for one answer.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct IndexState {
+    /// Whether MEMORY.md exists.
+    pub exists: bool,
+    /// Number of lines (Claude Code loads 200).
+    pub lines: usize,
+    /// Size in bytes (Claude Code loads 25,000).
+    pub bytes: usize,
+    /// Claude Code's line limit (200).
+    pub max_lines: usize,
+    /// Claude Code's byte limit (25,000).
+    pub max_bytes: usize,
+    /// Whether it is over either limit, so its newest lines are silently not loaded.
+    pub over_limit: bool,
+    /// SHA-256 of MEMORY.md: pass it as `expected_sha256` to rewrite_index.
+    pub sha256: String,
+    /// Number of entries (list items with links).
+    pub entries: usize,
+    /// How many lines Claude Code cuts today.
+    pub cut_lines_total: usize,
+    /// The first of the lines Claude Code cuts today (at most 50; they run to the end of the file).
+    pub cut_lines: Vec<LineRef>,
+    /// Links that lead to no existing topic file.
+    pub dead_links: Vec<DeadLink>,
+    /// Topic files no index line links to.
+    pub orphans: Vec<String>,
+}
+
+/// One answer's worth of the inventory (see [`PageOptions`]).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InventoryPage {
+    /// The memory directory (canonical).
+    pub memory_dir: String,
+    /// The project directory paths in memories were checked against.
+    pub project_dir: Option<String>,
+    /// MEMORY.md in numbers.
+    pub index: IndexState,
+    /// How many topic files there are in all.
+    pub files_total: usize,
+    /// Index of the first file listed here; ask again with a higher `files_offset` for more.
+    pub files_offset: usize,
+    /// This page of topic files, sorted by path.
+    pub files: Vec<TopicFile>,
+    /// Entries the tools leave alone, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// How many findings of each kind there are in all.
+    pub findings_by_kind: std::collections::BTreeMap<String, usize>,
+    /// The first findings of each kind, errors first.
+    pub findings: Vec<Finding>,
+    /// How many findings were left out of this answer (raise `findings_per_kind` to see them).
+    pub findings_omitted: usize,
+}
+
+impl Inventory {
+    /// The part of the inventory `options` asks for, with full counts.
+    pub fn page(&self, options: PageOptions) -> InventoryPage {
+        let limit = options.files_limit.min(MAX_FILES_LIMIT);
+        let per_kind = options.findings_per_kind.min(MAX_FINDINGS_PER_KIND);
+        let mut findings_by_kind = std::collections::BTreeMap::new();
+        let mut findings = Vec::new();
+        for f in &self.findings {
+            let seen = findings_by_kind
+                .entry(f.kind.as_str().to_string())
+                .or_insert(0);
+            *seen += 1;
+            if *seen <= per_kind {
+                findings.push(f.clone());
+            }
+        }
+        let idx = &self.index;
+        InventoryPage {
+            memory_dir: self.memory_dir.clone(),
+            project_dir: self.project_dir.clone(),
+            index: IndexState {
+                exists: idx.exists,
+                lines: idx.lines,
+                bytes: idx.bytes,
+                max_lines: idx.max_lines,
+                max_bytes: idx.max_bytes,
+                over_limit: idx.over_limit,
+                sha256: idx.sha256.clone(),
+                entries: idx.entries.len(),
+                cut_lines_total: idx.cut_lines.len(),
+                cut_lines: idx
+                    .cut_lines
+                    .iter()
+                    .take(MAX_CUT_LINES_LISTED)
+                    .map(|e| LineRef {
+                        line: e.line,
+                        target: e.target.clone(),
+                    })
+                    .collect(),
+                dead_links: idx.dead_links.clone(),
+                orphans: idx.orphans.clone(),
+            },
+            files_total: self.files.len(),
+            files_offset: options.files_offset,
+            files: self
+                .files
+                .iter()
+                .skip(options.files_offset)
+                .take(limit)
+                .cloned()
+                .collect(),
+            skipped: self.skipped.clone(),
+            findings_omitted: self.findings.len() - findings.len(),
+            findings_by_kind,
+            findings,
+        }
+    }
+}

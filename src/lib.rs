@@ -12,6 +12,7 @@ pub mod edit;
 pub mod error;
 pub mod exit_codes;
 pub mod findings;
+pub mod flock;
 pub mod frontmatter;
 pub mod index;
 pub mod inventory;
@@ -24,5 +25,6 @@ pub mod secrets;
 pub mod server;
 pub mod sessions;
 pub mod slug;
+pub mod transcripts;
 
 pub use error::{Error, Result};

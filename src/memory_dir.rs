@@ -403,6 +403,28 @@ impl MemoryDir {
         }
     }
 
+    /// Removes temporary files that a write killed between creating and renaming them left behind
+    /// (`.<name>.dream-tmp-<pid>-<n>` whose process is gone). Returns how many were removed.
+    pub(crate) fn sweep_temp_files(&self) -> Result<usize> {
+        let mut removed = 0;
+        for folder in [self.root.clone(), self.root.join(TEAM_DIR)] {
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(pid) = temp_file_pid(&name) else {
+                    continue;
+                };
+                if pid != std::process::id() && !crate::lock::pid_alive(pid) {
+                    fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     fn ensure_team_dir(&self) -> Result<()> {
         let team = self.root.join(TEAM_DIR);
         match fs::symlink_metadata(&team) {
@@ -451,6 +473,10 @@ impl MemoryDir {
                 path: rel.clone(),
                 reason: reason.to_string(),
             };
+            if file_type.is_symlink() {
+                listing.skipped.push(skip(SYMLINK_RULE));
+                continue;
+            }
             if file_type.is_dir() {
                 let reason = if PROTECTED_DIRS.contains(&name.as_str()) {
                     "protected folder (session logs or Claude Code's own); read only to the tools"
@@ -471,7 +497,7 @@ impl MemoryDir {
 }
 
 /// Why a symlink in the memory directory is refused.
-const SYMLINK_RULE: &str = "the file is a symlink, which is never followed";
+const SYMLINK_RULE: &str = "it is a symlink, which is never followed";
 
 /// The rules for an entry that exists: a regular file, not a symlink, not hard-linked elsewhere. Applied to
 /// the path before any change and again to the opened file, so every read (the index included) obeys them.
@@ -490,6 +516,15 @@ fn check_entry(raw: &str, m: &fs::Metadata) -> Result<()> {
     Err(Error::refused(raw, rule))
 }
 
+/// The writer's PID in a temporary file name `.<name>.dream-tmp-<pid>-<n>`, if it is one.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".dream-tmp-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
 /// Flushes a folder's entries to disk so a rename or removal survives a crash.
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
@@ -500,6 +535,14 @@ fn sync_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_only_its_own_temporary_file_names() {
+        assert_eq!(temp_file_pid(".a.md.dream-tmp-4242-7"), Some(4242));
+        assert_eq!(temp_file_pid(".a.md.dream-tmp-x-7"), None);
+        assert_eq!(temp_file_pid("a.md.dream-tmp-4242-7"), None);
+        assert_eq!(temp_file_pid(".consolidate-lock"), None);
+    }
 
     #[test]
     fn accepts_top_level_and_team_markdown() {

@@ -195,6 +195,21 @@ pub fn inventory(inv: &Inventory, colour: bool) -> String {
     } else {
         let _ = writeln!(s, "MEMORY.md: missing");
     }
+    if let (Some(first), Some(last)) = (idx.cut_lines.first(), idx.cut_lines.last()) {
+        let _ = writeln!(
+            s,
+            "  Claude Code silently cuts {} line(s) (lines {}-{}), the newest entries:",
+            idx.cut_lines.len(),
+            first.line,
+            last.line
+        );
+        for l in idx.cut_lines.iter().take(5) {
+            let _ = writeln!(s, "  {:>5}  {}", l.line, l.text);
+        }
+        if idx.cut_lines.len() > 5 {
+            let _ = writeln!(s, "         ... and {} more", idx.cut_lines.len() - 5);
+        }
+    }
     let count = |severity: Severity| {
         inv.findings
             .iter()
