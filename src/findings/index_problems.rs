@@ -16,6 +16,9 @@ use crate::memory_dir::INDEX_NAME;
 
 use super::{CutEvidence, Evidence, Finding, Kind, LinesEvidence, Severity};
 
+/// How many line numbers a `duplicate_link` message names (the evidence lists them all).
+const LINES_NAMED: usize = 6;
+
 /// The findings about MEMORY.md (`index`, summarised in `summary`).
 pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -89,7 +92,14 @@ pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
         });
     }
     for (file, lines) in index.repeated_links() {
-        let list: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        let mut list: Vec<String> = lines
+            .iter()
+            .take(LINES_NAMED)
+            .map(ToString::to_string)
+            .collect();
+        if lines.len() > LINES_NAMED {
+            list.push("...".to_string());
+        }
         let mut f = at(
             Kind::DuplicateLink,
             Severity::Warning,
