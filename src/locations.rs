@@ -125,7 +125,7 @@ impl LocationOptions {
             .journal_dir
             .as_deref()
             .map(absolute)
-            .unwrap_or_else(|| config_dir.join("dream").join(slug::slug(&memory_dir)));
+            .unwrap_or_else(|| config_dir.join("dream").join(journal_name(&memory_dir)));
         Locations {
             memory_dir,
             memory_source,
