@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::digest::sha256_hex;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frontmatter::{self, Parsed};
 use crate::index::{self, DeadLink, Index, IndexLine};
 use crate::memory_dir::{MemoryDir, MemoryPath, Skipped};
@@ -120,20 +120,35 @@ pub struct LoadedFile {
 /// Everything read from a memory directory in one pass.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// Every topic file, sorted by path.
+    /// Every readable topic file, sorted by path.
     pub files: Vec<LoadedFile>,
-    /// MEMORY.md's bytes, when it exists.
+    /// The bytes of MEMORY.md, when it exists.
     pub index: Option<Vec<u8>>,
-    /// Entries the tools leave alone.
+    /// Entries the tools leave alone, with reasons (including topic files too large to read).
     pub skipped: Vec<Skipped>,
 }
 
 /// Reads every topic file and the index.
+///
+/// One file the tools cannot read (over the size cap, replaced by a symlink, or removed since the listing)
+/// does not hide the others: it is reported in `skipped`, or left out when it is gone.
 pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     let listing = dir.list()?;
+    let mut skipped = listing.skipped;
     let mut files = Vec::with_capacity(listing.files.len());
     for path in listing.files {
-        let bytes = dir.read(&path)?;
+        let bytes = match dir.read(&path) {
+            Ok(bytes) => bytes,
+            Err(Error::NotFound { .. }) => continue,
+            Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
+                skipped.push(Skipped {
+                    path: path.to_string(),
+                    reason: rule,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let modified = dir
             .meta(&path)?
             .map(|m| DateTime::<Utc>::from(m.modified).to_rfc3339())
@@ -165,10 +180,12 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
             summary,
         });
     }
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let index = dir.read_opt(&MemoryPath::index())?;
     Ok(Loaded {
         files,
-        index: dir.read_opt(&MemoryPath::index())?,
-        skipped: listing.skipped,
+        index,
+        skipped,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod locations;
 pub mod lock;
 pub mod memory_dir;
 pub mod report;
+pub mod secrets;
 pub mod server;
 pub mod sessions;
 pub mod slug;

@@ -254,17 +254,8 @@ impl MemoryDir {
             }
         }
         match fs::symlink_metadata(self.abs(&path)) {
-            Ok(m) if m.file_type().is_symlink() => Err(Error::refused(
-                raw,
-                "the file is a symlink, which is never followed",
-            )),
-            Ok(m) if m.is_dir() => Err(Error::refused(raw, "it is a directory, not a file")),
-            Ok(m) if !m.is_file() => Err(Error::refused(raw, "it is not a regular file")),
-            Ok(m) if m.nlink() > 1 => Err(Error::refused(
-                raw,
-                "the file has other hard links (it may be shared with a file outside the memory directory)",
-            )),
-            _ => Ok(path),
+            Ok(m) => check_entry(raw, &m).map(|()| path),
+            Err(_) => Ok(path),
         }
     }
 
@@ -304,17 +295,12 @@ impl MemoryDir {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                return Err(Error::refused(
-                    &path.rel,
-                    "the file is a symlink, which is never followed",
-                ));
+                return Err(Error::refused(&path.rel, SYMLINK_RULE));
             }
             Err(e) => return Err(Error::io(abs, e)),
         };
         let meta = file.metadata().map_err(|e| Error::io(&abs, e))?;
-        if !meta.is_file() {
-            return Err(Error::refused(&path.rel, "it is not a regular file"));
-        }
+        check_entry(&path.rel, &meta)?;
         if meta.len() > MAX_FILE_BYTES as u64 {
             return Err(Error::ContentRefused {
                 path: path.rel.clone(),
@@ -482,6 +468,26 @@ impl MemoryDir {
         }
         Ok(())
     }
+}
+
+/// Why a symlink in the memory directory is refused.
+const SYMLINK_RULE: &str = "the file is a symlink, which is never followed";
+
+/// The rules for an entry that exists: a regular file, not a symlink, not hard-linked elsewhere. Applied to
+/// the path before any change and again to the opened file, so every read (the index included) obeys them.
+fn check_entry(raw: &str, m: &fs::Metadata) -> Result<()> {
+    let rule = if m.file_type().is_symlink() {
+        SYMLINK_RULE
+    } else if m.is_dir() {
+        "it is a directory, not a file"
+    } else if !m.is_file() {
+        "it is not a regular file"
+    } else if m.nlink() > 1 {
+        "the file has other hard links (it may be shared with a file outside the memory directory)"
+    } else {
+        return Ok(());
+    };
+    Err(Error::refused(raw, rule))
 }
 
 /// Flushes a folder's entries to disk so a rename or removal survives a crash.

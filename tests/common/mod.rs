@@ -1,0 +1,433 @@
+//! Shared test fixtures: a temporary memory directory beside an "outside" folder, a snapshot of the whole
+//! tree that detects any change, an in-process MCP client over `tokio::io::duplex`, and the built binary
+//! spoken to over raw JSON-RPC.
+//!
+//! Each integration-test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use dream_mcp::digest::sha256_hex;
+use dream_mcp::journal::{Journal, RunRecord};
+use dream_mcp::locations::{LocationOptions, Locations};
+use dream_mcp::server::DreamServer;
+use rmcp::model::{CallToolRequestParams, ServerPeerInfo, Tool};
+use rmcp::service::RunningService;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+/// A temporary world: `memory/` (the memory directory), `outside/` (a sibling the tools must never touch),
+/// `journal/`, and a `home/` and `project/` so nothing resolves to the real `~/.claude`.
+pub struct Env {
+    tmp: tempfile::TempDir,
+    /// The memory directory the server works on.
+    pub memory: PathBuf,
+    /// A sibling folder outside the memory directory (targets of symlinks and hard links).
+    pub outside: PathBuf,
+    /// The journal directory (outside the memory directory).
+    pub journal: PathBuf,
+    /// A fake HOME; `home/.claude` is the config dir.
+    pub home: PathBuf,
+    /// The project directory (cwd of spawned binaries).
+    pub project: PathBuf,
+}
+
+impl Env {
+    /// Creates the folders (the journal is left for the server to create).
+    pub fn new() -> Env {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = fs::canonicalize(tmp.path()).expect("canonical tempdir");
+        let env = Env {
+            memory: root.join("memory"),
+            outside: root.join("outside"),
+            journal: root.join("journal"),
+            home: root.join("home"),
+            project: root.join("project"),
+            tmp,
+        };
+        for d in [&env.memory, &env.outside, &env.home, &env.project] {
+            fs::create_dir_all(d).expect("create test folder");
+        }
+        env
+    }
+
+    /// The temporary root holding every folder above.
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The locations a server under test works on: everything inside the temporary root.
+    pub fn locations(&self) -> Locations {
+        LocationOptions {
+            memory_dir: Some(self.memory.clone()),
+            transcripts_dir: Some(self.home.join(".claude/projects/-project")),
+            project_dir: Some(self.project.clone()),
+            config_dir: Some(self.home.join(".claude")),
+            journal_dir: Some(self.journal.clone()),
+            home: Some(self.home.clone()),
+        }
+        .resolve()
+    }
+
+    /// Writes `content` to `rel` inside the memory directory (creating folders), bypassing the tools.
+    pub fn put(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        put(&self.memory, rel, content.as_ref())
+    }
+
+    /// Writes `content` to `rel` inside the outside folder.
+    pub fn put_outside(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        put(&self.outside, rel, content.as_ref())
+    }
+
+    /// The bytes of `rel` in the memory directory, or `None` when it does not exist.
+    pub fn get(&self, rel: &str) -> Option<Vec<u8>> {
+        fs::read(self.memory.join(rel)).ok()
+    }
+
+    /// A snapshot of the memory directory and the outside folder.
+    pub fn tree(&self) -> Tree {
+        Tree::of(self.root(), &[&self.memory, &self.outside])
+    }
+
+    /// Every run record in the journal, oldest first.
+    pub fn runs(&self) -> Vec<RunRecord> {
+        Journal::new(&self.journal).runs().expect("journal runs")
+    }
+
+    /// Every entry under `journal/runs/` (run folders, whatever state they are in).
+    pub fn run_dirs(&self) -> Vec<PathBuf> {
+        match fs::read_dir(self.journal.join("runs")) {
+            Ok(entries) => {
+                let mut v: Vec<PathBuf> = entries.map(|e| e.expect("entry").path()).collect();
+                v.sort();
+                v
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// An in-process MCP client talking to a `DreamServer` on this environment.
+    pub async fn client(&self) -> Client {
+        Client::start(self.locations()).await
+    }
+
+    /// A `Command` for the built binary with HOME and CLAUDE_CONFIG_DIR inside the temporary root, no
+    /// inherited `DREAM_*` or `CLAUDE_*` variables, and the project folder as its working directory.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dream-mcp"));
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy();
+            if k.starts_with("DREAM_") || k.starts_with("CLAUDE_") {
+                cmd.env_remove(&*k);
+            }
+        }
+        cmd.env("HOME", &self.home)
+            .env("CLAUDE_CONFIG_DIR", self.home.join(".claude"))
+            .current_dir(&self.project);
+        cmd
+    }
+
+    /// Starts `dream-mcp serve` on this environment's memory and journal directories.
+    pub fn spawn_server(&self) -> StdioServer {
+        let mut cmd = self.command();
+        cmd.arg("--memory-dir")
+            .arg(&self.memory)
+            .arg("--journal-dir")
+            .arg(&self.journal)
+            .arg("serve");
+        StdioServer::spawn(cmd)
+    }
+}
+
+fn put(base: &Path, rel: &str, content: &[u8]) -> PathBuf {
+    let path = base.join(rel);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).expect("create parent");
+    }
+    fs::write(&path, content).expect("write fixture");
+    path
+}
+
+/// Every entry below some folders, described by everything a change would alter: type, mode, size, inode,
+/// link count, modification time (ns), content hash, symlink target. Symlinks are described, never followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tree(BTreeMap<String, String>);
+
+impl Tree {
+    /// Snapshots `dirs` (and the folders themselves), naming entries relative to `base`.
+    pub fn of(base: &Path, dirs: &[&Path]) -> Tree {
+        let mut map = BTreeMap::new();
+        for dir in dirs {
+            walk(base, dir, &mut map);
+        }
+        Tree(map)
+    }
+
+    /// One SHA-256 over the whole snapshot.
+    pub fn digest(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.0 {
+            s.push_str(k);
+            s.push('\0');
+            s.push_str(v);
+            s.push('\n');
+        }
+        sha256_hex(s.as_bytes())
+    }
+
+    /// Entries that differ between two snapshots, for readable failures.
+    pub fn diff(&self, other: &Tree) -> Vec<String> {
+        let mut out = Vec::new();
+        for (k, v) in &self.0 {
+            match other.0.get(k) {
+                None => out.push(format!("removed {k}: {v}")),
+                Some(w) if w != v => out.push(format!("changed {k}: {v} -> {w}")),
+                _ => {}
+            }
+        }
+        for (k, w) in &other.0 {
+            if !self.0.contains_key(k) {
+                out.push(format!("added {k}: {w}"));
+            }
+        }
+        out
+    }
+
+    /// Panics with the differing entries unless `after` has the same digest as `self`.
+    pub fn assert_unchanged(&self, after: &Tree, context: &str) {
+        assert_eq!(
+            self.digest(),
+            after.digest(),
+            "{context}: the tree changed:\n{}",
+            self.diff(after).join("\n")
+        );
+    }
+}
+
+fn walk(base: &Path, path: &Path, map: &mut BTreeMap<String, String>) {
+    let meta = fs::symlink_metadata(path).expect("metadata of a tree entry");
+    let name = path
+        .strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned();
+    let mode = meta.permissions().mode() & 0o7777;
+    let common = format!(
+        "mode={mode:o} ino={} nlink={} mtime={}.{:09}",
+        meta.ino(),
+        meta.nlink(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    );
+    let ft = meta.file_type();
+    let desc = if ft.is_symlink() {
+        let target = fs::read_link(path).expect("read_link");
+        format!("symlink -> {} {common}", target.display())
+    } else if ft.is_dir() {
+        let mut children: Vec<PathBuf> = fs::read_dir(path)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        children.sort();
+        for c in &children {
+            walk(base, c, map);
+        }
+        format!("dir {common}")
+    } else if ft.is_file() {
+        let bytes = fs::read(path).expect("read file");
+        format!(
+            "file size={} sha256={} {common}",
+            bytes.len(),
+            sha256_hex(&bytes)
+        )
+    } else {
+        format!("special {common}")
+    };
+    map.insert(name, desc);
+}
+
+/// An MCP client in this process, connected to a `DreamServer` through an in-memory duplex pipe.
+pub struct Client {
+    service: RunningService<RoleClient, ()>,
+}
+
+impl Client {
+    /// Starts a server on `locations` and completes the MCP handshake with it.
+    pub async fn start(locations: Locations) -> Client {
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        tokio::spawn(async move {
+            if let Ok(running) = DreamServer::new(locations).serve(server_io).await {
+                let _ = running.waiting().await;
+            }
+        });
+        let service = ().serve(client_io).await.expect("MCP handshake");
+        Client { service }
+    }
+
+    /// What the server said about itself in the handshake.
+    pub fn server_info(&self) -> ServerPeerInfo {
+        (*self.service.peer_info().expect("peer info")).clone()
+    }
+
+    /// Every tool the server offers.
+    pub async fn tools(&self) -> Vec<Tool> {
+        self.service.list_all_tools().await.expect("tools/list")
+    }
+
+    /// Calls `tool` with `args`: `Ok(structuredContent)` on success, `Err(text)` when the result is a tool
+    /// error (`isError`). A protocol-level error fails the test.
+    pub async fn call(&self, tool: &str, args: Value) -> Result<Value, String> {
+        let mut params = CallToolRequestParams::new(tool.to_string());
+        if let Value::Object(map) = args {
+            params = params.with_arguments(map);
+        }
+        let result = self
+            .service
+            .call_tool(params)
+            .await
+            .unwrap_or_else(|e| panic!("tools/call {tool}: protocol error {e}"));
+        if result.is_error == Some(true) {
+            assert!(
+                result.structured_content.is_none(),
+                "{tool}: an error result carries structured content"
+            );
+            Err(result
+                .content
+                .iter()
+                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        } else {
+            Ok(result
+                .structured_content
+                .unwrap_or_else(|| panic!("{tool}: success without structuredContent")))
+        }
+    }
+
+    /// Calls `tool` and fails the test unless it succeeds.
+    pub async fn ok(&self, tool: &str, args: Value) -> Value {
+        self.call(tool, args.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{tool} {args} was refused: {e}"))
+    }
+
+    /// Calls `tool` and fails the test unless it is refused; returns the error text.
+    pub async fn refused(&self, tool: &str, args: Value) -> String {
+        match self.call(tool, args.clone()).await {
+            Err(e) => e,
+            Ok(v) => panic!("{tool} {args} should be refused, but returned {v}"),
+        }
+    }
+
+    /// Reads a memory file through the tool, returning `(content, sha256)`.
+    pub async fn read(&self, path: &str) -> (String, String) {
+        let v = self.ok("read_memory_file", json!({ "path": path })).await;
+        (
+            v["content"].as_str().expect("content").to_string(),
+            v["sha256"].as_str().expect("sha256").to_string(),
+        )
+    }
+}
+
+/// The built binary serving MCP on stdio, spoken to one JSON-RPC message per line.
+pub struct StdioServer {
+    /// The child process.
+    pub child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl StdioServer {
+    /// Spawns `cmd` with piped stdin and stdout (stderr is discarded).
+    pub fn spawn(mut cmd: Command) -> StdioServer {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn dream-mcp");
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        StdioServer {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Takes the child's stdin, e.g. to write from another thread.
+    pub fn take_stdin(&mut self) -> ChildStdin {
+        self.stdin.take().expect("stdin already taken")
+    }
+
+    /// Sends one JSON-RPC message.
+    pub fn send(&mut self, msg: &Value) {
+        let stdin = self.stdin.as_mut().expect("stdin taken");
+        writeln!(stdin, "{msg}").expect("write to server");
+        stdin.flush().expect("flush");
+    }
+
+    /// Reads the next message from stdout; every line must be a JSON-RPC 2.0 message.
+    pub fn recv(&mut self) -> Value {
+        let mut line = String::new();
+        let n = self.stdout.read_line(&mut line).expect("read from server");
+        assert!(n > 0, "the server closed stdout");
+        let v: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}"));
+        assert_eq!(v["jsonrpc"], "2.0", "not JSON-RPC 2.0: {line}");
+        v
+    }
+
+    /// Sends a request and returns the response with the same id, skipping notifications.
+    pub fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let v = self.recv();
+            if v.get("id") == Some(&json!(id)) {
+                return v;
+            }
+            assert!(
+                v.get("id").is_none(),
+                "response for another request while waiting for {id}: {v}"
+            );
+        }
+    }
+
+    /// `initialize` then `notifications/initialized`; returns the initialize result.
+    pub fn handshake(&mut self) -> Value {
+        let resp = self.request(
+            0,
+            "initialize",
+            json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "dream-tests", "version": "0"}
+            }),
+        );
+        self.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        resp["result"].clone()
+    }
+
+    /// Closes stdin and waits for the process to exit, returning whether it exited successfully.
+    pub fn finish(mut self) -> bool {
+        drop(self.stdin.take());
+        self.child.wait().expect("wait").success()
+    }
+}
+
+impl Drop for StdioServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A topic file with valid frontmatter, for fixtures.
+pub fn topic(name: &str, body: &str) -> String {
+    format!("---\nname: {name}\ndescription: notes about {name}\ntype: project\n---\n{body}\n")
+}
