@@ -394,6 +394,11 @@ impl Recorder for Run {
     }
 }
 
+/// How long one file's diff may search for the smallest edit script. Line diffs of memory files take
+/// microseconds; two 256 KB files whose lines all differ (`a` lines against `b` lines) would take minutes
+/// without a bound. Past it the diff is still correct, only less minimal.
+pub const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// A unified diff of one file between two states (`None` = absent), with `a/` and `b/` headers.
 pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> String {
     if before == after {
@@ -411,7 +416,9 @@ pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> 
     } else {
         "/dev/null".to_string()
     };
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+    similar::TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(old.as_ref(), new.as_ref())
         .unified_diff()
         .context_radius(3)
         .header(&a, &b)
