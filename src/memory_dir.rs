@@ -354,11 +354,10 @@ impl MemoryDir {
             .filter(|m| m.is_file())
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0o644);
-        let tmp = parent.join(format!(
-            ".{}.dream-tmp-{}-{}",
+        sweep_stale_temps(&parent);
+        let tmp = parent.join(temp_name(
             abs.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
         ));
         let result = (|| {
             let mut file = OpenOptions::new()
@@ -490,6 +489,43 @@ fn check_entry(raw: &str, m: &fs::Metadata) -> Result<()> {
     Err(Error::refused(raw, rule))
 }
 
+/// What marks the temporary files of atomic writes: `.<name>.dream-tmp-<pid>-<n>`.
+const TEMP_MARKER: &str = ".dream-tmp-";
+
+/// The name of this process's `n`-th temporary file for replacing `file`.
+fn temp_name(file: &str, n: u64) -> String {
+    format!(".{file}{TEMP_MARKER}{}-{n}", std::process::id())
+}
+
+/// The process that created a temporary file, read from its name; `None` for any other name.
+fn temp_owner(name: &str) -> Option<u32> {
+    let (_, rest) = name.strip_prefix('.')?.rsplit_once(TEMP_MARKER)?;
+    let (pid, n) = rest.split_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes the temporary files a killed write left in `folder` (their process is gone, so no rename will
+/// ever consume them). Best effort: a failure only leaves the garbage where it was.
+fn sweep_stale_temps(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let owner = entry.file_name().to_str().and_then(temp_owner);
+        if let Some(pid) = owner
+            && pid != std::process::id()
+            && !crate::lock::pid_alive(pid)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && let Err(e) = fs::remove_file(entry.path())
+        {
+            tracing::debug!("could not remove {}: {e}", entry.path().display());
+        }
+    }
+}
+
 /// Flushes a folder's entries to disk so a rename or removal survives a crash.
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
@@ -500,6 +536,44 @@ fn sync_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_removes_temporary_files_a_killed_writer_left() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = MemoryDir::open(tmp.path()).unwrap();
+        let mut dead = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = dead.id();
+        dead.wait().unwrap();
+        let mut live = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let stale = format!(".a.md{TEMP_MARKER}{dead_pid}-3");
+        let busy = format!(".a.md{TEMP_MARKER}{}-0", live.id());
+        let other = ".a.md.dream-tmp-notes".to_string();
+        for name in [&stale, &busy, &other] {
+            fs::write(tmp.path().join(name), "partial").unwrap();
+        }
+        assert_eq!(temp_owner(&stale), Some(dead_pid));
+        assert_eq!(temp_owner(&other), None);
+        assert_eq!(temp_owner("a.md"), None);
+        let path = dir.resolve("b.md", Access::Write).unwrap();
+        dir.write_atomic(&path, b"new").unwrap();
+        assert!(
+            !tmp.path().join(&stale).exists(),
+            "the dead writer's file is swept"
+        );
+        assert!(
+            tmp.path().join(&busy).exists(),
+            "a live writer's file is left alone"
+        );
+        assert!(
+            tmp.path().join(&other).exists(),
+            "other names are left alone"
+        );
+        live.kill().unwrap();
+        live.wait().unwrap();
+    }
 
     #[test]
     fn accepts_top_level_and_team_markdown() {
