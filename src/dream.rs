@@ -192,6 +192,9 @@ impl Dreamer {
 
     /// Makes one change through `change`, journaled: into the open dream's run (refused if another
     /// process now holds the lock), or as a run of its own. A refused change leaves no run behind.
+    ///
+    /// Changes are serialised across processes and threads ([`MemoryDir::serialize_changes`]), so the
+    /// `expected_sha256` check and the write it allows cannot interleave with another change.
     pub fn change<T>(
         &self,
         summary: &str,
@@ -199,6 +202,7 @@ impl Dreamer {
     ) -> Result<T> {
         let dir = self.memory()?;
         let mut active = self.active();
+        let _changes = dir.serialize_changes()?;
         if let Some(a) = active.as_mut() {
             if !a.lock.still_ours() {
                 return Err(Error::DreamState(
@@ -285,7 +289,9 @@ impl Dreamer {
     pub fn finish(&self, summary: &str) -> Result<RunReport> {
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
+        let changes = dir.serialize_changes()?;
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        drop(changes);
         lock.release_success()?;
         report(&self.journal, &dir, &record)
     }
@@ -294,7 +300,9 @@ impl Dreamer {
     pub fn abort(&self, reason: &str) -> Result<RunReport> {
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
+        let changes = dir.serialize_changes()?;
         let record = run.roll_back(&dir, reason)?;
+        drop(changes);
         lock.release_rollback()?;
         report(&self.journal, &dir, &record)
     }
@@ -304,7 +312,9 @@ impl Dreamer {
         let dir = self.memory()?;
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
+        let changes = dir.serialize_changes()?;
         let result = self.journal.undo(&dir, &target, force);
+        drop(changes);
         match result {
             Ok(record) => {
                 lock.release_success()?;

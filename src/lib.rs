@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod digest;
+pub mod dir_lock;
 pub mod dream;
 pub mod edit;
 pub mod error;

@@ -6,12 +6,13 @@
 //! race). The mtime marks the last consolidation: a successful run leaves it at "now"; a failed or
 //! aborted run puts the earlier mtime back (or removes the file if there was none).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use crate::dir_lock::DirLock;
 
 /// The lock file's name inside the memory directory.
 pub const LOCK_NAME: &str = ".consolidate-lock";
@@ -130,8 +131,7 @@ impl Lock {
             path: path.clone(),
             source,
         };
-        let dir = File::open(memory_dir).map_err(io)?;
-        let _serial = Flock::exclusive(&dir).map_err(io)?;
+        let _serial = DirLock::exclusive(memory_dir).map_err(io)?;
         let me = std::process::id();
         let before = read(memory_dir);
         if let Some(state) = &before
@@ -235,24 +235,4 @@ fn set_mtime(path: &Path, t: SystemTime) -> Result<(), LockError> {
             path: path.to_path_buf(),
             source,
         })
-}
-
-/// An advisory exclusive `flock`, released on drop.
-struct Flock<'a>(&'a File);
-
-impl<'a> Flock<'a> {
-    fn exclusive(file: &'a File) -> std::io::Result<Flock<'a>> {
-        // SAFETY: flock on a valid open descriptor; blocks until the lock is granted.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(Flock(file))
-    }
-}
-
-impl Drop for Flock<'_> {
-    fn drop(&mut self) {
-        // SAFETY: unlocking the descriptor locked in `exclusive`.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
 }

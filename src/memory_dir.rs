@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
+use crate::dir_lock::DirLock;
 use crate::error::{Error, Result};
 
 /// The index file Claude Code loads at every session start.
@@ -220,6 +221,13 @@ impl MemoryDir {
     /// The canonical absolute path of the memory directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Holds off every other change this program makes to the memory directory, in any process or
+    /// thread, until the guard drops, so a check (`expected_sha256`, undo's drift check) and the change it
+    /// guards happen as one step.
+    pub fn serialize_changes(&self) -> Result<DirLock> {
+        DirLock::exclusive(&self.root).map_err(|e| Error::io(&self.root, e))
     }
 
     fn abs(&self, path: &MemoryPath) -> PathBuf {
