@@ -68,8 +68,23 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
     let Some(expected) = expected else {
         return Ok(());
     };
+    let wanted = expected.trim().to_ascii_lowercase();
+    if wanted.len() != 64 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let shown: String = expected.chars().take(80).collect();
+        let more = if shown.len() < expected.len() {
+            "..."
+        } else {
+            ""
+        };
+        return Err(Error::Parameter {
+            name: "expected_sha256",
+            rule: format!(
+                "{shown:?}{more} is not a SHA-256 (64 hex digits); pass the sha256 read_memory_file or list_memory returned, or omit it to create a new file"
+            ),
+        });
+    }
     let current_hash = current.map(sha256_hex);
-    if current_hash.as_deref() == Some(expected.trim().to_ascii_lowercase().as_str()) {
+    if current_hash.as_deref() == Some(wanted.as_str()) {
         return Ok(());
     }
     Err(Error::Conflict {

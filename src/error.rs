@@ -34,6 +34,14 @@ pub enum Error {
         /// The hash on disk now, or `absent` when the file does not exist.
         current: String,
     },
+    /// A parameter other than a path or content broke its rule (e.g. `expected_sha256` is not a hash).
+    #[error("parameter `{name}` refused: {rule}")]
+    Parameter {
+        /// The parameter's name, as the tool declares it.
+        name: &'static str,
+        /// The rule it broke, in words.
+        rule: String,
+    },
     /// Content offered for a write broke a content rule (size, NUL bytes, ...).
     #[error("content for {path:?} refused: {rule}")]
     ContentRefused {
