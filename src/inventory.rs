@@ -131,7 +131,8 @@ pub struct Loaded {
 /// Reads every topic file and the index.
 ///
 /// One file the tools cannot read (over the size cap, replaced by a symlink, or removed since the listing)
-/// does not hide the others: it is reported in `skipped`, or left out when it is gone.
+/// does not hide the others: it is reported in `skipped`, or left out when it is gone. The same holds for
+/// MEMORY.md itself, so an index grown past the cap is reported rather than failing the whole inventory.
 pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     let listing = dir.list()?;
     let mut skipped = listing.skipped;
@@ -180,8 +181,18 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
             summary,
         });
     }
+    let index = match dir.read_opt(&MemoryPath::index()) {
+        Ok(bytes) => bytes,
+        Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
+            skipped.push(Skipped {
+                path: MemoryPath::index().to_string(),
+                reason: rule,
+            });
+            None
+        }
+        Err(e) => return Err(e),
+    };
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    let index = dir.read_opt(&MemoryPath::index())?;
     Ok(Loaded {
         files,
         index,
@@ -210,6 +221,13 @@ pub fn build(
     let index_text = index_bytes.map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let mut summaries: Vec<TopicFile> = files.iter().map(|f| f.summary.clone()).collect();
+    // An index the tools cannot read (over the size cap) is still there, and over Claude Code's limits.
+    let unread_index_bytes = skipped
+        .iter()
+        .any(|s| s.path == crate::memory_dir::INDEX_NAME)
+        .then(|| dir.meta(&MemoryPath::index()).ok().flatten())
+        .flatten()
+        .map(|m| usize::try_from(m.len).unwrap_or(usize::MAX));
     let mut orphans = Vec::new();
     for (file, summary) in files.iter().zip(summaries.iter_mut()) {
         summary.linked_from_index = !index.lines_linking(&file.path).is_empty();
@@ -220,12 +238,13 @@ pub fn build(
     Inventory {
         memory_dir: dir.root().display().to_string(),
         index: IndexSummary {
-            exists: index_bytes.is_some(),
+            exists: index_bytes.is_some() || unread_index_bytes.is_some(),
             lines: index.lines.len(),
-            bytes: index.bytes,
+            bytes: unread_index_bytes.unwrap_or(index.bytes),
             max_lines: index::MAX_LINES,
             max_bytes: index::MAX_BYTES,
-            over_limit: index.over_limits(),
+            over_limit: index.over_limits()
+                || unread_index_bytes.is_some_and(|b| b > index::MAX_BYTES),
             sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
             entries: index
                 .lines
