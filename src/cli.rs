@@ -22,8 +22,10 @@ pub struct Cli {
 }
 
 const EXAMPLES: &str = "Examples:
-  dream-mcp check examples/messy-memory   inventory and problems of a memory folder
+  dream-mcp check examples/messy-memory --project-dir examples/messy-project
+                                          what decayed in a memory folder
   dream-mcp where                         where this project's memory and transcripts are
+  dream-mcp grep --preset corrections     what the user corrected, newest first
   dream-mcp status                        is a consolidation due (24 h and 5 sessions)?
   dream-mcp history                       every journaled run, newest last
   dream-mcp diff                          what the last run changed
@@ -31,20 +33,25 @@ const EXAMPLES: &str = "Examples:
   claude mcp add dream -- dream-mcp       use the server from Claude Code without the plugin";
 
 /// Directory overrides shared by every command; unset ones are resolved the way Claude Code does.
+///
+/// The environment variables are read by [`LocationOptions::with_env`] only (not by clap), so an empty
+/// variable counts as unset instead of making every command fail.
 #[derive(Debug, Args)]
 pub struct LocationArgs {
-    /// The auto-memory directory (default: autoMemoryDirectory setting, else
+    /// The auto-memory directory (default: $DREAM_MEMORY_DIR, else the autoMemoryDirectory setting, else
     /// <config>/projects/<slug of git root>/memory).
-    #[arg(long, global = true, env = "DREAM_MEMORY_DIR", value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR")]
     pub memory_dir: Option<PathBuf>,
-    /// The folder of this project's session transcripts (default: <config>/projects/<slug of project>).
-    #[arg(long, global = true, env = "DREAM_TRANSCRIPTS_DIR", value_name = "DIR")]
+    /// The folder of this project's session transcripts (default: $DREAM_TRANSCRIPTS_DIR, else
+    /// <config>/projects/<slug of project>).
+    #[arg(long, global = true, value_name = "DIR")]
     pub transcripts_dir: Option<PathBuf>,
-    /// The project the memory belongs to (default: the current directory).
-    #[arg(long, global = true, env = "CLAUDE_PROJECT_DIR", value_name = "DIR")]
+    /// The project the memory belongs to (default: $CLAUDE_PROJECT_DIR, else the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
-    /// Where runs are journaled for diff and undo (default: <config>/dream/<slug of memory dir>).
-    #[arg(long, global = true, env = "DREAM_JOURNAL_DIR", value_name = "DIR")]
+    /// Where runs are journaled for diff and undo (default: $DREAM_JOURNAL_DIR, else
+    /// <config>/dream/<slug of memory dir>).
+    #[arg(long, global = true, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
 }
 
@@ -73,14 +80,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show the memory inventory and every problem; exit 1 when the index is over its limits or has
-    /// dead links.
+    /// Show the memory inventory and its findings (relative dates, paths missing from the project,
+    /// duplicates, index problems, frontmatter, stored credentials), grouped by severity.
+    ///
+    /// Exits 1 when any finding is an error (index lines cut by Claude Code's limits, dead links,
+    /// credentials stored in memory), 0 otherwise, 2 when the check cannot run. Paths named in memories
+    /// are looked for in --project-dir (default: the current directory).
     Check {
         /// A memory directory to check instead of the resolved one.
         dir: Option<PathBuf>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Colour the report: auto (on a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Say whether a consolidation is due: hours since the last one, sessions since, the gate.
     Status {
@@ -91,12 +105,13 @@ pub enum Command {
         /// exits 0 (for hooks/hooks.json).
         #[arg(long)]
         hook: bool,
-        /// Hours since the last consolidation for the gate to open.
-        #[arg(long, env = "DREAM_MIN_HOURS", default_value_t = crate::sessions::DEFAULT_MIN_HOURS)]
-        min_hours: f64,
-        /// Sessions since the last consolidation for the gate to open.
-        #[arg(long, env = "DREAM_MIN_SESSIONS", default_value_t = crate::sessions::DEFAULT_MIN_SESSIONS)]
-        min_sessions: usize,
+        /// Hours since the last consolidation for the gate to open [env: DREAM_MIN_HOURS] [default: 24]
+        #[arg(long, value_name = "HOURS")]
+        min_hours: Option<f64>,
+        /// Sessions since the last consolidation for the gate to open [env: DREAM_MIN_SESSIONS]
+        /// [default: 5]
+        #[arg(long, value_name = "N")]
+        min_sessions: Option<usize>,
     },
     /// List journaled runs (dreams, single changes, undos) with time, summary and counts.
     History {
@@ -121,6 +136,77 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Search this project's session transcripts: hits newest first, each with its date, speaker, session
+    /// and a snippet; exit 1 when nothing matched.
+    Grep(GrepArgs),
+}
+
+/// Arguments of `dream-mcp grep`.
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    /// Regular expression matched against the decoded message text (not the raw JSON).
+    #[arg(required_unless_present = "preset", conflicts_with = "preset")]
+    pub pattern: Option<String>,
+    /// A named pattern set instead of PATTERN.
+    #[arg(long, value_enum)]
+    pub preset: Option<crate::transcripts::Preset>,
+    /// Match regardless of case.
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+    /// Whose words to search (default: what the user typed plus the assistant's text).
+    #[arg(long, value_enum)]
+    pub role: Option<crate::transcripts::RoleFilter>,
+    /// Only records at or after this date (YYYY-MM-DD, UTC) or RFC 3339 time.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only this session (repeatable); its subagents are included.
+    #[arg(long = "session", value_name = "ID")]
+    pub sessions: Vec<String>,
+    /// Only sessions written since the last consolidation (the memory directory's lock mtime).
+    #[arg(long)]
+    pub since_last_dream: bool,
+    /// Also search tool calls and tool output.
+    #[arg(long)]
+    pub tool_output: bool,
+    /// Most hits to show, newest first (at most 200).
+    #[arg(short = 'm', long, value_name = "N")]
+    pub max_results: Option<usize>,
+    /// Characters of context on each side of a match (at most 1000).
+    #[arg(short = 'C', long = "context", value_name = "CHARS")]
+    pub context_chars: Option<usize>,
+    /// Search threads (default: one per core).
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
+    pub threads: usize,
+    /// Print the JSON answer the MCP tool gives (compact, one line) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Colour the matches: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+impl GrepArgs {
+    /// The search these arguments ask for.
+    pub fn request(&self) -> crate::transcripts::GrepRequest {
+        crate::transcripts::GrepRequest {
+            pattern: self.pattern.clone(),
+            preset: self.preset,
+            case_insensitive: self.ignore_case,
+            role: self.role,
+            since: self.since.clone(),
+            sessions: self.sessions.clone(),
+            since_last_dream: self.since_last_dream,
+            include_tool_output: self.tool_output.then_some(true),
+            max_results: self.max_results,
+            context_chars: self.context_chars,
+        }
+    }
 }
 
 /// When to colour output.

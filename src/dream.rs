@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::edit::Recorder;
 use crate::error::{Error, Result};
+use crate::flock::DirLock;
 use crate::inventory;
 use crate::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
 use crate::locations::Locations;
@@ -97,8 +98,21 @@ pub struct RunReport {
     pub diff: String,
     /// Whether `diff` was cut.
     pub diff_truncated: bool,
-    /// The command that undoes this run.
+    /// The command that undoes this run, for a `dream-mcp` on PATH run in the project folder.
     pub undo_command: String,
+    /// The same command with this binary's absolute path and the directories spelled out, so it works
+    /// from anywhere (the plugin's binary is usually not on PATH).
+    pub undo_command_full: String,
+}
+
+/// Quotes `arg` for a POSIX shell when it holds anything but safe characters.
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
 }
 
 /// Builds the change report of a closed run from its before- and after-images.
@@ -140,6 +154,17 @@ pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Run
         diff,
         diff_truncated,
         undo_command: format!("dream-mcp undo {}", run.id),
+        undo_command_full: format!(
+            "{} --memory-dir {} --journal-dir {} undo {}",
+            shell_quote(
+                &std::env::current_exe()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|_| "dream-mcp".to_string())
+            ),
+            shell_quote(&dir.root().display().to_string()),
+            shell_quote(&journal.root().display().to_string()),
+            run.id
+        ),
     })
 }
 
@@ -192,17 +217,15 @@ impl Dreamer {
 
     /// Makes one change through `change`, journaled: into the open dream's run (refused if another
     /// process now holds the lock), or as a run of its own. A refused change leaves no run behind.
-    ///
-    /// Changes are serialised across processes and threads ([`MemoryDir::serialize_changes`]), so the
-    /// `expected_sha256` check and the write it allows cannot interleave with another change.
     pub fn change<T>(
         &self,
         summary: &str,
         change: impl FnOnce(&MemoryDir, &mut dyn Recorder) -> Result<T>,
     ) -> Result<T> {
         let dir = self.memory()?;
+        // One change at a time: within this process (the mutex) and across processes (the flock).
         let mut active = self.active();
-        let _changes = dir.serialize_changes()?;
+        let _serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
         if let Some(a) = active.as_mut() {
             if !a.lock.still_ours() {
                 return Err(Error::DreamState(
@@ -213,7 +236,6 @@ impl Dreamer {
             a.lock.touch()?;
             return change(&dir, &mut a.run);
         }
-        drop(active);
         let mut run = self.journal.begin(RunKind::Single, summary)?;
         match change(&dir, &mut run) {
             Ok(out) => {
@@ -246,6 +268,10 @@ impl Dreamer {
         )
         .with_start_times();
         let lock = Lock::acquire(dir.root())?;
+        let swept = dir.sweep_temp_files()?;
+        if swept > 0 {
+            tracing::info!("removed {swept} temporary file(s) left by interrupted writes");
+        }
         let interrupted_runs = self
             .journal
             .runs()?
@@ -257,7 +283,7 @@ impl Dreamer {
                 files_touched: r.touched.len(),
             })
             .collect();
-        let inv = inventory::inventory(&dir)?;
+        let inv = inventory::inventory(&dir, Some(&self.locations.project_dir))?;
         let run = self.journal.begin(RunKind::Dream, "dream in progress")?;
         let start = DreamStart {
             run_id: run.id().to_string(),
@@ -289,9 +315,9 @@ impl Dreamer {
     pub fn finish(&self, summary: &str) -> Result<RunReport> {
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
-        let changes = dir.serialize_changes()?;
+        let serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
-        drop(changes);
+        drop(serial);
         lock.release_success()?;
         report(&self.journal, &dir, &record)
     }
@@ -300,9 +326,9 @@ impl Dreamer {
     pub fn abort(&self, reason: &str) -> Result<RunReport> {
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
-        let changes = dir.serialize_changes()?;
+        let serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
         let record = run.roll_back(&dir, reason)?;
-        drop(changes);
+        drop(serial);
         lock.release_rollback()?;
         report(&self.journal, &dir, &record)
     }
@@ -312,9 +338,9 @@ impl Dreamer {
         let dir = self.memory()?;
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
-        let changes = dir.serialize_changes()?;
+        let serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
         let result = self.journal.undo(&dir, &target, force);
-        drop(changes);
+        drop(serial);
         match result {
             Ok(record) => {
                 lock.release_success()?;
@@ -324,6 +350,15 @@ impl Dreamer {
                 lock.release_rollback()?;
                 Err(e)
             }
+        }
+    }
+
+    /// When the last consolidation ended: while a dream is open here, the lock's mtime from before the
+    /// dream took it (the lock now marks the dream's start); otherwise the lock's mtime.
+    pub fn last_consolidation(&self) -> Option<SystemTime> {
+        match self.active().as_ref() {
+            Some(a) => a.lock.previous_mtime(),
+            None => crate::lock::last_consolidation(&self.locations.memory_dir),
         }
     }
 
@@ -344,5 +379,20 @@ impl Drop for Dreamer {
         {
             tracing::warn!("could not discard the empty dream run: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quote_leaves_plain_paths_and_quotes_the_rest() {
+        assert_eq!(
+            shell_quote("/home/ali/.claude/x-y"),
+            "/home/ali/.claude/x-y"
+        );
+        assert_eq!(shell_quote("/tmp/my notes"), "'/tmp/my notes'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

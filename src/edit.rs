@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
-use crate::frontmatter::{self, Parsed};
+use crate::findings;
 use crate::index::{self, Index};
 use crate::memory_dir::{Access, MemoryDir, MemoryPath};
 
@@ -69,7 +69,10 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
         return Ok(());
     };
     let wanted = expected.trim().to_ascii_lowercase();
-    if wanted.len() != 64 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if wanted.is_empty() && current.is_none() {
+        return Ok(()); // "" asserts the file does not exist yet
+    }
+    if !wanted.is_empty() && (wanted.len() != 64 || !wanted.bytes().all(|b| b.is_ascii_hexdigit())) {
         let shown: String = expected.chars().take(80).collect();
         let more = if shown.len() < expected.len() {
             "..."
@@ -79,7 +82,7 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
         return Err(Error::Parameter {
             name: "expected_sha256",
             rule: format!(
-                "{shown:?}{more} is not a SHA-256 (64 hex digits); pass the sha256 read_memory_file or list_memory returned, or omit it to create a new file"
+                "{shown:?}{more} is not a SHA-256 (64 hex digits); pass the sha256 read_memory_file or list_memory returned, or \"\" to create a file that must not exist yet"
             ),
         });
     }
@@ -94,32 +97,12 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
     })
 }
 
-/// Frontmatter warnings for topic-file content.
+/// Frontmatter warnings for topic-file content (the messages of its `frontmatter` findings).
 pub fn frontmatter_warnings(content: &str) -> Vec<String> {
-    match frontmatter::parse(content) {
-        Parsed::Absent => vec![
-            "no frontmatter: start the file with ---, name:, description:, type: (user|feedback|project|reference), ---"
-                .to_string(),
-        ],
-        Parsed::Unclosed => vec!["the frontmatter opened with --- is never closed".to_string()],
-        Parsed::Present(fm) => {
-            let mut w = Vec::new();
-            if fm.name.is_none() {
-                w.push("frontmatter has no `name`".to_string());
-            }
-            if fm.description.is_none() {
-                w.push("frontmatter has no `description` (it decides when the memory is recalled)".to_string());
-            }
-            match (&fm.type_raw, fm.memory_type()) {
-                (None, _) => w.push("frontmatter has no `type`".to_string()),
-                (Some(t), None) => w.push(format!(
-                    "frontmatter type {t:?} is not one of user, feedback, project, reference"
-                )),
-                _ => {}
-            }
-            w
-        }
-    }
+    findings::frontmatter::check("", content)
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
 }
 
 /// Creates or replaces the topic file `raw_path` with `content`.

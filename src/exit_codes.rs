@@ -5,7 +5,8 @@
 pub enum ExitCode {
     /// Everything went as asked and nothing needs attention.
     Success,
-    /// The command worked and found problems (for `check`: the index is over its limits or has dead links).
+    /// The command worked and found problems (for `check`: an error-severity finding, i.e. index lines
+    /// cut by the limits, a dead link, or a credential stored in memory).
     Problems,
     /// The command could not do its job (bad arguments, a missing directory, an I/O error).
     Error,

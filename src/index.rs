@@ -1,6 +1,8 @@
 //! `MEMORY.md`, the index Claude Code loads at every session start: its limits, its entries and links, and
 //! the rules a new index must meet before `rewrite_index` writes it.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::memory_dir::{Access, MemoryDir, MemoryPath};
@@ -45,6 +47,8 @@ pub struct IndexLine {
     pub links: Vec<Link>,
     /// Whether Claude Code loads this line (within the first 200 lines and 25,000 bytes).
     pub loaded: bool,
+    /// Byte offset just past this line and its line ending.
+    pub end: usize,
 }
 
 impl IndexLine {
@@ -54,6 +58,38 @@ impl IndexLine {
         (t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ "))
             && !self.links.is_empty()
     }
+
+    /// Length in characters, the unit of the entry-length guidance.
+    pub fn chars(&self) -> usize {
+        self.text.chars().count()
+    }
+
+    /// How this line's length compares with the entry-length guidance.
+    pub fn length(&self) -> Length {
+        match self.chars() {
+            n if n > VERY_LONG_ENTRY_CHARS => Length::VeryLong,
+            n if n > LONG_ENTRY_CHARS => Length::Long,
+            _ => Length::Fine,
+        }
+    }
+
+    /// Whether this line carries memory content instead of pointing at a topic file: it is not blank,
+    /// not a heading, and has no link.
+    pub fn is_content(&self) -> bool {
+        let t = self.text.trim();
+        !t.is_empty() && !t.starts_with('#') && self.links.is_empty()
+    }
+}
+
+/// An index line's length against the guidance: one line per entry, aiming under [`LONG_ENTRY_CHARS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// At most [`LONG_ENTRY_CHARS`].
+    Fine,
+    /// Over [`LONG_ENTRY_CHARS`]: worth shortening.
+    Long,
+    /// Over [`VERY_LONG_ENTRY_CHARS`]: carrying detail that belongs in the topic file.
+    VeryLong,
 }
 
 /// A parsed index.
@@ -72,14 +108,20 @@ impl Index {
     pub fn parse(text: &str) -> Index {
         let mut lines = Vec::new();
         let mut offset = 0usize;
+        let mut in_fence = false;
         for (i, raw) in text.split_inclusive('\n').enumerate() {
             offset += raw.len();
             let body = raw.trim_end_matches('\n').trim_end_matches('\r');
+            let fence =
+                body.trim_start().starts_with("```") || body.trim_start().starts_with("~~~");
+            let quoted = in_fence || fence;
+            in_fence ^= fence;
             lines.push(IndexLine {
                 line: i + 1,
                 text: body.to_string(),
-                links: links(body),
+                links: if quoted { Vec::new() } else { links(body) },
                 loaded: i < MAX_LINES && offset <= MAX_BYTES,
+                end: offset,
             });
         }
         Index {
@@ -97,6 +139,31 @@ impl Index {
     /// Lines Claude Code cuts today (the newest entries, since the index grows by appending).
     pub fn cut_lines(&self) -> impl Iterator<Item = &IndexLine> {
         self.lines.iter().filter(|l| !l.loaded)
+    }
+
+    /// The first line cut because it ends past [`MAX_BYTES`], whatever the line limit does.
+    pub fn first_line_past_bytes(&self) -> Option<&IndexLine> {
+        self.lines.iter().find(|l| l.end > MAX_BYTES)
+    }
+
+    /// Local files linked from more than one line, each with those lines' numbers, in order of first link.
+    pub fn repeated_links(&self) -> Vec<(&str, Vec<usize>)> {
+        let mut by_file: Vec<(&str, Vec<usize>)> = Vec::new();
+        let mut slot: HashMap<&str, usize> = HashMap::new();
+        for line in &self.lines {
+            for file in line.links.iter().filter_map(Link::local_file) {
+                let i = *slot.entry(file).or_insert_with(|| {
+                    by_file.push((file, Vec::new()));
+                    by_file.len() - 1
+                });
+                let lines = &mut by_file[i].1;
+                if lines.last() != Some(&line.line) {
+                    lines.push(line.line);
+                }
+            }
+        }
+        by_file.retain(|(_, lines)| lines.len() > 1);
+        by_file
     }
 
     /// Lines whose links point at `path`.
@@ -172,7 +239,7 @@ pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review
         ));
     }
     if index.bytes > MAX_BYTES {
-        let first_cut = index.cut_lines().next().map_or(0, |l| l.line);
+        let first_cut = index.first_line_past_bytes().map_or(0, |l| l.line);
         r.violations.push(format!(
             "{} bytes: at most {MAX_BYTES} load; line {first_cut} onward would be cut",
             index.bytes
@@ -189,17 +256,17 @@ pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review
         ));
     }
     for line in &index.lines {
-        let chars = line.text.chars().count();
-        if chars > VERY_LONG_ENTRY_CHARS {
-            r.warnings.push(format!(
+        let chars = line.chars();
+        match line.length() {
+            Length::VeryLong => r.warnings.push(format!(
                 "line {}: {chars} characters; move the detail into the topic file and keep a one-line pointer",
                 line.line
-            ));
-        } else if chars > LONG_ENTRY_CHARS {
-            r.warnings.push(format!(
+            )),
+            Length::Long => r.warnings.push(format!(
                 "line {}: {chars} characters; aim for under {LONG_ENTRY_CHARS}",
                 line.line
-            ));
+            )),
+            Length::Fine => {}
         }
     }
     for file in topic_files {
@@ -270,6 +337,17 @@ mod tests {
         assert_eq!(targets, ["build.md", "https://x.io/a.md#b"]);
         assert_eq!(l[0].local_file(), Some("build.md"));
         assert_eq!(l[1].local_file(), None);
+    }
+
+    #[test]
+    fn links_inside_fenced_code_are_not_links() {
+        let idx = Index::parse("- [A](a.md)\n```\n- [B](b.md)\n```\n- [C](c.md)\n");
+        let targets: Vec<&str> = idx
+            .lines
+            .iter()
+            .flat_map(|l| l.links.iter().map(|k| k.target.as_str()))
+            .collect();
+        assert_eq!(targets, ["a.md", "c.md"]);
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! The inventory of a memory directory: what the Orient phase needs in one call.
 
+use std::path::Path;
+use std::time::SystemTime;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
+use crate::findings::{self, Finding, Severity};
 use crate::frontmatter::{self, Parsed};
 use crate::index::{self, DeadLink, Index, IndexLine};
 use crate::memory_dir::{MemoryDir, MemoryPath, Skipped};
@@ -85,12 +89,17 @@ pub struct Inventory {
     pub files: Vec<TopicFile>,
     /// Entries the tools leave alone (folders, symlinks, other file types), with reasons.
     pub skipped: Vec<Skipped>,
+    /// The project directory paths named in memories were checked against (absent: not checked).
+    pub project_dir: Option<String>,
+    /// What decayed: relative dates, stale paths, duplicates, index problems, frontmatter, credentials;
+    /// errors first, each with its file, line, message, suggestion and evidence.
+    pub findings: Vec<Finding>,
 }
 
 impl Inventory {
-    /// Whether the index has problems that lose information: over a limit, or dead links.
-    pub fn index_has_problems(&self) -> bool {
-        self.index.over_limit || !self.index.dead_links.is_empty()
+    /// Whether any finding is an error: index lines cut, dead links, or credentials stored in memory.
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 }
 
@@ -118,12 +127,17 @@ pub struct LoadedFile {
 }
 
 /// Everything read from a memory directory in one pass.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Loaded {
     /// Every readable topic file, sorted by path.
     pub files: Vec<LoadedFile>,
     /// The bytes of MEMORY.md, when it exists.
     pub index: Option<Vec<u8>>,
+    /// MEMORY.md's modification time, when it exists.
+    pub index_modified: Option<SystemTime>,
+    /// MEMORY.md's size when it exists but the tools cannot read it (over the size cap); `index` is then
+    /// `None` and the reason is in `skipped`.
+    pub index_unread_bytes: Option<u64>,
     /// Entries the tools leave alone, with reasons (including topic files too large to read).
     pub skipped: Vec<Skipped>,
 }
@@ -181,14 +195,15 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
             summary,
         });
     }
-    let index = match dir.read_opt(&MemoryPath::index()) {
-        Ok(bytes) => bytes,
+    let index_meta = dir.meta(&MemoryPath::index())?;
+    let (index, index_unread_bytes) = match dir.read_opt(&MemoryPath::index()) {
+        Ok(bytes) => (bytes, None),
         Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
             skipped.push(Skipped {
                 path: MemoryPath::index().to_string(),
                 reason: rule,
             });
-            None
+            (None, index_meta.as_ref().map(|m| m.len))
         }
         Err(e) => return Err(e),
     };
@@ -196,38 +211,25 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     Ok(Loaded {
         files,
         index,
+        index_modified: index_meta.map(|m| m.modified),
+        index_unread_bytes,
         skipped,
     })
 }
 
-/// Builds the inventory of `dir`.
-pub fn inventory(dir: &MemoryDir) -> Result<Inventory> {
-    let loaded = load(dir)?;
-    Ok(build(
-        dir,
-        &loaded.files,
-        loaded.index.as_deref(),
-        loaded.skipped,
-    ))
+/// Builds the inventory of `dir`, with its findings; paths named in memories are checked against
+/// `project_dir`.
+pub fn inventory(dir: &MemoryDir, project_dir: Option<&Path>) -> Result<Inventory> {
+    Ok(build(dir, &load(dir)?, project_dir))
 }
 
-/// Builds the inventory from files already loaded (so callers that also compute findings read once).
-pub fn build(
-    dir: &MemoryDir,
-    files: &[LoadedFile],
-    index_bytes: Option<&[u8]>,
-    skipped: Vec<Skipped>,
-) -> Inventory {
+/// Builds the inventory and its findings from what [`load`] read.
+pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> Inventory {
+    let index_bytes = loaded.index.as_deref();
+    let files = &loaded.files;
     let index_text = index_bytes.map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let mut summaries: Vec<TopicFile> = files.iter().map(|f| f.summary.clone()).collect();
-    // An index the tools cannot read (over the size cap) is still there, and over Claude Code's limits.
-    let unread_index_bytes = skipped
-        .iter()
-        .any(|s| s.path == crate::memory_dir::INDEX_NAME)
-        .then(|| dir.meta(&MemoryPath::index()).ok().flatten())
-        .flatten()
-        .map(|m| usize::try_from(m.len).unwrap_or(usize::MAX));
     let mut orphans = Vec::new();
     for (file, summary) in files.iter().zip(summaries.iter_mut()) {
         summary.linked_from_index = !index.lines_linking(&file.path).is_empty();
@@ -235,28 +237,197 @@ pub fn build(
             orphans.push(summary.path.clone());
         }
     }
+    let unread = loaded
+        .index_unread_bytes
+        .map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+    let summary = IndexSummary {
+        exists: index_bytes.is_some() || unread.is_some(),
+        lines: index.lines.len(),
+        bytes: unread.unwrap_or(index.bytes),
+        max_lines: index::MAX_LINES,
+        max_bytes: index::MAX_BYTES,
+        over_limit: index.over_limits() || unread.is_some_and(|b| b > index::MAX_BYTES),
+        sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
+        entries: index
+            .lines
+            .iter()
+            .filter(|l| l.is_entry())
+            .map(entry)
+            .collect(),
+        cut_lines: index.cut_lines().map(entry).collect(),
+        dead_links: index.dead_links(dir),
+        orphans,
+    };
+    let findings = findings::collect(&findings::Input {
+        files,
+        index_text: index_text.as_deref(),
+        index: &index,
+        index_modified: loaded.index_modified,
+        summary: &summary,
+        project_dir,
+    });
     Inventory {
         memory_dir: dir.root().display().to_string(),
-        index: IndexSummary {
-            exists: index_bytes.is_some() || unread_index_bytes.is_some(),
-            lines: index.lines.len(),
-            bytes: unread_index_bytes.unwrap_or(index.bytes),
-            max_lines: index::MAX_LINES,
-            max_bytes: index::MAX_BYTES,
-            over_limit: index.over_limits()
-                || unread_index_bytes.is_some_and(|b| b > index::MAX_BYTES),
-            sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
-            entries: index
-                .lines
-                .iter()
-                .filter(|l| l.is_entry())
-                .map(entry)
-                .collect(),
-            cut_lines: index.cut_lines().map(entry).collect(),
-            dead_links: index.dead_links(dir),
-            orphans,
-        },
+        index: summary,
         files: summaries,
-        skipped,
+        skipped: loaded.skipped.clone(),
+        project_dir: project_dir.map(|p| p.display().to_string()),
+        findings,
+    }
+}
+
+/// Most topic files one `list_memory` answer lists by default.
+pub const DEFAULT_FILES_LIMIT: usize = 100;
+/// Most topic files one answer may list.
+pub const MAX_FILES_LIMIT: usize = 500;
+/// Most findings of each kind one answer carries by default (the counts always cover all of them).
+pub const DEFAULT_FINDINGS_PER_KIND: usize = 5;
+/// Most findings of each kind one answer may carry.
+pub const MAX_FINDINGS_PER_KIND: usize = 200;
+
+/// Most cut index lines one answer names (the rest follow them to the end of MEMORY.md).
+pub const MAX_CUT_LINES_LISTED: usize = 50;
+
+/// Which part of the inventory one answer carries, so a large memory directory still fits in the
+/// model's context: a page of files and the first findings of each kind, with full counts.
+#[derive(Debug, Clone, Copy)]
+pub struct PageOptions {
+    /// Index of the first topic file listed.
+    pub files_offset: usize,
+    /// How many topic files to list (capped at [`MAX_FILES_LIMIT`]).
+    pub files_limit: usize,
+    /// How many findings of each kind to include (capped at [`MAX_FINDINGS_PER_KIND`]).
+    pub findings_per_kind: usize,
+}
+
+impl Default for PageOptions {
+    fn default() -> Self {
+        PageOptions {
+            files_offset: 0,
+            files_limit: DEFAULT_FILES_LIMIT,
+            findings_per_kind: DEFAULT_FINDINGS_PER_KIND,
+        }
+    }
+}
+
+/// An index line named by number and target only (the model reads MEMORY.md for the text).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct LineRef {
+    /// 1-based line number in MEMORY.md.
+    pub line: usize,
+    /// The line's first link target (empty when it has none).
+    pub target: String,
+}
+
+/// MEMORY.md's state in numbers, for one answer.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct IndexState {
+    /// Whether MEMORY.md exists.
+    pub exists: bool,
+    /// Number of lines (Claude Code loads 200).
+    pub lines: usize,
+    /// Size in bytes (Claude Code loads 25,000).
+    pub bytes: usize,
+    /// Claude Code's line limit (200).
+    pub max_lines: usize,
+    /// Claude Code's byte limit (25,000).
+    pub max_bytes: usize,
+    /// Whether it is over either limit, so its newest lines are silently not loaded.
+    pub over_limit: bool,
+    /// SHA-256 of MEMORY.md: pass it as `expected_sha256` to rewrite_index.
+    pub sha256: String,
+    /// Number of entries (list items with links).
+    pub entries: usize,
+    /// How many lines Claude Code cuts today.
+    pub cut_lines_total: usize,
+    /// The first of the lines Claude Code cuts today (at most 50; they run to the end of the file).
+    pub cut_lines: Vec<LineRef>,
+    /// Links that lead to no existing topic file.
+    pub dead_links: Vec<DeadLink>,
+    /// Topic files no index line links to.
+    pub orphans: Vec<String>,
+}
+
+/// One answer's worth of the inventory (see [`PageOptions`]).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct InventoryPage {
+    /// The memory directory (canonical).
+    pub memory_dir: String,
+    /// The project directory paths in memories were checked against.
+    pub project_dir: Option<String>,
+    /// MEMORY.md in numbers.
+    pub index: IndexState,
+    /// How many topic files there are in all.
+    pub files_total: usize,
+    /// Index of the first file listed here; ask again with a higher `files_offset` for more.
+    pub files_offset: usize,
+    /// This page of topic files, sorted by path.
+    pub files: Vec<TopicFile>,
+    /// Entries the tools leave alone, with reasons.
+    pub skipped: Vec<Skipped>,
+    /// How many findings of each kind there are in all.
+    pub findings_by_kind: std::collections::BTreeMap<String, usize>,
+    /// The first findings of each kind, errors first.
+    pub findings: Vec<Finding>,
+    /// How many findings were left out of this answer (raise `findings_per_kind` to see them).
+    pub findings_omitted: usize,
+}
+
+impl Inventory {
+    /// The part of the inventory `options` asks for, with full counts.
+    pub fn page(&self, options: PageOptions) -> InventoryPage {
+        let limit = options.files_limit.min(MAX_FILES_LIMIT);
+        let per_kind = options.findings_per_kind.min(MAX_FINDINGS_PER_KIND);
+        let mut findings_by_kind = std::collections::BTreeMap::new();
+        let mut findings = Vec::new();
+        for f in &self.findings {
+            let seen = findings_by_kind
+                .entry(f.kind.as_str().to_string())
+                .or_insert(0);
+            *seen += 1;
+            if *seen <= per_kind {
+                findings.push(f.clone());
+            }
+        }
+        let idx = &self.index;
+        InventoryPage {
+            memory_dir: self.memory_dir.clone(),
+            project_dir: self.project_dir.clone(),
+            index: IndexState {
+                exists: idx.exists,
+                lines: idx.lines,
+                bytes: idx.bytes,
+                max_lines: idx.max_lines,
+                max_bytes: idx.max_bytes,
+                over_limit: idx.over_limit,
+                sha256: idx.sha256.clone(),
+                entries: idx.entries.len(),
+                cut_lines_total: idx.cut_lines.len(),
+                cut_lines: idx
+                    .cut_lines
+                    .iter()
+                    .take(MAX_CUT_LINES_LISTED)
+                    .map(|e| LineRef {
+                        line: e.line,
+                        target: e.target.clone(),
+                    })
+                    .collect(),
+                dead_links: idx.dead_links.clone(),
+                orphans: idx.orphans.clone(),
+            },
+            files_total: self.files.len(),
+            files_offset: options.files_offset,
+            files: self
+                .files
+                .iter()
+                .skip(options.files_offset)
+                .take(limit)
+                .cloned()
+                .collect(),
+            skipped: self.skipped.clone(),
+            findings_omitted: self.findings.len() - findings.len(),
+            findings_by_kind,
+            findings,
+        }
     }
 }

@@ -7,11 +7,12 @@
 
 pub mod cli;
 pub mod digest;
-pub mod dir_lock;
 pub mod dream;
 pub mod edit;
 pub mod error;
 pub mod exit_codes;
+pub mod findings;
+pub mod flock;
 pub mod frontmatter;
 pub mod index;
 pub mod inventory;
@@ -23,6 +24,8 @@ pub mod report;
 pub mod secrets;
 pub mod server;
 pub mod sessions;
+pub mod skill;
 pub mod slug;
+pub mod transcripts;
 
 pub use error::{Error, Result};

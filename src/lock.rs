@@ -3,7 +3,8 @@
 //!
 //! The body is the holder's PID. The lock is held while its mtime is under an hour old and that PID is
 //! alive. Acquiring writes our PID and reads it back (a different PID means another process won the
-//! race). The mtime marks the last consolidation: a successful run leaves it at "now"; a failed or
+//! race). The mtime marks the last consolidation: a successful run leaves it at "now" (with an empty
+//! body, so no live process reads as holder once it is done); a failed or
 //! aborted run puts the earlier mtime back (or removes the file if there was none).
 
 use std::fs::{self, OpenOptions};
@@ -12,7 +13,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::dir_lock::DirLock;
+use crate::flock::DirLock;
 
 /// The lock file's name inside the memory directory.
 pub const LOCK_NAME: &str = ".consolidate-lock";
@@ -173,6 +174,12 @@ impl Lock {
         }
     }
 
+    /// The lock's mtime before this process took it: the last consolidation, as far as a dream running
+    /// under this lock is concerned (`None` when there was no lock file).
+    pub fn previous_mtime(&self) -> Option<SystemTime> {
+        self.previous_mtime
+    }
+
     /// Whether the lock file still names this process (another process may have taken a stale lock).
     pub fn still_ours(&self) -> bool {
         let me = std::process::id();
@@ -188,9 +195,20 @@ impl Lock {
         set_mtime(&self.path, SystemTime::now())
     }
 
-    /// Ends a successful run: the lock file stays, its mtime now marks this consolidation.
+    /// Ends a successful run: the lock file stays, its mtime now marks this consolidation. Its body is
+    /// emptied, so no live process is named as holder: otherwise the lock would read as held for an hour
+    /// after the run ended, and `dream-mcp undo` or the next dream from another process would be refused.
     pub fn release_success(mut self) -> Result<(), LockError> {
         self.released = true;
+        OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.path)
+            .map_err(|source| LockError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
         set_mtime(&self.path, SystemTime::now())
     }
 

@@ -1,18 +1,19 @@
 //! The `dream-mcp` binary: the MCP server on stdio, and commands for people.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 
 use anyhow::Context;
 use clap::Parser;
 use rmcp::ServiceExt;
 
-use dream_mcp::cli::{Cli, Command};
+use dream_mcp::cli::{Cli, Command, GrepArgs};
 use dream_mcp::dream::Dreamer;
 use dream_mcp::exit_codes::ExitCode;
 use dream_mcp::locations::Locations;
 use dream_mcp::memory_dir::MemoryDir;
 use dream_mcp::server::DreamServer;
 use dream_mcp::sessions::{self, GateConfig};
+use dream_mcp::transcripts::{self, Query};
 use dream_mcp::{inventory, report};
 
 fn main() -> std::process::ExitCode {
@@ -46,16 +47,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::Success)
         }
-        Command::Check { dir, json } => {
+        Command::Check { dir, json, color } => {
             let path = dir.unwrap_or_else(|| locations.memory_dir.clone());
             let dir = MemoryDir::open(&path)?;
-            let inv = inventory::inventory(&dir)?;
+            let inv = inventory::inventory(&dir, Some(&locations.project_dir))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&inv)?);
             } else {
-                print!("{}", report::inventory(&inv));
+                print!("{}", report::inventory(&inv, color.enabled()));
             }
-            Ok(if inv.index_has_problems() {
+            Ok(if inv.has_errors() {
                 ExitCode::Problems
             } else {
                 ExitCode::Success
@@ -67,10 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             min_hours,
             min_sessions,
         } => {
-            let config = GateConfig {
-                min_hours,
-                min_sessions,
-            };
+            let config = GateConfig::resolve(min_hours, min_sessions);
             if hook {
                 hook_status(&locations, config);
                 return Ok(ExitCode::Success);
@@ -117,7 +115,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", report::run_report(&report));
             Ok(ExitCode::Success)
         }
+        Command::Grep(args) => grep(&locations, &args),
     }
+}
+
+/// `grep`: searches the transcripts; exit 1 when nothing matched, as grep does.
+fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
+    let query = Query::new(
+        &args.request(),
+        dream_mcp::lock::last_consolidation(&locations.memory_dir),
+    )?;
+    let control = transcripts::Control {
+        threads: args.threads,
+        ..transcripts::Control::default()
+    };
+    let result = transcripts::grep(&locations.transcripts_dir, &query, &control)?;
+    let text = if args.json {
+        serde_json::to_string(&result)? + "\n"
+    } else {
+        transcripts::report::render(&result, args.color.enabled())
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(e).context("writing the results");
+        }
+        _ => {}
+    }
+    Ok(if result.hits.is_empty() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Success
+    })
 }
 
 /// `status --hook`: prints SessionStart hook JSON only when the gate is open, never fails the session.

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use crate::dir_lock::DirLock;
 use crate::error::{Error, Result};
 
 /// The index file Claude Code loads at every session start.
@@ -223,13 +222,6 @@ impl MemoryDir {
         &self.root
     }
 
-    /// Holds off every other change this program makes to the memory directory, in any process or
-    /// thread, until the guard drops, so a check (`expected_sha256`, undo's drift check) and the change it
-    /// guards happen as one step.
-    pub fn serialize_changes(&self) -> Result<DirLock> {
-        DirLock::exclusive(&self.root).map_err(|e| Error::io(&self.root, e))
-    }
-
     fn abs(&self, path: &MemoryPath) -> PathBuf {
         self.root.join(&path.rel)
     }
@@ -362,10 +354,11 @@ impl MemoryDir {
             .filter(|m| m.is_file())
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0o644);
-        sweep_stale_temps(&parent);
-        let tmp = parent.join(temp_name(
+        let tmp = parent.join(format!(
+            ".{}.dream-tmp-{}-{}",
             abs.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         let result = (|| {
             let mut file = OpenOptions::new()
@@ -408,6 +401,28 @@ impl MemoryDir {
             None if self.exists(path) => self.remove(path),
             None => Ok(()),
         }
+    }
+
+    /// Removes temporary files that a write killed between creating and renaming them left behind
+    /// (`.<name>.dream-tmp-<pid>-<n>` whose process is gone). Returns how many were removed.
+    pub(crate) fn sweep_temp_files(&self) -> Result<usize> {
+        let mut removed = 0;
+        for folder in [self.root.clone(), self.root.join(TEAM_DIR)] {
+            let Ok(entries) = fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(pid) = temp_file_pid(&name) else {
+                    continue;
+                };
+                if pid != std::process::id() && !crate::lock::pid_alive(pid) {
+                    fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
     }
 
     fn ensure_team_dir(&self) -> Result<()> {
@@ -458,6 +473,10 @@ impl MemoryDir {
                 path: rel.clone(),
                 reason: reason.to_string(),
             };
+            if file_type.is_symlink() {
+                listing.skipped.push(skip(SYMLINK_RULE));
+                continue;
+            }
             if file_type.is_dir() {
                 let reason = if PROTECTED_DIRS.contains(&name.as_str()) {
                     "protected folder (session logs or Claude Code's own); read only to the tools"
@@ -478,7 +497,7 @@ impl MemoryDir {
 }
 
 /// Why a symlink in the memory directory is refused.
-const SYMLINK_RULE: &str = "the file is a symlink, which is never followed";
+const SYMLINK_RULE: &str = "it is a symlink, which is never followed";
 
 /// The rules for an entry that exists: a regular file, not a symlink, not hard-linked elsewhere. Applied to
 /// the path before any change and again to the opened file, so every read (the index included) obeys them.
@@ -497,41 +516,13 @@ fn check_entry(raw: &str, m: &fs::Metadata) -> Result<()> {
     Err(Error::refused(raw, rule))
 }
 
-/// What marks the temporary files of atomic writes: `.<name>.dream-tmp-<pid>-<n>`.
-const TEMP_MARKER: &str = ".dream-tmp-";
-
-/// The name of this process's `n`-th temporary file for replacing `file`.
-fn temp_name(file: &str, n: u64) -> String {
-    format!(".{file}{TEMP_MARKER}{}-{n}", std::process::id())
-}
-
-/// The process that created a temporary file, read from its name; `None` for any other name.
-fn temp_owner(name: &str) -> Option<u32> {
-    let (_, rest) = name.strip_prefix('.')?.rsplit_once(TEMP_MARKER)?;
-    let (pid, n) = rest.split_once('-')?;
-    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+/// The writer's PID in a temporary file name `.<name>.dream-tmp-<pid>-<n>`, if it is one.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".dream-tmp-")?;
+    let (pid, n) = tail.split_once('-')?;
+    n.parse::<u64>().ok()?;
     pid.parse().ok()
-}
-
-/// Removes the temporary files a killed write left in `folder` (their process is gone, so no rename will
-/// ever consume them). Best effort: a failure only leaves the garbage where it was.
-fn sweep_stale_temps(folder: &Path) {
-    let Ok(entries) = fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let owner = entry.file_name().to_str().and_then(temp_owner);
-        if let Some(pid) = owner
-            && pid != std::process::id()
-            && !crate::lock::pid_alive(pid)
-            && entry.file_type().is_ok_and(|t| t.is_file())
-            && let Err(e) = fs::remove_file(entry.path())
-        {
-            tracing::debug!("could not remove {}: {e}", entry.path().display());
-        }
-    }
 }
 
 /// Flushes a folder's entries to disk so a rename or removal survives a crash.
@@ -546,41 +537,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_write_removes_temporary_files_a_killed_writer_left() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = MemoryDir::open(tmp.path()).unwrap();
-        let mut dead = std::process::Command::new("true").spawn().unwrap();
-        let dead_pid = dead.id();
-        dead.wait().unwrap();
-        let mut live = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let stale = format!(".a.md{TEMP_MARKER}{dead_pid}-3");
-        let busy = format!(".a.md{TEMP_MARKER}{}-0", live.id());
-        let other = ".a.md.dream-tmp-notes".to_string();
-        for name in [&stale, &busy, &other] {
-            fs::write(tmp.path().join(name), "partial").unwrap();
-        }
-        assert_eq!(temp_owner(&stale), Some(dead_pid));
-        assert_eq!(temp_owner(&other), None);
-        assert_eq!(temp_owner("a.md"), None);
-        let path = dir.resolve("b.md", Access::Write).unwrap();
-        dir.write_atomic(&path, b"new").unwrap();
-        assert!(
-            !tmp.path().join(&stale).exists(),
-            "the dead writer's file is swept"
-        );
-        assert!(
-            tmp.path().join(&busy).exists(),
-            "a live writer's file is left alone"
-        );
-        assert!(
-            tmp.path().join(&other).exists(),
-            "other names are left alone"
-        );
-        live.kill().unwrap();
-        live.wait().unwrap();
+    fn recognises_only_its_own_temporary_file_names() {
+        assert_eq!(temp_file_pid(".a.md.dream-tmp-4242-7"), Some(4242));
+        assert_eq!(temp_file_pid(".a.md.dream-tmp-x-7"), None);
+        assert_eq!(temp_file_pid("a.md.dream-tmp-4242-7"), None);
+        assert_eq!(temp_file_pid(".consolidate-lock"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::dream::RunReport;
+use crate::findings::{Finding, Kind, Severity};
 use crate::inventory::Inventory;
 use crate::journal::{RunRecord, RunStatus};
 use crate::locations::Locations;
@@ -123,6 +124,7 @@ pub fn run_report(r: &RunReport) -> String {
         }
     }
     let _ = writeln!(s, "to take this back: {}", r.undo_command);
+    let _ = writeln!(s, "  (from anywhere: {})", r.undo_command_full);
     s
 }
 
@@ -154,11 +156,26 @@ pub fn locations(loc: &Locations) -> String {
     s
 }
 
-/// Renders an inventory and its problems for a person.
-pub fn inventory(inv: &Inventory) -> String {
+/// Findings of one kind shown before the rest are summed up; `check --json` lists every one.
+pub const SHOWN_PER_KIND: usize = 8;
+
+/// Renders an inventory and its findings for a person: the state of MEMORY.md, then the findings grouped
+/// by severity and kind with counts, then the files. With `colour`, severities and locations are
+/// coloured with ANSI codes.
+pub fn inventory(inv: &Inventory, colour: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
     let mut s = String::new();
     let idx = &inv.index;
-    let _ = writeln!(s, "memory: {}", inv.memory_dir);
+    let _ = writeln!(s, "memory:  {}", inv.memory_dir);
+    if let Some(project) = &inv.project_dir {
+        let _ = writeln!(s, "project: {project}");
+    }
     let _ = writeln!(
         s,
         "{} topic file(s), {} skipped",
@@ -166,7 +183,11 @@ pub fn inventory(inv: &Inventory) -> String {
         inv.skipped.len()
     );
     if idx.exists {
-        let state = if idx.over_limit { "OVER LIMIT" } else { "ok" };
+        let state = if idx.over_limit {
+            paint("1;31", "OVER LIMIT")
+        } else {
+            "ok".to_string()
+        };
         let _ = writeln!(
             s,
             "MEMORY.md: {} lines / {} max, {} bytes / {} max: {state}",
@@ -175,55 +196,74 @@ pub fn inventory(inv: &Inventory) -> String {
     } else {
         let _ = writeln!(s, "MEMORY.md: missing");
     }
-    if !idx.cut_lines.is_empty() {
+    if let (Some(first), Some(last)) = (idx.cut_lines.first(), idx.cut_lines.last()) {
         let _ = writeln!(
             s,
-            "\nerror: Claude Code silently cuts {} line(s) of MEMORY.md (lines {}-{}), the newest entries:",
+            "  Claude Code silently cuts {} line(s) (lines {}-{}), the newest entries:",
             idx.cut_lines.len(),
-            idx.cut_lines[0].line,
-            idx.cut_lines[idx.cut_lines.len() - 1].line
+            first.line,
+            last.line
         );
         for l in idx.cut_lines.iter().take(5) {
-            let _ = writeln!(s, "  {:>4}  {}", l.line, l.text);
+            let _ = writeln!(s, "  {:>5}  {}", l.line, l.text);
         }
         if idx.cut_lines.len() > 5 {
-            let _ = writeln!(s, "  ... and {} more", idx.cut_lines.len() - 5);
+            let _ = writeln!(s, "         ... and {} more", idx.cut_lines.len() - 5);
         }
     }
-    if !idx.dead_links.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nerror: {} dead link(s) in MEMORY.md:",
-            idx.dead_links.len()
-        );
-        for d in &idx.dead_links {
-            let _ = writeln!(s, "  line {}: {} ({})", d.line, d.target, d.reason);
+    let count = |severity: Severity| {
+        inv.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    };
+    let _ = writeln!(
+        s,
+        "\nfindings: {} error(s), {} warning(s), {} info",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
+    );
+    for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+        let of_severity: Vec<&Finding> = inv
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
+        if of_severity.is_empty() {
+            continue;
         }
-    }
-    if !idx.orphans.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nwarning: {} file(s) not linked from MEMORY.md:",
-            idx.orphans.len()
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
+        };
+        let heading = format!(
+            "{} ({})",
+            severity.as_str().to_uppercase(),
+            of_severity.len()
         );
-        for o in &idx.orphans {
-            let _ = writeln!(s, "  {o}");
-        }
-    }
-    let no_fm: Vec<&str> = inv
-        .files
-        .iter()
-        .filter(|f| !f.has_frontmatter || !f.type_valid)
-        .map(|f| f.path.as_str())
-        .collect();
-    if !no_fm.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nwarning: {} file(s) with missing or invalid frontmatter:",
-            no_fm.len()
-        );
-        for p in no_fm {
-            let _ = writeln!(s, "  {p}");
+        let _ = writeln!(s, "\n{}", paint(code, &heading));
+        let mut kinds: Vec<Kind> = of_severity.iter().map(|f| f.kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        for kind in kinds {
+            let of_kind: Vec<&&Finding> = of_severity.iter().filter(|f| f.kind == kind).collect();
+            let _ = writeln!(s, "  {} ({})", paint("1", kind.as_str()), of_kind.len());
+            for f in of_kind.iter().take(SHOWN_PER_KIND) {
+                let place = format!("{}:{}", f.file, f.line);
+                let _ = writeln!(s, "    {}  {}", paint("36", &place), f.message);
+                if let Some(suggestion) = &f.suggestion {
+                    let _ = writeln!(s, "      {}", paint("2", &format!("-> {suggestion}")));
+                }
+            }
+            if of_kind.len() > SHOWN_PER_KIND {
+                let _ = writeln!(
+                    s,
+                    "    ... and {} more (dream-mcp check --json lists them all)",
+                    of_kind.len() - SHOWN_PER_KIND
+                );
+            }
         }
     }
     if !inv.skipped.is_empty() {

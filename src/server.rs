@@ -4,10 +4,21 @@
 //! without the check.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use rmcp::handler::server::{router::tool::ToolRouter, wrapper::Parameters};
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{Json, ServerHandler, tool, tool_handler, tool_router};
+use rmcp::RoleServer;
+use rmcp::handler::server::{
+    router::{prompt::PromptRouter, tool::ToolRouter},
+    wrapper::Parameters,
+};
+use rmcp::model::{
+    GetPromptResult, Implementation, ProgressNotificationParam, PromptMessage, Role,
+    ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{
+    Json, ServerHandler, prompt, prompt_handler, prompt_router, tool, tool_handler, tool_router,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -15,26 +26,32 @@ use crate::digest::sha256_hex;
 use crate::dream::{DreamStart, Dreamer, RunReport};
 use crate::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
 use crate::error::Error;
-use crate::inventory::{self, Inventory};
+use crate::findings::{self, Finding};
+use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::locations::Locations;
 use crate::memory_dir::Access;
-use crate::sessions::{self, GateConfig};
+use crate::sessions::GateConfig;
+use crate::skill;
+use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
 pub const INSTRUCTIONS: &str = "dream-mcp consolidates Claude Code's auto-memory (\"dreaming\"). \
 It reads and changes only the memory directory: every path is relative to it (`feedback_testing.md`, \
 `team/shared.md`); absolute paths, `..`, symlinks, hidden names and protected folders are refused. \
-Start with list_memory (inventory, index limits, dead links, orphans). Change topic files with \
-write_memory_file / delete_memory_file, passing the sha256 you read as expected_sha256. MEMORY.md is \
-written only by rewrite_index, which refuses an index over 200 lines or 25,000 bytes, with frontmatter, \
-or with dead links. Every change is journaled with its before-image and can be undone with \
-`dream-mcp undo`.";
+A dream: start_dream (takes Claude Code's consolidation lock, opens a journaled run), list_memory \
+(inventory and findings: index limits, relative dates, stale paths, duplicates), grep_transcripts for \
+narrow evidence from past sessions (presets corrections, remember, decisions, errors; since_last_dream), \
+then write_memory_file / delete_memory_file with the sha256 you read as expected_sha256, rewrite_index \
+(refused over 200 lines or 25,000 bytes, with frontmatter, or with dead links), and finish_dream with a \
+summary (or abort_dream to restore everything). Every change is journaled with its before-image and can \
+be undone with `dream-mcp undo`.";
 
 /// The `dream` MCP server over one set of resolved locations.
 #[derive(Debug, Clone)]
 pub struct DreamServer {
     dreamer: Arc<Dreamer>,
     tool_router: ToolRouter<DreamServer>,
+    prompt_router: PromptRouter<DreamServer>,
 }
 
 /// Parameters of `start_dream`.
@@ -94,8 +111,8 @@ pub struct WriteParams {
     pub path: String,
     /// The complete new content, starting with the frontmatter block.
     pub content: String,
-    /// SHA-256 of the content you read; the write is refused if the file changed since (or, for a file
-    /// that did not exist, if it now does). Omit only when creating a new file.
+    /// SHA-256 of the content you read; the write is refused if the file changed since. Pass "" to
+    /// create a file only if it does not exist yet. Omit to write unconditionally.
     pub expected_sha256: Option<String>,
 }
 
@@ -120,14 +137,70 @@ pub struct RewriteIndexParams {
     pub expected_sha256: Option<String>,
 }
 
+/// Parameters of `list_memory`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ListParams {
+    /// Index of the first topic file to list (default 0); use it to page through a large directory.
+    pub files_offset: Option<usize>,
+    /// How many topic files to list (default 100, at most 500).
+    pub files_limit: Option<usize>,
+    /// How many findings of each kind to include (default 5, at most 200); counts always cover all.
+    pub findings_per_kind: Option<usize>,
+}
+
 /// The Orient-phase inventory plus where everything was found.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ListMemoryOutput {
     /// The resolved memory, transcripts, project and journal directories.
     pub directories: Locations,
-    /// Index state, topic files, and what is left alone.
+    /// Index state, a page of topic files, findings, and what is left alone.
     #[serde(flatten)]
-    pub inventory: Inventory,
+    pub inventory: InventoryPage,
+}
+
+/// `_meta` raising Claude Code's inline result limit to `chars` for a tool whose answers are capped.
+fn result_size_meta(chars: usize) -> rmcp::model::MetaObject {
+    let mut meta = rmcp::model::MetaObject::new();
+    meta.0
+        .insert("anthropic/maxResultSizeChars".to_string(), chars.into());
+    meta
+}
+
+/// Inline result limit asked for `list_memory`: its default pages stay well under it; only a caller
+/// raising `files_limit` and `findings_per_kind` to their maximum can exceed it.
+const LIST_MEMORY_MAX_CHARS: usize = 100_000;
+
+/// Sends the search's progress to the client while it runs, when the client asked for progress.
+fn forward_progress(
+    ctx: &RequestContext<RoleServer>,
+    mut updates: tokio::sync::watch::Receiver<Option<Progress>>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let token = ctx.meta.get_progress_token()?;
+    let peer = ctx.peer.clone();
+    Some(tokio::spawn(async move {
+        while updates.changed().await.is_ok() {
+            let Some(p) = *updates.borrow_and_update() else {
+                continue;
+            };
+            let note = ProgressNotificationParam::new(token.clone(), p.bytes as f64).with_message(
+                format!("searched {} transcript(s), {} MB", p.files, p.bytes >> 20),
+            );
+            if peer.notify_progress(note).await.is_err() {
+                break;
+            }
+        }
+    }))
+}
+
+/// What `write_memory_file` did, and what the new content says that is still worth fixing.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WriteOutput {
+    /// The write itself: path, hashes, size, frontmatter warnings.
+    #[serde(flatten)]
+    pub written: WriteOutcome,
+    /// Findings in the content just written: relative dates (with the date they resolve to), paths that
+    /// do not exist in the project, facts repeated from other files, credentials. Fix them now.
+    pub findings: Vec<Finding>,
 }
 
 fn message(e: Error) -> String {
@@ -141,23 +214,40 @@ impl DreamServer {
         DreamServer {
             dreamer: Arc::new(Dreamer::new(locations)),
             tool_router: Self::tool_router(),
+            prompt_router: Self::prompt_router(),
         }
     }
 
     /// Inventory of the memory directory for the Orient phase: resolved directories; MEMORY.md's lines and
-    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the entries it would silently cut,
-    /// dead links and orphan files; every topic file with frontmatter, size, modification time and sha256.
-    #[tool(annotations(
-        read_only_hint = true,
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
-    async fn list_memory(&self) -> Result<Json<ListMemoryOutput>, String> {
+    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the lines it would silently cut,
+    /// dead links and orphan files; topic files with frontmatter, size, modification time and sha256 (100
+    /// per page); and findings (relative dates with the date they resolve to, paths that no longer exist,
+    /// duplicated facts, index problems, frontmatter, credentials), the first 5 of each kind with counts.
+    #[tool(
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            open_world_hint = false
+        ),
+        meta = result_size_meta(LIST_MEMORY_MAX_CHARS)
+    )]
+    async fn list_memory(
+        &self,
+        Parameters(p): Parameters<ListParams>,
+    ) -> Result<Json<ListMemoryOutput>, String> {
         let dir = self.dreamer.memory().map_err(message)?;
-        let inventory = inventory::inventory(&dir).map_err(message)?;
+        let locations = self.dreamer.locations();
+        let inventory =
+            inventory::inventory(&dir, Some(&locations.project_dir)).map_err(message)?;
+        let defaults = PageOptions::default();
+        let page = inventory.page(PageOptions {
+            files_offset: p.files_offset.unwrap_or(defaults.files_offset),
+            files_limit: p.files_limit.unwrap_or(defaults.files_limit),
+            findings_per_kind: p.findings_per_kind.unwrap_or(defaults.findings_per_kind),
+        });
         Ok(Json(ListMemoryOutput {
-            directories: self.dreamer.locations().clone(),
-            inventory,
+            directories: locations.clone(),
+            inventory: page,
         }))
     }
 
@@ -186,7 +276,8 @@ impl DreamServer {
 
     /// Create or replace a topic file atomically (never MEMORY.md; use rewrite_index). Pass the sha256 you
     /// read as expected_sha256 so a concurrent change is not lost. The old content is journaled for undo.
-    /// Warns when frontmatter (name, description, type) is missing or invalid.
+    /// Warns when frontmatter (name, description, type) is missing or invalid, and returns the findings of
+    /// the new content (relative dates, missing project paths, repeated facts, credentials) to fix now.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -196,10 +287,15 @@ impl DreamServer {
     async fn write_memory_file(
         &self,
         Parameters(p): Parameters<WriteParams>,
-    ) -> Result<Json<WriteOutcome>, String> {
+    ) -> Result<Json<WriteOutput>, String> {
+        let project_dir = &self.dreamer.locations().project_dir;
         self.dreamer
             .change(&format!("write {}", p.path), |dir, run| {
-                edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
+                let written =
+                    edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())?;
+                let findings =
+                    findings::for_content(dir, &written.path, &p.content, Some(project_dir));
+                Ok(WriteOutput { written, findings })
             })
             .map(Json)
             .map_err(message)
@@ -261,10 +357,7 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<StartParams>,
     ) -> Result<Json<DreamStart>, String> {
-        let gate = GateConfig {
-            min_hours: p.min_hours.unwrap_or(sessions::DEFAULT_MIN_HOURS),
-            min_sessions: p.min_sessions.unwrap_or(sessions::DEFAULT_MIN_SESSIONS),
-        };
+        let gate = GateConfig::resolve(p.min_hours, p.min_sessions);
         self.dreamer.start(gate).map(Json).map_err(message)
     }
 
@@ -284,6 +377,66 @@ impl DreamServer {
         self.dreamer.finish(&p.summary).map(Json).map_err(message)
     }
 
+    /// Search this project's session transcripts for evidence: what the user said, corrected, asked to
+    /// remember or decided, and errors hit. Matches the decoded message text (never raw JSON or metadata)
+    /// and returns hits newest first, each with session id, uuid, timestamp, date, role (user = typed by
+    /// the user; assistant; tool = tool output; agent = a subagent briefing; system = inserted by Claude
+    /// Code), kind, a short snippet with the match between « and » and credentials redacted, and
+    /// file:line; plus stats (files, bytes, raw and real matches, truncated, warnings). Use `preset`
+    /// (corrections, remember, decisions, errors) or a regex `pattern`; narrow with `since`, `sessions` or
+    /// `since_last_dream`. Tool output is searched only with include_tool_output. Answers stay under
+    /// 40,000 characters.
+    #[tool(
+        annotations(
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        ),
+        meta = result_size_meta(transcripts::result::MAX_ANSWER_CHARS)
+    )]
+    async fn grep_transcripts(
+        &self,
+        Parameters(p): Parameters<GrepRequest>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<GrepResult>, String> {
+        let locations = self.dreamer.locations();
+        let query = Query::new(&p, self.dreamer.last_consolidation()).map_err(|e| e.to_string())?;
+        let dir = locations.transcripts_dir.clone();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let on_cancel = {
+            let (ct, cancel) = (ctx.ct.clone(), cancel.clone());
+            tokio::spawn(async move {
+                ct.cancelled().await;
+                cancel.store(true, Ordering::Relaxed);
+            })
+        };
+        let (updates, watch) = tokio::sync::watch::channel(None);
+        let forwarder = forward_progress(&ctx, watch);
+        let wants_progress = forwarder.is_some();
+        let searched = tokio::task::spawn_blocking(move || {
+            let report = |p: Progress| {
+                updates.send_replace(Some(p));
+            };
+            let control = transcripts::Control {
+                cancel: Some(&cancel),
+                progress: wants_progress.then_some(&report as &(dyn Fn(Progress) + Sync)),
+                threads: 0,
+            };
+            transcripts::grep(&dir, &query, &control)
+        })
+        .await;
+        on_cancel.abort();
+        if let Some(f) = forwarder {
+            // The sender went away with the search, so the forwarder ends after its last update.
+            let _ = f.await;
+        }
+        match searched {
+            Ok(result) => result.map(Json).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the transcript search stopped unexpectedly: {e}")),
+        }
+    }
+
     /// Abort the open dream: restores every file it touched to its content before the dream, and rolls
     /// the consolidation lock back so the dream does not count as done.
     #[tool(annotations(
@@ -300,14 +453,38 @@ impl DreamServer {
     }
 }
 
+/// What the `dream` prompt is for, as clients list it.
+const DREAM_PROMPT_DESCRIPTION: &str = "Consolidate this project's auto-memory (\"dream\"): orient, \
+gather signal from the transcripts, merge and date the notes, and rebuild MEMORY.md, with the dream tools.";
+
+#[prompt_router]
+impl DreamServer {
+    /// The dream instructions (the body of the plugin's `dream` skill), for clients that have MCP prompts but
+    /// no skills.
+    #[prompt(name = "dream", description = DREAM_PROMPT_DESCRIPTION)]
+    async fn dream_prompt(&self) -> GetPromptResult {
+        GetPromptResult::new(vec![PromptMessage::new_text(
+            Role::User,
+            skill::instructions(),
+        )])
+        .with_description(DREAM_PROMPT_DESCRIPTION)
+    }
+}
+
 #[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for DreamServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                env!("CARGO_PKG_NAME"),
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(INSTRUCTIONS)
     }
 }

@@ -98,6 +98,24 @@ pub struct GateConfig {
     pub min_sessions: usize,
 }
 
+impl GateConfig {
+    /// The thresholds given, else `DREAM_MIN_HOURS` / `DREAM_MIN_SESSIONS` when set to a number, else
+    /// Claude Code's defaults.
+    pub fn resolve(min_hours: Option<f64>, min_sessions: Option<usize>) -> GateConfig {
+        fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
+            std::env::var(key).ok().and_then(|v| v.trim().parse().ok())
+        }
+        GateConfig {
+            min_hours: min_hours
+                .or_else(|| env("DREAM_MIN_HOURS"))
+                .unwrap_or(DEFAULT_MIN_HOURS),
+            min_sessions: min_sessions
+                .or_else(|| env("DREAM_MIN_SESSIONS"))
+                .unwrap_or(DEFAULT_MIN_SESSIONS),
+        }
+    }
+}
+
 impl Default for GateConfig {
     fn default() -> Self {
         GateConfig {

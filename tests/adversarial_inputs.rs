@@ -221,11 +221,11 @@ fn cases() -> Vec<Case> {
             &["expected_sha256", "SHA-256", "..."],
         ),
         case(
-            "an empty expected_sha256",
+            "\"\" (create only) as expected_sha256 of an existing file",
             healthy,
             "delete_memory_file",
             |_| json!({"path": "a.md", "expected_sha256": ""}),
-            &["expected_sha256", "SHA-256"],
+            &["conflict", "\"a.md\""],
         ),
         case(
             "a stale expected_sha256 on delete",

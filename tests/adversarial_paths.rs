@@ -608,9 +608,11 @@ fn the_tree_snapshot_sees_every_kind_of_change() {
             symlink("../outside/other.md", e.memory.join("link.md")).expect("symlink");
         }),
         ("same content, new inode", |e| {
+            // What an atomic rewrite does. The old inode is kept alive outside the snapshot so it cannot
+            // be reused (timestamps alone are too coarse to tell the files apart).
             let p = e.memory.join("x.md");
             let bytes = fs::read(&p).expect("read");
-            fs::remove_file(&p).expect("rm");
+            fs::rename(&p, e.root().join("old-x.md")).expect("move away");
             fs::write(&p, bytes).expect("write");
         }),
         ("a hidden temp file", |e| {

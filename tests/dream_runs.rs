@@ -574,3 +574,56 @@ fn a_server_killed_mid_run_leaves_an_interrupted_run_that_undo_reverts() {
     d.undo(Some(&id), false).unwrap();
     assert_eq!(f.tree(), before);
 }
+
+/// Regression: `since_last_dream` found nothing during a dream, because `start_dream` had just set the
+/// lock's mtime (the "last consolidation") to now.
+#[test]
+fn last_consolidation_during_a_dream_is_the_one_before_it() {
+    let f = Fixture::new();
+    write_lock(&f.mem, dead_pid(), Duration::from_secs(48 * 3600));
+    let before = mtime(&lock::lock_path(&f.mem));
+    let d = f.dreamer();
+    assert_eq!(d.last_consolidation(), Some(before));
+    d.start(GateConfig::default()).unwrap();
+    assert!(
+        mtime(&lock::lock_path(&f.mem)) > before,
+        "the lock marks the dream"
+    );
+    assert_eq!(d.last_consolidation(), Some(before));
+    d.finish("done").unwrap();
+    assert!(d.last_consolidation() > Some(before));
+}
+
+#[test]
+fn the_full_undo_command_works_from_any_folder() {
+    let f = Fixture::new();
+    let d = f.dreamer();
+    let before = f.tree();
+    d.start(GateConfig::default()).unwrap();
+    d.change("w", |dir, rec| {
+        edit::write_file(dir, rec, "b.md", "new\n", None)
+    })
+    .unwrap();
+    let report = d.finish("added b").unwrap();
+    assert!(report.undo_command_full.contains(&report.run_id));
+    // The test binary is not dream-mcp: run the real binary with the command's arguments.
+    let args: Vec<&str> = report
+        .undo_command_full
+        .split_whitespace()
+        .skip(1)
+        .collect();
+    let out = Command::new(BIN)
+        .args(&args)
+        .current_dir("/")
+        .env("HOME", f.mem.join("elsewhere"))
+        .env_remove("DREAM_MEMORY_DIR")
+        .env_remove("DREAM_JOURNAL_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(f.tree(), before);
+}

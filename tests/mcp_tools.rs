@@ -8,17 +8,6 @@ use dream_mcp::digest::sha256_hex;
 use dream_mcp::memory_dir::MAX_FILE_BYTES;
 use serde_json::{Value, json};
 
-const TOOLS: [&str; 8] = [
-    "abort_dream",
-    "delete_memory_file",
-    "finish_dream",
-    "list_memory",
-    "read_memory_file",
-    "rewrite_index",
-    "start_dream",
-    "write_memory_file",
-];
-
 #[tokio::test]
 async fn server_reports_its_name_version_and_short_instructions() {
     let env = Env::new();
@@ -45,7 +34,7 @@ async fn every_tool_has_an_output_schema_documented_parameters_and_annotations()
     let tools = client.tools().await;
     let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     names.sort();
-    assert_eq!(names, TOOLS);
+    assert_eq!(names, common::TOOLS);
     for tool in &tools {
         let name = tool.name.as_ref();
         let description = tool.description.as_deref().unwrap_or_default();
@@ -74,7 +63,10 @@ async fn every_tool_has_an_output_schema_documented_parameters_and_annotations()
             .annotations
             .as_ref()
             .unwrap_or_else(|| panic!("{name} has no annotations"));
-        let read_only = matches!(name, "list_memory" | "read_memory_file");
+        let read_only = matches!(
+            name,
+            "list_memory" | "read_memory_file" | "grep_transcripts"
+        );
         assert_eq!(a.read_only_hint, Some(read_only), "{name} read_only_hint");
         assert_eq!(a.open_world_hint, Some(false), "{name} open_world_hint");
         if read_only {
@@ -141,14 +133,7 @@ async fn list_memory_reports_index_files_dead_links_orphans_and_skipped() {
     assert_eq!(idx["max_bytes"], 25_000);
     assert_eq!(idx["over_limit"], false);
     assert_eq!(idx["sha256"], sha256_hex(index.as_bytes()));
-    let targets: Vec<&str> = idx["entries"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| e["target"].as_str().expect("target"))
-        .collect();
-    assert_eq!(targets, ["build.md", "gone.md"]);
-    assert_eq!(idx["entries"][1]["line"], 3);
+    assert_eq!(idx["entries"], 2, "two list items with links");
     assert_eq!(idx["cut_lines"], json!([]));
     let dead = idx["dead_links"].as_array().expect("dead links");
     assert_eq!(dead.len(), 1, "{dead:?}");
@@ -218,9 +203,58 @@ async fn list_memory_shows_which_entries_claude_code_would_cut() {
         .map(|l| l["line"].as_u64().expect("line"))
         .collect();
     assert_eq!(cut, [201, 202, 203, 204, 205]);
+    assert_eq!(v["index"]["cut_lines_total"], 5);
     assert_eq!(v["index"]["cut_lines"][0]["target"], "e201.md");
     assert_eq!(v["index"]["orphans"], json!([]));
-    assert_eq!(v["files"].as_array().map(Vec::len), Some(205));
+    assert_eq!(v["files_total"], 205);
+    assert_eq!(
+        v["files"].as_array().map(Vec::len),
+        Some(100),
+        "default page"
+    );
+    let last = client
+        .ok(
+            "list_memory",
+            json!({"files_offset": 200, "files_limit": 50}),
+        )
+        .await;
+    let paths: Vec<&str> = last["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(paths.len(), 5, "{paths:?}");
+    assert_eq!(last["files_offset"], 200);
+}
+
+#[tokio::test]
+async fn list_memory_caps_findings_per_kind_but_counts_them_all() {
+    let env = Env::new();
+    let mut index = String::new();
+    for i in 1..=12 {
+        env.put(&format!("e{i}.md"), topic(&format!("e{i}"), "x"));
+        index.push_str(&format!("- [E{i}](e{i}.md) — entry {i}\n"));
+        index.push_str(&format!("- [Gone {i}](gone{i}.md) — deleted\n"));
+    }
+    env.put("MEMORY.md", &index);
+    let client = env.client().await;
+    let v = client.ok("list_memory", json!({})).await;
+    assert_eq!(v["findings_by_kind"]["dead_link"], 12);
+    let shown = |v: &Value| {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["kind"] == "dead_link")
+            .count()
+    };
+    assert_eq!(shown(&v), 5, "default: 5 of each kind");
+    assert!(v["findings_omitted"].as_u64().expect("omitted") >= 7);
+    let all = client
+        .ok("list_memory", json!({"findings_per_kind": 50}))
+        .await;
+    assert_eq!(shown(&all), 12);
 }
 
 #[tokio::test]
@@ -547,4 +581,29 @@ async fn list_memory_skips_a_topic_file_over_the_cap_instead_of_failing() {
             .is_some_and(|r| r.contains(&MAX_FILE_BYTES.to_string())),
         "{skipped:?}"
     );
+}
+
+#[tokio::test]
+async fn list_memory_says_a_symlinked_team_folder_is_skipped_because_it_is_a_symlink() {
+    let env = Env::new();
+    env.put_outside("team/secret.md", topic("secret", "outside"));
+    env.put_outside("secret.md", topic("secret", "outside"));
+    std::os::unix::fs::symlink(env.outside.join("team"), env.memory.join("team")).expect("symlink");
+    std::os::unix::fs::symlink(env.outside.join("secret.md"), env.memory.join("link.md"))
+        .expect("symlink");
+    let client = env.client().await;
+    let v = client.ok("list_memory", json!({})).await;
+    assert_eq!(v["files"], json!([]));
+    let skipped = v["skipped"].as_array().expect("skipped");
+    let paths: Vec<&str> = skipped
+        .iter()
+        .map(|s| s["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(paths, ["link.md", "team"]);
+    for s in skipped {
+        assert!(
+            s["reason"].as_str().is_some_and(|r| r.contains("symlink")),
+            "{s}"
+        );
+    }
 }

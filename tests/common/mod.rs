@@ -5,6 +5,19 @@
 //! Each integration-test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+/// Every tool the server offers, sorted by name.
+pub const TOOLS: [&str; 9] = [
+    "abort_dream",
+    "delete_memory_file",
+    "finish_dream",
+    "grep_transcripts",
+    "list_memory",
+    "read_memory_file",
+    "rewrite_index",
+    "start_dream",
+    "write_memory_file",
+];
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};

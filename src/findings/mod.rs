@@ -1,0 +1,340 @@
+//! Findings: what decayed in a memory directory, found deterministically and handed to the model (and to
+//! `dream-mcp check`) with evidence, so a consolidation does not depend on noticing.
+//!
+//! One module per kind: [`relative_date`], [`stale_path`], [`duplicate`], [`frontmatter`], [`secret`], and
+//! [`index_problems`] for MEMORY.md (limits, dead links, orphans, long entries, content lines, repeated
+//! links). [`collect`] runs them all over a loaded memory directory; [`for_content`] runs the ones about
+//! content over one file just written.
+
+pub mod duplicate;
+pub mod frontmatter;
+mod index_problems;
+mod relative_date;
+mod secret;
+mod stale_path;
+mod text;
+
+use std::fmt;
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::index::Index;
+use crate::inventory::{self, IndexSummary, LoadedFile};
+use crate::memory_dir::{INDEX_NAME, MemoryDir};
+use crate::secrets::SecretKind;
+use text::Doc;
+
+/// How much a finding matters.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Information is lost or exposed now: cut index lines, dead links, stored credentials.
+    Error,
+    /// The memory is misleading or harder to use: stale facts, relative dates, duplicates.
+    Warning,
+    /// Worth tidying: long entries, vague dates.
+    Info,
+}
+
+impl Severity {
+    /// The name as printed and serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// What a finding is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// MEMORY.md is over 200 lines; the newest entries are cut.
+    OverLineLimit,
+    /// MEMORY.md is over 25,000 bytes; the newest entries are cut.
+    OverByteLimit,
+    /// An index link to a topic file that does not exist.
+    DeadLink,
+    /// A likely credential stored in memory.
+    Secret,
+    /// A path the memory names that does not exist in the project.
+    StalePath,
+    /// "yesterday", "last week" ...: a date that is only right on the day it was written.
+    RelativeDate,
+    /// The same fact stated more than once.
+    Duplicate,
+    /// A topic file no index line links to.
+    Orphan,
+    /// An index line carrying content instead of a pointer.
+    NotAPointer,
+    /// A topic file linked from more than one index line.
+    DuplicateLink,
+    /// An index line over 150 characters.
+    LongEntry,
+    /// Missing or invalid frontmatter.
+    Frontmatter,
+}
+
+impl Kind {
+    /// The name as printed and serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::OverLineLimit => "over_line_limit",
+            Kind::OverByteLimit => "over_byte_limit",
+            Kind::DeadLink => "dead_link",
+            Kind::Secret => "secret",
+            Kind::StalePath => "stale_path",
+            Kind::RelativeDate => "relative_date",
+            Kind::Duplicate => "duplicate",
+            Kind::Orphan => "orphan",
+            Kind::NotAPointer => "not_a_pointer",
+            Kind::DuplicateLink => "duplicate_link",
+            Kind::LongEntry => "long_entry",
+            Kind::Frontmatter => "frontmatter",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing worth fixing, where it is, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Finding {
+    /// What kind of problem this is.
+    pub kind: Kind,
+    /// How much it matters.
+    pub severity: Severity,
+    /// The file, relative to the memory directory (`MEMORY.md` for the index).
+    pub file: String,
+    /// The 1-based line it is on (1 for a whole-file finding).
+    pub line: usize,
+    /// What is wrong, in a sentence.
+    pub message: String,
+    /// What to do about it, when there is a clear step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+    /// The facts behind the finding, by kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// The facts behind a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Evidence {
+    /// For `relative_date`.
+    RelativeDate(DateEvidence),
+    /// For `stale_path`.
+    StalePath(PathEvidence),
+    /// For `duplicate`.
+    Duplicate(DuplicateEvidence),
+    /// For `over_line_limit` and `over_byte_limit`.
+    Cut(CutEvidence),
+    /// For `duplicate_link`.
+    Lines(LinesEvidence),
+    /// For `secret` (never the value itself).
+    Secret(SecretEvidence),
+}
+
+/// How a relative date resolves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct DateEvidence {
+    /// The phrase as written ("yesterday", "last week").
+    pub phrase: String,
+    /// The date the phrase is read against (`YYYY-MM-DD`), when the file offers one.
+    pub anchor: Option<String>,
+    /// Where the anchor came from: a date on the line, a heading, the frontmatter, or the file's
+    /// modification date. A transcript mentioning the event gives a better one: its timestamp.
+    pub anchor_source: Option<String>,
+    /// What the phrase means against the anchor: `2026-03-15`, `the week of 2026-03-09`, `2026-02` or
+    /// `2025`; absent for vague phrases ("recently").
+    pub resolved: Option<String>,
+}
+
+/// A path that is not there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct PathEvidence {
+    /// The path as the memory names it, relative to the project.
+    pub path: String,
+    /// The project directory it was looked for in.
+    pub looked_in: String,
+}
+
+/// Every place one fact is stated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct DuplicateEvidence {
+    /// The lowest word-set similarity among the matched pairs, in percent (at least
+    /// [`duplicate::THRESHOLD_PERCENT`]).
+    pub similarity_percent: usize,
+    /// Each statement of the fact, in file order.
+    pub locations: Vec<Location>,
+}
+
+/// One statement of a fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Location {
+    /// The file, relative to the memory directory.
+    pub file: String,
+    /// The 1-based line where the statement starts.
+    pub line: usize,
+    /// The statement, shortened to 160 characters.
+    pub text: String,
+}
+
+/// What Claude Code cuts from the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct CutEvidence {
+    /// The first line not loaded.
+    pub first_line: usize,
+    /// The last line of the index.
+    pub last_line: usize,
+    /// How many lines are not loaded (`index.cut_lines` lists them).
+    pub lines_cut: usize,
+    /// Topic files linked only from lines that are cut: no session is pointed at them.
+    pub files_linked_only_from_cut_lines: Vec<String>,
+}
+
+/// The index lines involved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct LinesEvidence {
+    /// 1-based line numbers in MEMORY.md.
+    pub lines: Vec<usize>,
+}
+
+/// What a stored credential looks like.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct SecretEvidence {
+    /// The kind of credential.
+    pub secret_kind: SecretKind,
+}
+
+/// What [`collect`] reads: the loaded memory, the parsed index and the project it describes.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// Every topic file, as [`inventory::load`] read it.
+    pub files: &'a [LoadedFile],
+    /// MEMORY.md's text, when it exists.
+    pub index_text: Option<&'a str>,
+    /// MEMORY.md parsed.
+    pub index: &'a Index,
+    /// MEMORY.md's modification time, the last-resort anchor for its relative dates.
+    pub index_modified: Option<SystemTime>,
+    /// The index facts the inventory already worked out (dead links, orphans).
+    pub summary: &'a IndexSummary,
+    /// The project directory stale paths are looked for in; `None` skips `stale_path`.
+    pub project_dir: Option<&'a Path>,
+}
+
+/// Every finding in the memory directory, errors first, then by file and line.
+pub fn collect(input: &Input) -> Vec<Finding> {
+    let docs = docs(input.files, input.index_text, input.index_modified);
+    let mut out = index_problems::check(input.index, input.summary);
+    for file in input.files {
+        out.extend(frontmatter::check(file.path.as_str(), &file.text));
+    }
+    out.extend(content_findings(&docs, input.files, input.project_dir));
+    out.extend(duplicate::check(&docs));
+    sort(&mut out);
+    out
+}
+
+/// The findings about what `content`, just written to `path` (relative to the memory directory), says:
+/// relative dates, stale paths, credentials, and facts it repeats from other files. Frontmatter problems
+/// are reported by the write itself; index problems are for list_memory.
+pub fn for_content(
+    dir: &MemoryDir,
+    path: &str,
+    content: &str,
+    project_dir: Option<&Path>,
+) -> Vec<Finding> {
+    let loaded = match inventory::load(dir) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::warn!("findings for {path}: cannot read the memory directory: {e}");
+            inventory::Loaded::default()
+        }
+    };
+    let today = text::local_date(SystemTime::now());
+    let written = Doc::new(path, content, Some(today), path == INDEX_NAME);
+    let mut out = content_findings(std::slice::from_ref(&written), &loaded.files, project_dir);
+    let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
+    let mut docs: Vec<Doc> = docs(&loaded.files, index_text.as_deref(), loaded.index_modified)
+        .into_iter()
+        .filter(|d| d.file != path)
+        .collect();
+    docs.push(written);
+    out.extend(
+        duplicate::check(&docs)
+            .into_iter()
+            .filter(|f| match &f.evidence {
+                Some(Evidence::Duplicate(e)) => e.locations.iter().any(|l| l.file == path),
+                _ => false,
+            }),
+    );
+    sort(&mut out);
+    out
+}
+
+/// The index (first) and the topic files, ready for scanning.
+fn docs<'a>(
+    files: &'a [LoadedFile],
+    index_text: Option<&'a str>,
+    index_modified: Option<SystemTime>,
+) -> Vec<Doc<'a>> {
+    let index =
+        index_text.map(|t| Doc::new(INDEX_NAME, t, index_modified.map(text::local_date), true));
+    index
+        .into_iter()
+        .chain(files.iter().map(|f| {
+            Doc::new(
+                f.path.as_str(),
+                &f.text,
+                text::local_date_rfc3339(&f.summary.modified),
+                false,
+            )
+        }))
+        .collect()
+}
+
+/// Relative dates, stale paths and secrets in `docs`.
+fn content_findings(
+    docs: &[Doc],
+    files: &[LoadedFile],
+    project_dir: Option<&Path>,
+) -> Vec<Finding> {
+    let mut paths =
+        project_dir.map(|p| stale_path::Checker::new(p, files.iter().map(|f| f.path.as_str())));
+    let mut out = Vec::new();
+    for doc in docs {
+        out.extend(relative_date::check(doc));
+        if let Some(checker) = paths.as_mut() {
+            out.extend(checker.check(doc));
+        }
+        out.extend(secret::check(doc));
+    }
+    out
+}
+
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.severity, a.file != INDEX_NAME, &a.file, a.line, a.kind).cmp(&(
+            b.severity,
+            b.file != INDEX_NAME,
+            &b.file,
+            b.line,
+            b.kind,
+        ))
+    });
+}

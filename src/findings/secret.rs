@@ -1,0 +1,60 @@
+//! `secret`: a likely credential stored in memory. Claude Code loads memory into every session and
+//! shares `team/` with teammates, so a key there leaks further than the session that saved it.
+
+use super::text::Doc;
+use super::{Evidence, Finding, Kind, SecretEvidence, Severity};
+use crate::secrets;
+
+/// The likely credentials in `doc` (frontmatter and code blocks included: a key is a key anywhere).
+pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
+    secrets::find(doc.text)
+        .into_iter()
+        .map(|m| Finding {
+            kind: Kind::Secret,
+            severity: Severity::Error,
+            file: doc.file.to_string(),
+            line: doc.line_at(m.range.start),
+            message: format!(
+                "what looks like a credential ({}) is stored in memory, which every session loads",
+                m.kind
+            ),
+            suggestion: Some(
+                "remove it (and rotate it if it is real); keep only where it lives, e.g. \"in 1Password under ...\""
+                    .to_string(),
+            ),
+            evidence: Some(Evidence::Secret(SecretEvidence {
+                secret_kind: m.kind,
+            })),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_the_line_and_kind_but_never_the_value() {
+        let text = "- staging: postgres://app:Tr4ck-st4ging-92@db.internal/app\n- token=<your-token>\n\
+                    - key ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n";
+        let doc = Doc::new("notes.md", text, None, false);
+        let found = check(&doc);
+        let lines: Vec<(usize, String)> = found
+            .iter()
+            .map(|f| match &f.evidence {
+                Some(Evidence::Secret(e)) => (f.line, e.secret_kind.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (1, "url_password".to_string()),
+                (3, "github_token".to_string())
+            ]
+        );
+        let json = serde_json::to_string(&found).unwrap_or_default();
+        assert!(!json.contains("Tr4ck") && !json.contains("ghp_"), "{json}");
+        assert!(found.iter().all(|f| f.severity == Severity::Error));
+    }
+}

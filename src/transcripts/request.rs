@@ -1,0 +1,318 @@
+//! What a search asks for ([`GrepRequest`], shared by the MCP tool and the CLI) and its checked, compiled
+//! form ([`Query`]).
+
+use std::collections::HashSet;
+use std::time::SystemTime;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::error::GrepError;
+use super::pattern::Matchers;
+use super::preset::{self, Preset};
+use super::record::{Kind, Role, Wanted};
+
+/// Hits returned when `max_results` is not given.
+pub const DEFAULT_MAX_RESULTS: usize = 50;
+/// Most hits one answer returns, whatever `max_results` says.
+pub const MAX_RESULTS_LIMIT: usize = 200;
+/// Characters of context on each side of a match when `context_chars` is not given.
+pub const DEFAULT_CONTEXT_CHARS: usize = 200;
+/// Most characters of context on each side of a match, whatever `context_chars` says.
+pub const MAX_CONTEXT_CHARS: usize = 1000;
+/// Longest accepted session id.
+const MAX_SESSION_ID: usize = 64;
+
+/// Which speakers to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleFilter {
+    /// Only what the user typed (not tool results, not `isMeta` lines injected by Claude Code).
+    User,
+    /// Only the assistant: its text and thinking (and its tool calls with `include_tool_output`).
+    Assistant,
+    /// Everything: the user, the assistant, subagent briefings, tool output (with
+    /// `include_tool_output`), summaries and lines Claude Code inserted.
+    Any,
+}
+
+/// A transcript search as the tool and the CLI take it.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrepRequest {
+    /// Regular expression (Rust `regex` syntax) matched against the decoded message text, never the raw
+    /// JSON. Give this or `preset`.
+    pub pattern: Option<String>,
+    /// A named pattern set instead of `pattern`: `corrections` and `remember` (what the user typed),
+    /// `decisions` (user and assistant), `errors` (conversation and tool output).
+    pub preset: Option<Preset>,
+    /// Match letters regardless of case.
+    #[serde(default)]
+    pub case_insensitive: bool,
+    /// Whose words to search: `user`, `assistant` or `any`. Default: what the user typed plus the
+    /// assistant's text (the preset's own default when a preset is used).
+    pub role: Option<RoleFilter>,
+    /// Only records at or after this time: a date `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+    pub since: Option<String>,
+    /// Only these sessions (transcript file names without `.jsonl`); their subagents are included.
+    #[serde(default)]
+    pub sessions: Vec<String>,
+    /// Only sessions written since the last consolidation (transcripts modified after the memory
+    /// directory's `.consolidate-lock`); every session when there has been none.
+    #[serde(default)]
+    pub since_last_dream: bool,
+    /// Also search tool calls (`tool_use` input) and tool results, where most raw output lives. Default
+    /// false (true for the `errors` preset).
+    pub include_tool_output: Option<bool>,
+    /// Most hits to return, newest first (default 50, at most 200). The answer also stops growing before
+    /// 40,000 characters; `stats.truncated` says when hits were left out.
+    pub max_results: Option<usize>,
+    /// Characters of context on each side of the match in a snippet (default 200, at most 1000).
+    pub context_chars: Option<usize>,
+}
+
+/// Which pieces of a record a query reads.
+#[derive(Debug, Clone)]
+pub(crate) struct Scope {
+    role: Option<RoleFilter>,
+    tool_output: bool,
+}
+
+impl Scope {
+    /// The optional content this scope can admit, so the rest is skipped while decoding.
+    pub(crate) fn wanted(&self) -> Wanted {
+        Wanted {
+            tool_output: self.tool_output,
+            thinking: matches!(self.role, Some(RoleFilter::Assistant | RoleFilter::Any)),
+        }
+    }
+
+    /// Whether a piece spoken by `role`, of `kind`, is searched.
+    pub(crate) fn admits(&self, role: Role, kind: Kind) -> bool {
+        if matches!(kind, Kind::ToolUse | Kind::ToolResult) && !self.tool_output {
+            return false;
+        }
+        match self.role {
+            Some(RoleFilter::User) => role == Role::User,
+            Some(RoleFilter::Assistant) => role == Role::Assistant,
+            Some(RoleFilter::Any) => true,
+            None => match role {
+                Role::User | Role::Tool => true,
+                Role::Assistant => kind != Kind::Thinking,
+                Role::Agent | Role::System => false,
+            },
+        }
+    }
+}
+
+/// A checked, compiled request, ready to run over a transcripts directory.
+#[derive(Debug)]
+pub struct Query {
+    pub(crate) matchers: Matchers,
+    pub(crate) scope: Scope,
+    /// Records before this time (ms since the epoch) are skipped.
+    pub(crate) since_ms: Option<i64>,
+    /// When `since_last_dream` was asked: the last consolidation, if there was one.
+    pub(crate) last_dream: Option<Option<SystemTime>>,
+    pub(crate) sessions: Option<HashSet<String>>,
+    pub(crate) max_results: usize,
+    pub(crate) context_chars: usize,
+}
+
+impl Query {
+    /// Checks and compiles `req`. `last_consolidation` is the time `since_last_dream` means (the lock's
+    /// mtime before any dream now running took it; `None` when there was never a consolidation).
+    pub fn new(
+        req: &GrepRequest,
+        last_consolidation: Option<SystemTime>,
+    ) -> Result<Query, GrepError> {
+        let (pattern, preset) = match (&req.pattern, req.preset) {
+            (Some(p), None) => (p.as_str(), None),
+            (None, Some(p)) => (p.pattern(), Some(p)),
+            _ => {
+                return Err(GrepError::PatternOrPreset {
+                    presets: preset::names(),
+                });
+            }
+        };
+        let matchers = Matchers::new(pattern, req.case_insensitive)?;
+        let scope = Scope {
+            role: req.role.or(preset.and_then(Preset::default_role)),
+            tool_output: req
+                .include_tool_output
+                .unwrap_or(preset.is_some_and(Preset::default_tool_output)),
+        };
+        let since = req.since.as_deref().map(parse_since).transpose()?;
+        let sessions = if req.sessions.is_empty() {
+            None
+        } else {
+            for id in &req.sessions {
+                check_session_id(id)?;
+            }
+            Some(req.sessions.iter().cloned().collect())
+        };
+        let last_dream = req.since_last_dream.then_some(last_consolidation);
+        Ok(Query {
+            matchers,
+            scope,
+            since_ms: since.map(|t| t.timestamp_millis()),
+            last_dream,
+            sessions,
+            max_results: req
+                .max_results
+                .unwrap_or(DEFAULT_MAX_RESULTS)
+                .clamp(1, MAX_RESULTS_LIMIT),
+            context_chars: req
+                .context_chars
+                .unwrap_or(DEFAULT_CONTEXT_CHARS)
+                .min(MAX_CONTEXT_CHARS),
+        })
+    }
+
+    /// Whether a transcript last modified at `mtime` can hold records this query wants: files written
+    /// before `since`, or not since the last consolidation, are skipped without being read.
+    pub(crate) fn wants_file(&self, mtime: SystemTime) -> bool {
+        let ms = DateTime::<Utc>::from(mtime).timestamp_millis();
+        self.since_ms.is_none_or(|s| ms >= s) && self.last_dream.flatten().is_none_or(|t| mtime > t)
+    }
+
+    /// The regular expression actually searched (the preset's, when one was named).
+    pub fn pattern(&self) -> &str {
+        self.matchers.source()
+    }
+}
+
+/// Parses `since`: `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+pub fn parse_since(input: &str) -> Result<DateTime<Utc>, GrepError> {
+    let s = input.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| GrepError::Since {
+            input: input.to_string(),
+        })
+}
+
+fn check_session_id(id: &str) -> Result<(), GrepError> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_SESSION_ID
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(GrepError::SessionId { id: id.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(req: GrepRequest) -> Result<Query, GrepError> {
+        Query::new(&req, None)
+    }
+
+    #[test]
+    fn exactly_one_of_pattern_or_preset() {
+        let both = GrepRequest {
+            pattern: Some("x".into()),
+            preset: Some(Preset::Errors),
+            ..GrepRequest::default()
+        };
+        let err = query(both).unwrap_err().to_string();
+        assert!(
+            err.contains("exactly one") && err.contains("corrections"),
+            "{err}"
+        );
+        assert!(query(GrepRequest::default()).is_err());
+    }
+
+    #[test]
+    fn since_accepts_dates_and_rfc3339_and_names_bad_input() {
+        assert_eq!(
+            parse_since("2026-03-01").unwrap().to_rfc3339(),
+            "2026-03-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("2026-03-01T10:00:00+02:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-03-01T08:00:00+00:00"
+        );
+        let err = parse_since("yesterday").unwrap_err().to_string();
+        assert!(
+            err.contains("\"yesterday\"") && err.contains("YYYY-MM-DD"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn caps_are_applied_to_limits() {
+        let q = query(GrepRequest {
+            pattern: Some("x".into()),
+            max_results: Some(100_000),
+            context_chars: Some(100_000),
+            ..GrepRequest::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (q.max_results, q.context_chars),
+            (MAX_RESULTS_LIMIT, MAX_CONTEXT_CHARS)
+        );
+    }
+
+    #[test]
+    fn bad_session_ids_are_refused() {
+        let err = query(GrepRequest {
+            pattern: Some("x".into()),
+            sessions: vec!["../etc".into()],
+            ..GrepRequest::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("\"../etc\""));
+    }
+
+    #[test]
+    fn default_scope_is_the_user_and_assistant_text() {
+        let q = query(GrepRequest {
+            pattern: Some("x".into()),
+            ..GrepRequest::default()
+        })
+        .unwrap();
+        assert!(q.scope.admits(Role::User, Kind::Text));
+        assert!(q.scope.admits(Role::Assistant, Kind::Text));
+        assert!(!q.scope.admits(Role::Assistant, Kind::Thinking));
+        assert!(!q.scope.admits(Role::Assistant, Kind::ToolUse));
+        assert!(!q.scope.admits(Role::Tool, Kind::ToolResult));
+        assert!(!q.scope.admits(Role::System, Kind::Summary));
+    }
+
+    #[test]
+    fn presets_bring_their_defaults_and_explicit_values_win() {
+        let q = query(GrepRequest {
+            preset: Some(Preset::Errors),
+            ..GrepRequest::default()
+        })
+        .unwrap();
+        assert!(q.scope.admits(Role::Tool, Kind::ToolResult));
+        let q = query(GrepRequest {
+            preset: Some(Preset::Errors),
+            include_tool_output: Some(false),
+            ..GrepRequest::default()
+        })
+        .unwrap();
+        assert!(!q.scope.admits(Role::Tool, Kind::ToolResult));
+        let q = query(GrepRequest {
+            preset: Some(Preset::Corrections),
+            ..GrepRequest::default()
+        })
+        .unwrap();
+        assert!(q.scope.admits(Role::User, Kind::Text));
+        assert!(!q.scope.admits(Role::Assistant, Kind::Text));
+    }
+}

@@ -1,0 +1,196 @@
+//! What a search returns: evidence (who, when, which session, a snippet) and the numbers behind it.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::record::{Kind, Role};
+
+/// Largest answer, in bytes of compact JSON (hence at most as many characters): hits stop being added
+/// before the whole result would pass it. Well under Claude Code's ~50,000-character limit, past which a
+/// tool result is saved to a file instead of shown.
+pub const MAX_ANSWER_CHARS: usize = 40_000;
+// Claude Code saves results over about 50,000 characters to a file; answers must stay below that.
+const _: () = assert!(MAX_ANSWER_CHARS < 50_000);
+/// Most warnings listed in one answer; the rest are counted in `warnings_total`.
+pub const MAX_WARNINGS: usize = 20;
+
+/// One line of a transcript that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Hit {
+    /// The session the line belongs to (its `sessionId`, else the transcript's name).
+    pub session_id: Option<String>,
+    /// The line's `uuid`, to find it again.
+    pub uuid: Option<String>,
+    /// When the line was written (RFC 3339, from the transcript).
+    pub timestamp: Option<String>,
+    /// The day of `timestamp` (YYYY-MM-DD, UTC), for turning relative dates into absolute ones.
+    pub date: Option<String>,
+    /// Who said it: `user` (typed by the user), `assistant`, `tool` (tool output), `agent` (the main
+    /// agent briefing a subagent), `system` (inserted by Claude Code).
+    pub role: Role,
+    /// What it is: `text`, `thinking`, `tool_use`, `tool_result`, `summary`.
+    pub kind: Kind,
+    /// The text around the first match in the line, the match between « and », credentials replaced by
+    /// `[REDACTED ...]`, whitespace runs shown as one space.
+    pub snippet: String,
+    /// The transcript file, relative to the transcripts directory.
+    pub file: String,
+    /// The line number in that file (from 1).
+    pub line: u64,
+}
+
+/// What went wrong with a file or a line; the search goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The file or a folder could not be opened or read (permissions, I/O error).
+    Unreadable,
+    /// The file disappeared between listing and opening.
+    Vanished,
+    /// The file is empty.
+    Empty,
+    /// A symlink in the transcripts directory, which is never followed.
+    Symlink,
+    /// Not a regular file where a transcript was expected.
+    NotAFile,
+    /// A matching line that is not a JSON object.
+    NotJson,
+    /// A matching line with invalid UTF-8 (searched with the bad bytes replaced).
+    InvalidUtf8,
+    /// The file's last line has no newline and does not parse: a session still being written.
+    IncompleteLastLine,
+    /// A line longer than the line limit, skipped (in practice a huge tool result or inline image).
+    OversizedLine,
+}
+
+/// One problem met during the search.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Warning {
+    /// The file, relative to the transcripts directory.
+    pub file: String,
+    /// The line, when the problem is one line.
+    pub line: Option<u64>,
+    /// What kind of problem.
+    pub kind: WarningKind,
+    /// The problem in words.
+    pub message: String,
+}
+
+/// The numbers behind a search, so an empty or partial answer can be told from a wrong one.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Stats {
+    /// The regular expression searched (a preset's own, when a preset was named).
+    pub pattern: String,
+    /// Transcript files searched.
+    pub files_searched: u64,
+    /// Transcript files left out by `since`, `sessions` or `since_last_dream` without being read.
+    pub files_skipped: u64,
+    /// Bytes read.
+    pub bytes_searched: u64,
+    /// Lines whose raw JSON matched (candidates, before decoding and filters).
+    pub raw_line_matches: u64,
+    /// Lines with a real match in the searched text, after every filter.
+    pub matching_lines: u64,
+    /// Hits in this answer.
+    pub hits_returned: usize,
+    /// True when matching lines were left out (by `max_results`, the answer-size cap, or cancellation).
+    pub truncated: bool,
+    /// True when the search was cancelled before it finished.
+    pub cancelled: bool,
+    /// Wall time of the search, in milliseconds.
+    pub elapsed_ms: u64,
+    /// With `since_last_dream`: when the last consolidation ended (RFC 3339), or null if never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_dream: Option<Option<String>>,
+    /// Problems met, first by file and line (at most 20).
+    pub warnings: Vec<Warning>,
+    /// All problems met, listed or not.
+    pub warnings_total: u64,
+}
+
+/// The answer of `grep_transcripts`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GrepResult {
+    /// Matching lines, newest first.
+    pub hits: Vec<Hit>,
+    /// Counts, limits reached, and warnings.
+    pub stats: Stats,
+}
+
+impl GrepResult {
+    /// Builds the answer from hits sorted newest first, keeping as many as fit under
+    /// [`MAX_ANSWER_CHARS`] and setting `hits_returned` and `truncated`.
+    pub(crate) fn fitted(sorted: Vec<Hit>, mut stats: Stats) -> GrepResult {
+        stats.warnings.sort();
+        stats.warnings.truncate(MAX_WARNINGS);
+        // Room for the counters still to be filled in, whose digits change the size a little.
+        const SLACK: usize = 64;
+        let mut used = json_len(&GrepResult {
+            hits: Vec::new(),
+            stats: stats.clone(),
+        }) + SLACK;
+        let mut hits = Vec::with_capacity(sorted.len());
+        for h in sorted {
+            let len = json_len(&h) + 1;
+            if used + len > MAX_ANSWER_CHARS {
+                break;
+            }
+            used += len;
+            hits.push(h);
+        }
+        stats.hits_returned = hits.len();
+        stats.truncated = stats.cancelled || (hits.len() as u64) < stats.matching_lines;
+        GrepResult { hits, stats }
+    }
+}
+
+fn json_len<T: Serialize>(v: &T) -> usize {
+    serde_json::to_string(v).map_or(0, |s| s.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(n: usize, snippet_len: usize) -> Hit {
+        Hit {
+            session_id: Some("s".into()),
+            uuid: Some(format!("u{n}")),
+            timestamp: None,
+            date: None,
+            role: Role::User,
+            kind: Kind::Text,
+            snippet: "x".repeat(snippet_len),
+            file: "s.jsonl".into(),
+            line: n as u64,
+        }
+    }
+
+    #[test]
+    fn the_answer_stays_under_the_cap_and_says_it_was_truncated() {
+        let hits: Vec<Hit> = (0..200).map(|n| hit(n, 2000)).collect();
+        let stats = Stats {
+            matching_lines: 200,
+            ..Stats::default()
+        };
+        let r = GrepResult::fitted(hits, stats);
+        let len = serde_json::to_string(&r).unwrap().len();
+        assert!(len <= MAX_ANSWER_CHARS, "{len}");
+        assert!(r.stats.truncated);
+        assert_eq!(r.stats.hits_returned, r.hits.len());
+        assert!(r.hits.len() > 10 && r.hits.len() < 200);
+        assert_eq!(r.hits[0].line, 0, "keeps the first (newest) hits");
+    }
+
+    #[test]
+    fn small_answers_are_whole() {
+        let hits: Vec<Hit> = (0..3).map(|n| hit(n, 10)).collect();
+        let stats = Stats {
+            matching_lines: 3,
+            ..Stats::default()
+        };
+        let r = GrepResult::fitted(hits, stats);
+        assert_eq!(r.hits.len(), 3);
+        assert!(!r.stats.truncated);
+    }
+}

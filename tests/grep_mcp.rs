@@ -1,0 +1,182 @@
+//! grep_transcripts through an in-process MCP client: its definition (read-only, output schema, the
+//! result-size `_meta`), structured hits, refusals as tool errors, and progress notifications.
+
+mod common;
+mod grep_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::Env;
+use dream_mcp::server::DreamServer;
+use dream_mcp::transcripts::result::MAX_ANSWER_CHARS;
+use grep_support::{S1, S2, jsonl, user};
+use rmcp::model::{CallToolRequestParams, ProgressNotificationParam};
+use rmcp::service::NotificationContext;
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+const T1: &str = "2026-03-01T09:00:00.000Z";
+const T2: &str = "2026-03-02T09:00:00.000Z";
+
+/// An environment whose transcripts directory holds two sessions mentioning `deploy`.
+fn env_with_sessions() -> Env {
+    let env = Env::new();
+    let dir = env.locations().transcripts_dir;
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{S1}.jsonl")),
+        jsonl(&[user(S1, "old", T1, "deploy to staging first")]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{S2}.jsonl")),
+        jsonl(&[user(S2, "new", T2, "No, use the canary flag to deploy")]),
+    )
+    .unwrap();
+    env
+}
+
+#[tokio::test]
+async fn the_tool_is_read_only_and_declares_its_result_size() {
+    let env = Env::new();
+    let client = env.client().await;
+    let tools = client.tools().await;
+    let tool = tools
+        .iter()
+        .find(|t| t.name == "grep_transcripts")
+        .expect("grep_transcripts is offered");
+    let a = tool.annotations.as_ref().expect("annotations");
+    assert_eq!(a.read_only_hint, Some(true));
+    assert_eq!(a.destructive_hint, Some(false));
+    let meta = tool.meta.as_ref().expect("_meta on the tool");
+    assert_eq!(
+        meta.0.get("anthropic/maxResultSizeChars"),
+        Some(&json!(MAX_ANSWER_CHARS))
+    );
+    let description = tool.description.as_deref().unwrap_or_default();
+    assert!(description.len() < 2048, "description over 2 KB");
+    let out = tool.output_schema.as_ref().expect("output schema");
+    assert!(out["properties"]["hits"].is_object() && out["properties"]["stats"].is_object());
+    let props = tool.input_schema["properties"].as_object().expect("params");
+    for p in [
+        "pattern",
+        "preset",
+        "case_insensitive",
+        "role",
+        "since",
+        "sessions",
+        "since_last_dream",
+        "include_tool_output",
+        "max_results",
+        "context_chars",
+    ] {
+        let doc = props[p]["description"].as_str().unwrap_or_default();
+        assert!(!doc.is_empty(), "{p} is undocumented");
+    }
+}
+
+#[tokio::test]
+async fn hits_come_back_structured_newest_first() {
+    let env = env_with_sessions();
+    let client = env.client().await;
+    let v = client
+        .ok("grep_transcripts", json!({"pattern": "deploy"}))
+        .await;
+    let hits = v["hits"].as_array().expect("hits");
+    let ids: Vec<&str> = hits.iter().map(|h| h["uuid"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["new", "old"]);
+    assert_eq!(hits[0]["session_id"], json!(S2));
+    assert_eq!(hits[0]["timestamp"], json!(T2));
+    assert_eq!(hits[0]["date"], json!("2026-03-02"));
+    assert_eq!(hits[0]["role"], json!("user"));
+    assert_eq!(hits[0]["kind"], json!("text"));
+    assert_eq!(hits[0]["file"], json!(format!("{S2}.jsonl")));
+    assert_eq!(hits[0]["line"], json!(1));
+    assert_eq!(
+        hits[0]["snippet"],
+        json!("No, use the canary flag to «deploy»")
+    );
+    assert_eq!(v["stats"]["files_searched"], json!(2));
+    assert_eq!(v["stats"]["hits_returned"], json!(2));
+    assert_eq!(v["stats"]["truncated"], json!(false));
+    let v = client
+        .ok("grep_transcripts", json!({"preset": "corrections"}))
+        .await;
+    assert_eq!(v["hits"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["hits"][0]["uuid"], json!("new"));
+}
+
+#[tokio::test]
+async fn bad_requests_are_tool_errors_naming_the_input() {
+    let env = env_with_sessions();
+    let client = env.client().await;
+    for (args, expect) in [
+        (json!({"pattern": "(unclosed"}), "(unclosed"),
+        (json!({"pattern": r"\w{1000}{1000}"}), "too large"),
+        (json!({"pattern": "x", "preset": "errors"}), "exactly one"),
+        (json!({}), "exactly one"),
+        (json!({"pattern": "x", "since": "last week"}), "last week"),
+        (
+            json!({"pattern": "x", "sessions": ["../../etc"]}),
+            "../../etc",
+        ),
+    ] {
+        let err = client.refused("grep_transcripts", args.clone()).await;
+        assert!(err.contains(expect), "{args}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_transcripts_directory_is_a_tool_error() {
+    let env = Env::new();
+    let client = env.client().await;
+    let err = client
+        .refused("grep_transcripts", json!({"pattern": "x"}))
+        .await;
+    assert!(err.contains("transcripts directory"), "{err}");
+}
+
+/// A client that counts progress notifications.
+#[derive(Clone, Default)]
+struct Counting(Arc<AtomicUsize>);
+
+impl ClientHandler for Counting {
+    async fn on_progress(
+        &self,
+        _params: ProgressNotificationParam,
+        _ctx: NotificationContext<RoleClient>,
+    ) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn progress_notifications_reach_a_client_that_asks() {
+    let env = env_with_sessions();
+    let (server_io, client_io) = tokio::io::duplex(1 << 16);
+    let locations = env.locations();
+    tokio::spawn(async move {
+        if let Ok(running) = DreamServer::new(locations).serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let counter = Counting::default();
+    let client = counter.clone().serve(client_io).await.expect("handshake");
+    let args: serde_json::Map<String, Value> =
+        serde_json::from_value(json!({"pattern": "deploy"})).unwrap();
+    // The rmcp client attaches a progress token to every request.
+    let result = client
+        .call_tool(CallToolRequestParams::new("grep_transcripts").with_arguments(args))
+        .await
+        .expect("call");
+    assert_ne!(result.is_error, Some(true));
+    for _ in 0..100 {
+        if counter.0.load(Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(counter.0.load(Ordering::SeqCst) > 0, "no progress received");
+}

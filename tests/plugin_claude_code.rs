@@ -1,0 +1,707 @@
+//! Acceptance tests in the real Claude Code (installed from npm into a cache folder when it is not on PATH;
+//! each test skips, saying so, when it cannot be had). Every run uses a temporary HOME.
+//!
+//! 1. `claude plugin validate` accepts the checkout with no warnings, also under the plugin directory's
+//!    rules.
+//! 2. The plugin installs from the checkout as a marketplace and its MCP server connects, both with an
+//!    explicit binary and with one the launcher finds in `${CLAUDE_PLUGIN_DATA}`.
+//! 3. A scripted model plays a whole dream over a copy of `examples/` through `claude -p "/dream"`: the
+//!    skill's body reaches the model; the forked agent is offered only the dream tools and Read, Grep and
+//!    Glob; every dream tool call succeeds without a permission prompt and returns what the model needs
+//!    (findings, dated evidence); writes aimed outside the memory directory are refused; the memory ends
+//!    exactly as scripted, and the undo command it reports restores it byte for byte.
+//! 4. The SessionStart hook tells the model a dream is due when the automatic gate is open, and says nothing
+//!    when it is closed.
+
+mod plugin_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+use dream_mcp::digest::sha256_hex;
+use plugin_support::scripted_model::{Block, ScriptedModel};
+use plugin_support::{
+    Sandbox, VERSION, assert_success, binary, copy_tree, path_without_dream_mcp, repo,
+    server_tools, skill_parts, skip, text,
+};
+use serde_json::{Value, json};
+
+const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
+
+/// The Claude Code to test with, or `None` after saying why the test is skipped.
+fn claude(test: &str) -> Option<PathBuf> {
+    match plugin_support::claude() {
+        Ok(path) => Some(path),
+        Err(why) => {
+            skip(test, &why);
+            None
+        }
+    }
+}
+
+/// `claude plugin validate --json` of `target` in a fresh HOME, parsed.
+fn validate(sandbox: &Sandbox, target: &Path, profile: bool) -> Value {
+    let mut cmd = sandbox.command();
+    cmd.args(["plugin", "validate", "--strict", "--json"]);
+    if profile {
+        cmd.args(["--profile", "directory"]);
+    }
+    let out = sandbox.run(cmd.arg(target), Duration::from_secs(60));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "validate printed no JSON ({e}): {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    assert_success(
+        &format!("claude plugin validate {}", target.display()),
+        &out,
+    );
+    report
+}
+
+#[test]
+fn plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile() {
+    let Some(claude) = claude("plugin_validates") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    // The plugin as a clone has it (the validator walks every file, and a built `target/` holds more than
+    // the 20,000 it looks at): as a marketplace, and its plugin manifest on its own.
+    for target in [
+        sandbox.plugin.clone(),
+        sandbox.plugin.join(".claude-plugin/plugin.json"),
+    ] {
+        for profile in [false, true] {
+            let report = validate(&sandbox, &target, profile);
+            let manifest = &report["manifest"];
+            assert_eq!(report["success"], true, "{report:#}");
+            assert_eq!(manifest["errors"], json!([]), "{report:#}");
+            assert_eq!(manifest["warnings"], json!([]), "{report:#}");
+            assert_eq!(report["contents"], json!([]), "{report:#}");
+            let provides = &report["provides"];
+            assert_eq!(provides["skills"], json!(["dream:dream"]));
+            assert_eq!(provides["agents"], json!(["dream:dreamer"]));
+            assert_eq!(provides["mcpServers"][0]["name"], "dream");
+            assert_eq!(provides["hooks"][0]["event"], "SessionStart");
+            assert_eq!(report["hosts"]["declared"]["plugin"], true, "{report:#}");
+            let directory = &report["directory"];
+            assert_eq!(directory["findings"], json!([]), "{report:#}");
+            assert_eq!(directory["undecided"], json!([]), "{report:#}");
+            assert_eq!(directory["incomplete"], false, "{report:#}");
+        }
+    }
+
+    // The human report of `validate --strict .` says nothing is wrong.
+    let out = sandbox.run(
+        sandbox
+            .command()
+            .args(["plugin", "validate", "--strict"])
+            .arg(&sandbox.plugin),
+        Duration::from_secs(60),
+    );
+    assert_success("claude plugin validate --strict .", &out);
+    let report = text(&out.stdout);
+    assert!(report.contains("Validation passed"), "{report}");
+    assert!(
+        !report.contains('⚠') && !report.contains('✘'),
+        "warnings: {report}"
+    );
+
+    // The skill and the agent as Claude Code's component checks see them.
+    let components = sandbox.root.join("components/.claude");
+    fs::create_dir_all(components.join("skills/dream")).expect("create skills folder");
+    fs::create_dir_all(components.join("agents")).expect("create agents folder");
+    fs::copy(
+        repo().join("skill/dream/SKILL.md"),
+        components.join("skills/dream/SKILL.md"),
+    )
+    .expect("copy skill");
+    fs::copy(
+        repo().join("agents/dreamer.md"),
+        components.join("agents/dreamer.md"),
+    )
+    .expect("copy agent");
+    let report = validate(&sandbox, &components, false);
+    assert_eq!(report["success"], true, "{report:#}");
+    assert_eq!(
+        report["contents"],
+        json!([]),
+        "skill or agent problems: {report:#}"
+    );
+}
+
+/// `claude mcp list` in the sandbox's project, with `env` added.
+fn mcp_list(sandbox: &Sandbox, env: &[(&str, &std::ffi::OsStr)]) -> String {
+    let mut cmd = sandbox.command();
+    cmd.arg("mcp").arg("list");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = sandbox.run(&mut cmd, Duration::from_secs(90));
+    assert_success("claude mcp list", &out);
+    text(&out.stdout)
+}
+
+fn assert_connected(listing: &str) {
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with("plugin:dream:dream:"))
+        .unwrap_or_else(|| panic!("plugin:dream:dream not listed:\n{listing}"));
+    assert!(line.contains("Connected"), "{line}");
+    assert!(line.contains("/scripts/dream-mcp serve"), "{line}");
+}
+
+#[test]
+fn plugin_installs_from_the_checkout_and_its_server_connects() {
+    let Some(claude) = claude("plugin_installs") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    let path = path_without_dream_mcp();
+
+    // With an explicit binary.
+    let bin = binary();
+    let listing = mcp_list(
+        &sandbox,
+        &[("DREAM_MCP_BIN", bin.as_os_str()), ("PATH", &path)],
+    );
+    assert_connected(&listing);
+
+    // With nothing but a build the launcher made earlier in ${CLAUDE_PLUGIN_DATA}; the stand-in records
+    // that it was the one started.
+    let marker = sandbox.root.join("started-from-plugin-data");
+    let built = sandbox
+        .plugin_data()
+        .join("bin")
+        .join(VERSION)
+        .join("dream-mcp");
+    fs::create_dir_all(built.parent().expect("parent")).expect("create plugin data bin");
+    fs::write(
+        &built,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            marker.display(),
+            bin.display()
+        ),
+    )
+    .expect("write stand-in");
+    fs::set_permissions(&built, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let listing = mcp_list(&sandbox, &[("PATH", &path)]);
+    assert_connected(&listing);
+    let started = fs::read_to_string(&marker).expect("the plugin-data binary was not started");
+    assert!(started.lines().any(|l| l == "serve"), "{started}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scripted dream.
+
+/// What a scripted tool call must come back as.
+#[derive(Debug, Clone)]
+enum Expect {
+    /// A result without `is_error`.
+    Ok,
+    /// A result without `is_error` whose text contains all of these.
+    OkWith(Vec<String>),
+    /// A tool error from the server whose text contains this.
+    Refused(String),
+    /// Claude Code's answer to a tool the agent was not given.
+    NoSuchTool,
+}
+
+/// One tool call of the script.
+struct Call {
+    name: String,
+    input: Value,
+    expect: Expect,
+}
+
+fn dream_tool(name: &str, input: Value, expect: Expect) -> Call {
+    Call {
+        name: format!("{TOOL_PREFIX}{name}"),
+        input,
+        expect,
+    }
+}
+
+/// Where the example lives, and the after-state this dream leaves (`tests/fixtures/plugin-dream/`).
+fn example(part: &str) -> PathBuf {
+    repo().join("examples").join(part)
+}
+
+fn after(name: &str) -> String {
+    let path = repo().join("tests/fixtures/plugin-dream").join(name);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const SUMMARY: &str = "Moved api-conventions.md to Fastify (2026-02-10) and folded in the current facts of \
+random-notes.md, which is deleted with its stale ones and a password; dated the TS2307 build failures; \
+rebuilt MEMORY.md from 284 lines to one pointer per topic file.";
+
+const FINAL_TEXT: &str = "Dream finished: api-conventions.md and build-commands.md rewritten, random-notes.md \
+folded in and deleted, MEMORY.md cut from 284 lines to 11 pointers. The staging database password was in \
+random-notes.md: rotate it. Review with `dream-mcp diff`; undo with `dream-mcp undo`.";
+
+/// Copies the example into the sandbox the way Claude Code lays it out: the project, its memory
+/// directory, and its session transcripts.
+fn install_example(sandbox: &Sandbox) {
+    copy_tree(&example("messy-project"), &sandbox.project, &|_| false);
+    copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
+    copy_tree(&example("transcripts"), &transcripts_dir(sandbox), &|_| {
+        false
+    });
+}
+
+/// Where Claude Code keeps the sandbox project's session transcripts.
+fn transcripts_dir(sandbox: &Sandbox) -> PathBuf {
+    dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project)
+}
+
+/// Every file in a memory directory but the lock, by name.
+fn memory_files(dir: &Path) -> BTreeMap<String, String> {
+    fs::read_dir(dir)
+        .expect("read memory")
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.file_name() != ".consolidate-lock")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read_to_string(e.path()).expect("read memory file"),
+            )
+        })
+        .collect()
+}
+
+/// The dream the scripted model plays over the example: one reply per entry; each reply is one or more
+/// tool calls. `memory` is the sandbox's copy, read for the hashes a careful dream passes.
+fn dream_script(memory: &Path, outside: &Path) -> Vec<Vec<Call>> {
+    let sha = |name: &str| sha256_hex(&fs::read(memory.join(name)).expect("read example file"));
+    let evidence = |input: Value, needles: &[&str]| {
+        dream_tool(
+            "grep_transcripts",
+            input,
+            Expect::OkWith(needles.iter().map(|n| n.to_string()).collect()),
+        )
+    };
+    vec![
+        vec![dream_tool("start_dream", json!({}), Expect::Ok)],
+        vec![dream_tool(
+            "list_memory",
+            json!({}),
+            Expect::OkWith(vec!["relative_date".into(), "stale_path".into()]),
+        )],
+        // Evidence from the sessions since the last dream (all of them: there was none), with dates.
+        vec![evidence(
+            json!({"preset": "remember", "since_last_dream": true}),
+            &["amount_cents", "2026-02-18"],
+        )],
+        vec![evidence(
+            json!({"preset": "corrections", "since_last_dream": true}),
+            &["clock skew", "2026-02-12"],
+        )],
+        vec![evidence(
+            json!({"pattern": "TS2307", "since_last_dream": true}),
+            &["2026-02-03", "2026-03-02"],
+        )],
+        // Read-only calls, issued together.
+        vec![
+            dream_tool(
+                "read_memory_file",
+                json!({"path": "random-notes.md"}),
+                Expect::Ok,
+            ),
+            dream_tool(
+                "read_memory_file",
+                json!({"path": "api-conventions.md"}),
+                Expect::Ok,
+            ),
+            dream_tool(
+                "read_memory_file",
+                json!({"path": "build-commands.md"}),
+                Expect::Ok,
+            ),
+        ],
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": "api-conventions.md", "content": after("api-conventions.md"),
+                   "expected_sha256": sha("api-conventions.md")}),
+            Expect::Ok,
+        )],
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": "build-commands.md", "content": after("build-commands.md"),
+                   "expected_sha256": sha("build-commands.md")}),
+            Expect::Ok,
+        )],
+        vec![dream_tool(
+            "delete_memory_file",
+            json!({"path": "random-notes.md", "expected_sha256": sha("random-notes.md")}),
+            Expect::Ok,
+        )],
+        // Writes aimed outside the memory directory: the server refuses them.
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": "../escape.md", "content": after("api-conventions.md")}),
+            Expect::Refused("../escape.md".into()),
+        )],
+        vec![dream_tool(
+            "write_memory_file",
+            json!({"path": outside.join("escape.md"), "content": after("api-conventions.md")}),
+            Expect::Refused(outside.join("escape.md").display().to_string()),
+        )],
+        // Tools the agent was not given.
+        vec![Call {
+            name: "Write".into(),
+            input: json!({"file_path": outside.join("escape.md"), "content": "x"}),
+            expect: Expect::NoSuchTool,
+        }],
+        vec![Call {
+            name: "Bash".into(),
+            input: json!({"command": format!("touch {}", outside.join("escape.md").display())}),
+            expect: Expect::NoSuchTool,
+        }],
+        vec![dream_tool(
+            "rewrite_index",
+            json!({"content": after("MEMORY.md"), "expected_sha256": sha("MEMORY.md")}),
+            Expect::Ok,
+        )],
+        vec![dream_tool(
+            "finish_dream",
+            json!({"summary": SUMMARY}),
+            Expect::Ok,
+        )],
+    ]
+}
+
+/// Why a tool result does not match what the script expects of it, if it does not.
+fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
+    let is_error = result["is_error"] == true;
+    let message = result_text(result);
+    let shown: String = message.chars().take(600).collect();
+    let (wanted_error, needles): (bool, Vec<&str>) = match expect {
+        Expect::Ok => (false, vec![]),
+        Expect::OkWith(needles) => (false, needles.iter().map(String::as_str).collect()),
+        Expect::Refused(path) => (true, vec![path.as_str()]),
+        Expect::NoSuchTool => (true, vec!["No such tool available"]),
+    };
+    if is_error != wanted_error {
+        let got = if is_error { "an error" } else { "a success" };
+        return Some(format!("expected {expect:?}, got {got}: {shown}"));
+    }
+    let missing: Vec<&&str> = needles.iter().filter(|n| !message.contains(**n)).collect();
+    (!missing.is_empty()).then(|| format!("lacks {missing:?}: {shown}"))
+}
+
+/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
+fn is_fork(request: &Value) -> bool {
+    let names = tool_names(request);
+    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
+}
+
+fn tool_names(request: &Value) -> BTreeSet<String> {
+    request["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(String::from))
+        .collect()
+}
+
+/// Every block of every message of a request.
+fn blocks(request: &Value) -> Vec<&Value> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["content"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// A tool result's text, whether its content is a string or a block array.
+fn result_text(result: &Value) -> String {
+    match &result["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `claude -p <prompt> --output-format json` against `model` and parses the result.
+fn run_print(sandbox: &Sandbox, model: &ScriptedModel, prompt: &str) -> (Output, Value) {
+    let bin = binary();
+    let out = sandbox.run(
+        sandbox
+            .command()
+            .args(["-p", prompt, "--output-format", "json"])
+            .env("ANTHROPIC_BASE_URL", model.url())
+            .env("ANTHROPIC_API_KEY", "sk-ant-scripted-model")
+            .env("DREAM_MCP_BIN", &bin),
+        Duration::from_secs(180),
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "claude -p printed no JSON ({e}):\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    (out, result)
+}
+
+#[test]
+fn scripted_model_plays_a_whole_dream_through_the_skill() {
+    let Some(claude) = claude("scripted_dream") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    install_example(&sandbox);
+    let memory = sandbox.memory_dir();
+    let before = memory_files(&memory);
+    let outside = sandbox.root.join("outside");
+    fs::create_dir_all(&outside).expect("create outside folder");
+
+    let script = dream_script(&memory, &outside);
+    let replies: Vec<Vec<Block>> = script
+        .iter()
+        .enumerate()
+        .map(|(step, calls)| {
+            calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    Block::ToolUse(format!("toolu_{step}_{i}"), c.name.clone(), c.input.clone())
+                })
+                .collect()
+        })
+        .collect();
+    let model = ScriptedModel::start(Box::new(move |request: &Value| {
+        if !is_fork(request) {
+            return vec![Block::Text("The dream runs in its own agent.".into())];
+        }
+        // Claude Code merges consecutive assistant turns, so the next step follows from the highest step
+        // whose tool call is already in the conversation.
+        let step = blocks(request)
+            .into_iter()
+            .filter(|b| b["type"] == "tool_use")
+            .filter_map(|b| {
+                b["id"]
+                    .as_str()?
+                    .strip_prefix("toolu_")?
+                    .split('_')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .max()
+            .map_or(0, |s| s + 1);
+        replies
+            .get(step)
+            .cloned()
+            .unwrap_or_else(|| vec![Block::Text(FINAL_TEXT.into())])
+    }));
+
+    let (out, result) = run_print(&sandbox, &model, "/dream");
+    assert_success("claude -p /dream", &out);
+    assert_eq!(result["is_error"], false, "{result:#}");
+    assert_eq!(
+        result["permission_denials"],
+        json!([]),
+        "a dream tool needed permission"
+    );
+    assert_eq!(result["result"], FINAL_TEXT, "{result:#}");
+
+    // The forked agent got the skill's body, and only the dream tools plus Read, Grep and Glob.
+    let requests = model.requests();
+    let fork: Vec<&Value> = requests.iter().filter(|r| is_fork(r)).collect();
+    assert_eq!(
+        fork.len(),
+        script.len() + 1,
+        "one request per scripted reply plus the final one"
+    );
+    let (_, body) = skill_parts();
+    let skill_block = blocks(fork[0])
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.starts_with("Base directory for this skill:"))
+        .expect("the skill's body reaches the model");
+    assert!(
+        skill_block.contains(body.trim_end()),
+        "the skill text differs from SKILL.md's body"
+    );
+    let mut expected_tools: BTreeSet<String> = server_tools()
+        .iter()
+        .map(|t| format!("{TOOL_PREFIX}{t}"))
+        .collect();
+    expected_tools.extend(["Read", "Grep", "Glob"].map(String::from));
+    for request in &fork {
+        let offered = tool_names(request);
+        for forbidden in ["Write", "Edit", "Bash", "NotebookEdit"] {
+            assert!(
+                !offered.contains(forbidden),
+                "{forbidden} offered to the dream agent"
+            );
+        }
+        assert_eq!(offered, expected_tools, "tools offered to the dream agent");
+    }
+
+    // Each scripted call came back as expected.
+    let last = fork.last().expect("fork requests");
+    let results: BTreeMap<String, &Value> = blocks(last)
+        .into_iter()
+        .filter(|b| b["type"] == "tool_result")
+        .map(|b| (b["tool_use_id"].as_str().unwrap_or_default().to_string(), b))
+        .collect();
+    // Every call is checked, and all mismatches reported together at the end.
+    let mut mismatches = Vec::new();
+    for (step, calls) in script.iter().enumerate() {
+        for (i, call) in calls.iter().enumerate() {
+            let id = format!("toolu_{step}_{i}");
+            let result = results
+                .get(&id)
+                .unwrap_or_else(|| panic!("no result for {} ({id})", call.name));
+            if let Some(why) = mismatch(&call.expect, result) {
+                mismatches.push(format!("step {step}, {}: {why}", call.name));
+            }
+        }
+    }
+    let finish = results[&format!("toolu_{}_0", script.len() - 1)];
+    let report: Value = serde_json::from_str(&result_text(finish)).expect("finish_dream JSON");
+    assert_eq!(report["summary"], SUMMARY);
+    assert!(
+        report["undo_command"]
+            .as_str()
+            .is_some_and(|c| c.contains("dream-mcp undo")),
+        "{report:#}"
+    );
+
+    // The memory ends exactly as scripted: two files rewritten, one deleted, a new index, the rest as
+    // they were; and nothing was written outside it.
+    let mut expected = before.clone();
+    expected.remove("random-notes.md");
+    for name in ["MEMORY.md", "api-conventions.md", "build-commands.md"] {
+        expected.insert(name.to_string(), after(name));
+    }
+    assert_eq!(memory_files(&memory), expected);
+    let check = sandbox.run(
+        std::process::Command::new(binary())
+            .arg("check")
+            .arg(&memory)
+            .env_clear()
+            .env("HOME", &sandbox.home)
+            .current_dir(&sandbox.project),
+        Duration::from_secs(60),
+    );
+    assert_success("dream-mcp check after the dream", &check);
+    assert_eq!(
+        fs::read_dir(&outside).expect("read outside").count(),
+        0,
+        "something was written outside the memory directory"
+    );
+    assert!(!memory.parent().expect("parent").join("escape.md").exists());
+
+    // The undo command the dream reported puts every file back, byte for byte.
+    let undo = report["undo_command"].as_str().expect("undo command");
+    let args: Vec<&str> = undo.split_whitespace().collect();
+    assert_eq!(args[..2], ["dream-mcp", "undo"], "{undo}");
+    let out = sandbox.run(
+        std::process::Command::new(binary())
+            .args(&args[1..])
+            .env_clear()
+            .env("HOME", &sandbox.home)
+            .current_dir(&sandbox.project),
+        Duration::from_secs(60),
+    );
+    assert_success(undo, &out);
+    assert_eq!(
+        memory_files(&memory),
+        before,
+        "undo did not restore the memory"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "tool results differ from the script:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The automatic trigger.
+
+/// Writes `count` session transcripts, last modified now, where Claude Code keeps this project's sessions.
+fn write_sessions(sandbox: &Sandbox, count: usize) {
+    let dir = transcripts_dir(sandbox);
+    fs::create_dir_all(&dir).expect("create transcripts dir");
+    for i in 0..count {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        let line = json!({"type": "user", "sessionId": id, "message": {"role": "user", "content": "hello"}});
+        fs::write(dir.join(format!("{id}.jsonl")), format!("{line}\n")).expect("write session");
+    }
+}
+
+/// The SessionStart context the main conversation's first request carries, if any.
+fn session_start_context(model: &ScriptedModel) -> Option<String> {
+    let requests = model.requests();
+    let first = requests.iter().find(|r| !is_fork(r))?;
+    blocks(first)
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.contains("SessionStart hook additional context:"))
+        .map(String::from)
+}
+
+#[test]
+fn session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open() {
+    let Some(claude) = claude("session_start_hook") else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
+    let answer = "Noted.";
+    let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+
+    // Four sessions and no consolidation yet: the gate is closed.
+    write_sessions(&sandbox, 4);
+    let (out, result) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    assert_eq!(result["result"], answer);
+    assert_eq!(session_start_context(&model), None);
+
+    // A fifth session opens it.
+    write_sessions(&sandbox, 5);
+    let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+    let (out, result) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    assert_eq!(result["result"], answer);
+    let context =
+        session_start_context(&model).expect("no SessionStart context with the gate open");
+    assert!(
+        context.contains("A memory consolidation is due"),
+        "{context}"
+    );
+    assert!(context.contains("/dream"), "{context}");
+
+    // A recent consolidation closes it again.
+    fs::write(sandbox.memory_dir().join(".consolidate-lock"), "1\n").expect("write lock");
+    let lock = fs::File::options()
+        .write(true)
+        .open(sandbox.memory_dir().join(".consolidate-lock"))
+        .expect("open lock");
+    lock.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .expect("set lock mtime");
+    let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+    let (out, _) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    assert_eq!(session_start_context(&model), None);
+}

@@ -1,0 +1,317 @@
+//! `scripts/dream-mcp`, the launcher Claude Code starts: which binary it runs, how it builds one when there is
+//! none, and that it never writes to stdout (the MCP protocol's channel) itself.
+//!
+//! Every run is hermetic: PATH holds only links to the few system tools the launcher uses, plus the fakes a
+//! test puts there (binaries that say which one ran, and a `cargo` that "builds" one).
+
+mod plugin_support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use plugin_support::{VERSION, on_path, repo, run_with_limit, text};
+
+/// What the launcher needs from the system.
+const TOOLS: &[&str] = &[
+    "sh", "sed", "head", "cat", "mkdir", "rm", "cp", "mv", "find", "sleep", "tail", "dirname",
+    "setsid", "nohup", "chmod",
+];
+
+struct World {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    plugin: PathBuf,
+    data: PathBuf,
+    /// A folder on PATH for fake `dream-mcp` and `cargo`.
+    fakes: PathBuf,
+    tools: PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = fs::canonicalize(tmp.path()).expect("canonical tempdir");
+        let world = World {
+            plugin: root.join("plugin"),
+            data: root.join("data"),
+            fakes: root.join("fakes"),
+            tools: root.join("tools"),
+            root,
+            _tmp: tmp,
+        };
+        for dir in [
+            "plugin/.claude-plugin",
+            "plugin/scripts",
+            "fakes",
+            "tools",
+            "home",
+        ] {
+            fs::create_dir_all(world.root.join(dir)).expect("create folder");
+        }
+        for file in [".claude-plugin/plugin.json", "scripts/dream-mcp"] {
+            fs::copy(repo().join(file), world.plugin.join(file)).expect("copy plugin file");
+        }
+        for tool in TOOLS {
+            if let Some(path) = on_path(tool) {
+                std::os::unix::fs::symlink(path, world.tools.join(tool)).expect("link tool");
+            }
+        }
+        world
+    }
+
+    fn launcher(&self) -> PathBuf {
+        self.plugin.join("scripts/dream-mcp")
+    }
+
+    fn installed(&self) -> PathBuf {
+        self.data.join("bin").join(VERSION).join("dream-mcp")
+    }
+
+    /// The launcher with a clean environment, as Claude Code starts it for an installed plugin.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(self.launcher());
+        cmd.env_clear()
+            .env(
+                "PATH",
+                format!("{}:{}", self.fakes.display(), self.tools.display()),
+            )
+            .env("HOME", self.root.join("home"))
+            .env("CLAUDE_PLUGIN_ROOT", &self.plugin)
+            .env("CLAUDE_PLUGIN_DATA", &self.data)
+            .args(args);
+        cmd
+    }
+
+    fn run(&self, cmd: &mut Command) -> Output {
+        run_with_limit(cmd, Duration::from_secs(60))
+    }
+}
+
+/// Writes an executable shell script.
+fn script(path: &Path, body: &str) {
+    fs::create_dir_all(path.parent().expect("parent")).expect("create parent");
+    fs::write(path, format!("#!/bin/sh\n{body}")).expect("write script");
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// A stand-in for dream-mcp reporting `version`, that prints `label` and its arguments when run.
+fn fake_binary(path: &Path, label: &str, version: &str) {
+    script(
+        path,
+        &format!(
+            "if [ \"$1\" = --version ]; then echo 'dream-mcp {version}'; exit 0; fi\necho \"{label} $*\"\n"
+        ),
+    );
+}
+
+/// A `cargo` that records its arguments, waits `sleep` seconds, then writes a binary labelled `built` into
+/// `<target-dir>/release/` (or fails when `fail` is set).
+fn fake_cargo(world: &World, sleep: u32, fail: bool) {
+    let calls = world.root.join("cargo-calls");
+    let outcome = if fail {
+        "echo 'error: could not compile dream-mcp (boom)' >&2; exit 101".to_string()
+    } else {
+        format!(
+            "mkdir -p \"$target/release\"\nprintf '#!/bin/sh\\nif [ \"$1\" = --version ]; then echo \"dream-mcp {VERSION}\"; exit 0; fi\\necho \"built $*\"\\n' > \"$target/release/dream-mcp\"\nchmod +x \"$target/release/dream-mcp\""
+        )
+    };
+    script(
+        &world.fakes.join("cargo"),
+        &format!(
+            "echo \"$*\" >> '{}'\ntarget=\nwhile [ $# -gt 0 ]; do [ \"$1\" = --target-dir ] && target=$2; shift; done\nsleep {sleep}\n{outcome}\n",
+            calls.display()
+        ),
+    );
+}
+
+fn cargo_calls(world: &World) -> Vec<String> {
+    fs::read_to_string(world.root.join("cargo-calls"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn runs_the_first_of_env_path_data_and_checkout_binaries() {
+    let w = World::new();
+    let env_bin = w.root.join("explicit/dream-mcp");
+    fake_binary(&env_bin, "explicit", VERSION);
+    fake_binary(&w.fakes.join("dream-mcp"), "on-path", VERSION);
+    fake_binary(&w.installed(), "plugin-data", VERSION);
+    let checkout = w.plugin.join("target/release/dream-mcp");
+    fake_binary(&checkout, "checkout", VERSION);
+
+    let out = w.run(w.command(&["serve", "--x"]).env("DREAM_MCP_BIN", &env_bin));
+    assert_eq!(text(&out.stdout), "explicit serve --x\n");
+
+    let out = w.run(&mut w.command(&["serve"]));
+    assert_eq!(text(&out.stdout), "on-path serve\n");
+
+    // A dream-mcp on PATH of another version is passed over, and so is a copy of the launcher itself.
+    fake_binary(&w.fakes.join("dream-mcp"), "on-path", "0.0.0-other");
+    let other = w.root.join("other-launcher");
+    fs::create_dir_all(&other).expect("create folder");
+    fs::copy(w.launcher(), other.join("dream-mcp")).expect("copy launcher");
+    let path = format!(
+        "{}:{}:{}",
+        other.display(),
+        w.fakes.display(),
+        w.tools.display()
+    );
+    let out = w.run(w.command(&["serve"]).env("PATH", &path));
+    assert_eq!(text(&out.stdout), "plugin-data serve\n");
+
+    fs::remove_file(w.installed()).expect("remove data binary");
+    let out = w.run(&mut w.command(&["serve"]));
+    assert_eq!(text(&out.stdout), "checkout serve\n");
+
+    // A stale checkout build (another version) is not run: with no cargo, the launcher says what to do.
+    fake_binary(&checkout, "checkout", "0.0.0-stale");
+    let out = w.run(&mut w.command(&["serve"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "", "the launcher wrote to stdout");
+}
+
+#[test]
+fn explicit_binary_that_cannot_run_is_an_error_not_a_fallback() {
+    let w = World::new();
+    fake_binary(&w.installed(), "plugin-data", VERSION);
+    let missing = w.root.join("nowhere/dream-mcp");
+    let out = w.run(w.command(&["serve"]).env("DREAM_MCP_BIN", &missing));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("DREAM_MCP_BIN") && stderr.contains(&missing.display().to_string()),
+        "{stderr}"
+    );
+    let hook = w.run(
+        w.command(&["status", "--hook"])
+            .env("DREAM_MCP_BIN", &missing),
+    );
+    assert_eq!(
+        hook.status.code(),
+        Some(0),
+        "the SessionStart hook must never fail"
+    );
+    assert_eq!(text(&hook.stdout), "");
+}
+
+#[test]
+fn builds_into_plugin_data_then_runs_the_build() {
+    let w = World::new();
+    fake_cargo(&w, 1, false);
+    let out = w.run(
+        w.command(&["serve", "--y"])
+            .env("DREAM_MCP_BUILD_WAIT", "30"),
+    );
+    assert_eq!(
+        text(&out.stdout),
+        "built serve --y\n",
+        "stderr: {}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stderr).contains("building dream-mcp"));
+    let calls = cargo_calls(&w);
+    assert_eq!(
+        calls,
+        [format!(
+            "build --release --locked --manifest-path {}/Cargo.toml --target-dir {}/target",
+            w.plugin.display(),
+            w.data.display()
+        )]
+    );
+    assert!(w.installed().is_file(), "the build is kept per version");
+    assert!(
+        !w.data.join(format!("build-{VERSION}.lock")).exists(),
+        "lock left behind"
+    );
+
+    let again = w.run(&mut w.command(&["serve"]));
+    assert_eq!(text(&again.stdout), "built serve\n");
+    assert_eq!(cargo_calls(&w).len(), 1, "built twice");
+}
+
+#[test]
+fn slow_build_keeps_running_and_says_how_to_reconnect() {
+    let w = World::new();
+    fake_cargo(&w, 4, false);
+    let start = Instant::now();
+    let out = w.run(w.command(&["serve"]).env("DREAM_MCP_BUILD_WAIT", "1"));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "waited for the build"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("still building"), "{stderr}");
+    assert!(
+        stderr.contains("/mcp") && stderr.contains("reconnect"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("build-{VERSION}.log")), "{stderr}");
+
+    // A second start while the build runs joins it instead of starting another.
+    let second = w.run(w.command(&["serve"]).env("DREAM_MCP_BUILD_WAIT", "1"));
+    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(cargo_calls(&w).len(), 1, "a second build was started");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !w.installed().exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the background build never finished"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = w.run(&mut w.command(&["serve"]));
+    assert_eq!(text(&out.stdout), "built serve\n");
+}
+
+#[test]
+fn session_start_hook_starts_the_build_without_waiting() {
+    let w = World::new();
+    fake_cargo(&w, 3, false);
+    let start = Instant::now();
+    let out = w.run(&mut w.command(&["status", "--hook"]));
+    assert!(start.elapsed() < Duration::from_secs(2), "the hook waited");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "", "no hook output without a binary");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !w.installed().exists() {
+        assert!(Instant::now() < deadline, "the hook did not start a build");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = w.run(&mut w.command(&["status", "--hook"]));
+    assert_eq!(text(&out.stdout), "built status --hook\n");
+}
+
+#[test]
+fn failed_build_shows_the_log() {
+    let w = World::new();
+    fake_cargo(&w, 0, true);
+    let out = w.run(w.command(&["serve"]).env("DREAM_MCP_BUILD_WAIT", "20"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("failed"), "{stderr}");
+    assert!(stderr.contains("boom"), "the log's tail is shown: {stderr}");
+}
+
+#[test]
+fn missing_cargo_says_how_to_install_it() {
+    let w = World::new();
+    let out = w.run(&mut w.command(&["serve"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cargo is not installed"), "{stderr}");
+    assert!(stderr.contains("sh.rustup.rs"), "{stderr}");
+    assert!(stderr.contains("cargo install --locked --path"), "{stderr}");
+    assert!(cargo_calls(&w).is_empty());
+}
