@@ -72,17 +72,13 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
     if wanted.is_empty() && current.is_none() {
         return Ok(()); // "" asserts the file does not exist yet
     }
-    if !wanted.is_empty() && (wanted.len() != 64 || !wanted.bytes().all(|b| b.is_ascii_hexdigit())) {
-        let shown: String = expected.chars().take(80).collect();
-        let more = if shown.len() < expected.len() {
-            "..."
-        } else {
-            ""
-        };
+    if !wanted.is_empty() && (wanted.len() != 64 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
         return Err(Error::Parameter {
             name: "expected_sha256",
             rule: format!(
-                "{shown:?}{more} is not a SHA-256 (64 hex digits); pass the sha256 read_memory_file or list_memory returned, or \"\" to create a file that must not exist yet"
+                "{} is not a SHA-256 (64 hex digits); pass the sha256 read_memory_file or list_memory returned, or \"\" to create a file that must not exist yet",
+                crate::error::shown(expected)
             ),
         });
     }
