@@ -52,6 +52,20 @@ fn healthy(env: &Env) {
     env.put_outside("secret.md", "outside, never to be touched\n");
 }
 
+/// A healthy memory directory and a transcripts directory with one session that mentions `x`.
+fn transcripts(env: &Env) {
+    healthy(env);
+    let dir = env.home.join(".claude/projects/-project");
+    fs::create_dir_all(&dir).expect("transcripts dir");
+    let line = json!({"type": "user", "sessionId": "11111111-1111-4111-8111-111111111111",
+        "timestamp": "2026-11-20T10:00:00.000Z", "message": {"role": "user", "content": "x marks it"}});
+    fs::write(
+        dir.join("11111111-1111-4111-8111-111111111111.jsonl"),
+        format!("{line}\n"),
+    )
+    .expect("session");
+}
+
 struct Case {
     name: &'static str,
     setup: fn(&Env),
@@ -104,6 +118,13 @@ fn cases() -> Vec<Case> {
             "rewrite_index",
             |_| json!({"content": format!("- [A](a.md) {}\n", "z".repeat(10 << 20))}),
             &["MEMORY.md not written", "bytes", "line 1"],
+        ),
+        case(
+            "a 10 MB path",
+            healthy,
+            "read_memory_file",
+            |_| json!({"path": format!("{}.md", "p".repeat(10 << 20))}),
+            &["bytes long", "(10485763 bytes)"],
         ),
         case(
             "reading a file over the cap put there by hand",
@@ -367,6 +388,89 @@ fn cases() -> Vec<Case> {
             "rewrite_index",
             |_| json!({"content": "- [A](a.md) — a\n"}),
             &["journal"],
+        ),
+        // Transcript searches.
+        case(
+            "grep_transcripts with neither pattern nor preset",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({}),
+            &["pattern", "preset"],
+        ),
+        case(
+            "grep_transcripts with both pattern and preset",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "x", "preset": "errors"}),
+            &["pattern", "preset"],
+        ),
+        case(
+            "a pattern over the length limit",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "a".repeat(100_000)}),
+            &["bytes long"],
+        ),
+        case(
+            "a pattern whose compiled form is huge",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "\\w{1000}{1000}"}),
+            &["pattern"],
+        ),
+        case(
+            "a pattern that matches the empty string",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "(a*)*"}),
+            &["empty"],
+        ),
+        case(
+            "a pattern with a syntax error",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "(unclosed"}),
+            &["(unclosed"],
+        ),
+        case(
+            "since that is not a date",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "x", "since": "last tuesday"}),
+            &["last tuesday"],
+        ),
+        case(
+            "a session id that is a path",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "x", "sessions": ["../../outside/secret"]}),
+            &["../../outside/secret"],
+        ),
+        case(
+            "a 10 MB session id",
+            transcripts,
+            "grep_transcripts",
+            |_| json!({"pattern": "x", "sessions": ["s".repeat(10 << 20)]}),
+            &["session id", "bytes)"],
+        ),
+        case(
+            "a transcripts directory that is a file",
+            |e| {
+                healthy(e);
+                let t = e.home.join(".claude/projects/-project");
+                fs::create_dir_all(t.parent().expect("parent")).expect("mkdir");
+                fs::write(&t, "not a folder").expect("file");
+            },
+            "grep_transcripts",
+            |_| json!({"pattern": "x"}),
+            &["-project"],
+        ),
+        case(
+            "a transcripts directory that does not exist",
+            healthy,
+            "grep_transcripts",
+            |_| json!({"pattern": "x"}),
+            &["-project"],
         ),
         // The consolidation lock file is a trap.
         case(

@@ -133,6 +133,43 @@ fn confusions() -> Vec<(&'static str, Value, &'static str)> {
         ("finish_dream", json!({}), "missing field `summary`"),
         ("finish_dream", json!({"summary": 7}), "invalid type"),
         ("abort_dream", json!({"reason": null}), "invalid type"),
+        // grep_transcripts
+        ("grep_transcripts", json!({"pattern": 5}), "invalid type"),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "max_results": -1}),
+            "expected usize",
+        ),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "context_chars": "200"}),
+            "invalid type",
+        ),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "sessions": "abc"}),
+            "invalid type",
+        ),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "preset": "everything"}),
+            "unknown variant",
+        ),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "role": "root"}),
+            "unknown variant",
+        ),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "regex": "y"}),
+            "unknown field `regex`",
+        ),
+        (
+            "grep_transcripts",
+            json!({"pattern": "x", "since_last_dream": "yes"}),
+            "invalid type",
+        ),
     ]
 }
 
