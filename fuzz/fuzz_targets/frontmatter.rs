@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let warnings = frontmatter_warnings(&text);
     match &parsed {
         Parsed::Absent => {
-            assert_ne!(lines.first().copied(), Some("---"), "a --- first line was missed");
+            assert_ne!(
+                lines.first().copied(),
+                Some("---"),
+                "a --- first line was missed"
+            );
             assert_eq!(warnings.len(), 1, "{warnings:?}");
         }
         Parsed::Unclosed => {
@@ -25,19 +29,32 @@ fuzz_target!(|data: &[u8]| {
         Parsed::Present(fm) => {
             assert!(fm.end_line >= 2);
             assert_eq!(lines.first().copied(), Some("---"));
-            assert_eq!(lines.get(fm.end_line - 1).copied(), Some("---"), "end_line is off");
+            assert_eq!(
+                lines.get(fm.end_line - 1).copied(),
+                Some("---"),
+                "end_line is off"
+            );
             assert!(
                 !lines[1..fm.end_line - 1].contains(&"---"),
                 "the block closed at a later ---"
             );
-            for value in [&fm.name, &fm.description, &fm.type_raw].into_iter().flatten() {
+            for value in [&fm.name, &fm.description, &fm.type_raw]
+                .into_iter()
+                .flatten()
+            {
                 assert!(!value.is_empty() && !value.contains('\n'), "{value:?}");
-                assert!(body.contains(value.as_str()), "{value:?} is not from the text");
+                assert!(
+                    body.contains(value.as_str()),
+                    "{value:?} is not from the text"
+                );
             }
             if let Some(t) = fm.memory_type() {
                 assert!(fm.type_raw.is_some(), "{t:?} without a raw type");
             }
-            let complete = fm.name.as_deref().is_some_and(|n| !n.contains(char::is_whitespace))
+            let complete = fm
+                .name
+                .as_deref()
+                .is_some_and(|n| !n.contains(char::is_whitespace))
                 && fm
                     .description
                     .as_deref()

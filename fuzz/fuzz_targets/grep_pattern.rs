@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     match Matchers::new(&pattern, flags & 1 == 1) {
         Ok(m) => {
             assert_eq!(m.source(), pattern);
-            assert!(!m.decoded().is_match(""), "a pattern matching the empty string was accepted");
+            assert!(
+                !m.decoded().is_match(""),
+                "a pattern matching the empty string was accepted"
+            );
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }

@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     let mut in_fence = false;
     for (n, (line, raw)) in idx.lines.iter().zip(text.split_inclusive('\n')).enumerate() {
         assert_eq!(line.line, n + 1);
-        assert!(raw.starts_with(&line.text), "line {} text is not its own", line.line);
+        assert!(
+            raw.starts_with(&line.text),
+            "line {} text is not its own",
+            line.line
+        );
         if line.loaded {
             assert!(!cut_seen, "line {} loaded after a cut line", line.line);
             loaded_bytes += raw.len();
@@ -29,11 +33,23 @@ fuzz_target!(|data: &[u8]| {
         };
         let quoted = in_fence || fence;
         in_fence ^= fence;
-        let expected = if quoted { Vec::new() } else { index::links(&line.text) };
+        let expected = if quoted {
+            Vec::new()
+        } else {
+            index::links(&line.text)
+        };
         assert_eq!(expected, line.links, "line {}", line.line);
         for link in &line.links {
-            assert!(line.text.contains(&link.title), "title {:?} not on its line", link.title);
-            assert!(line.text.contains(&link.target), "target {:?} not on its line", link.target);
+            assert!(
+                line.text.contains(&link.title),
+                "title {:?} not on its line",
+                link.title
+            );
+            assert!(
+                line.text.contains(&link.target),
+                "target {:?} not on its line",
+                link.target
+            );
             if let Some(file) = link.local_file() {
                 assert!(link.target.contains(file));
             }
@@ -41,9 +57,15 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(idx.lines.iter().filter(|l| l.loaded).count() <= MAX_LINES);
     assert!(loaded_bytes <= MAX_BYTES);
-    assert_eq!(idx.over_limits(), idx.lines.len() > MAX_LINES || idx.bytes > MAX_BYTES);
+    assert_eq!(
+        idx.over_limits(),
+        idx.lines.len() > MAX_LINES || idx.bytes > MAX_BYTES
+    );
     if !idx.over_limits() {
-        assert!(idx.lines.iter().all(|l| l.loaded), "a line under the limits was cut");
+        assert!(
+            idx.lines.iter().all(|l| l.loaded),
+            "a line under the limits was cut"
+        );
     }
 
     let dir = &hostile().plain;
@@ -51,17 +73,32 @@ fuzz_target!(|data: &[u8]| {
     let review = index::review(&text, dir, &files);
     let dead = idx.dead_links(dir);
     let should_refuse = idx.over_limits() || idx.has_frontmatter || !dead.is_empty();
-    assert_eq!(!review.violations.is_empty(), should_refuse, "{:?}", review.violations);
+    assert_eq!(
+        !review.violations.is_empty(),
+        should_refuse,
+        "{:?}",
+        review.violations
+    );
     for d in &dead {
         assert!(
-            review.violations.iter().any(|v| v.starts_with(&format!("line {}:", d.line))),
+            review
+                .violations
+                .iter()
+                .any(|v| v.starts_with(&format!("line {}:", d.line))),
             "dead link on line {} not reported",
             d.line
         );
     }
-    let orphans = files.iter().filter(|f| idx.lines_linking(f).is_empty()).count();
+    let orphans = files
+        .iter()
+        .filter(|f| idx.lines_linking(f).is_empty())
+        .count();
     assert_eq!(
-        review.warnings.iter().filter(|w| w.ends_with("(orphan)")).count(),
+        review
+            .warnings
+            .iter()
+            .filter(|w| w.ends_with("(orphan)"))
+            .count(),
         orphans
     );
 });

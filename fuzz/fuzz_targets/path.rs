@@ -10,9 +10,15 @@ fuzz_target!(|data: &[u8]| {
     let fixture = hostile();
     if let Ok(path) = MemoryPath::parse(&raw) {
         assert_eq!(path.as_str(), raw, "parse changed the path");
-        assert_eq!(MemoryPath::parse(path.as_str()).ok(), Some(path.clone()), "not idempotent");
+        assert_eq!(
+            MemoryPath::parse(path.as_str()).ok(),
+            Some(path.clone()),
+            "not idempotent"
+        );
         assert!(
-            path.as_str().bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b)),
+            path.as_str()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b)),
             "accepted {raw:?} with a character outside the name alphabet"
         );
         let segments: Vec<&str> = path.as_str().split('/').collect();

@@ -21,7 +21,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(!finding.message.is_empty());
         if let Some(Evidence::RelativeDate(e)) = &finding.evidence {
             assert!(!e.phrase.is_empty());
-            let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let flat = |s: &str| {
+                s.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            };
             assert!(
                 flat(&content).contains(&flat(&e.phrase)),
                 "phrase {:?} is not in the text",

@@ -43,13 +43,31 @@ fn build() -> Hostile {
 
     let topic = "---\nname: a\ndescription: a\ntype: user\n---\nA\n";
     let plain = root.join("plain");
-    for d in ["team", "dir.md", "agents", "logs/2026/01/02", "sessions", ".git"] {
+    for d in [
+        "team",
+        "dir.md",
+        "agents",
+        "logs/2026/01/02",
+        "sessions",
+        ".git",
+    ] {
         fs::create_dir_all(plain.join(d)).expect("folder");
     }
-    for f in ["a.md", "b.md", "team/t.md", "agents/x.md", "logs/2026/01/02/s.md", ".hidden.md"] {
+    for f in [
+        "a.md",
+        "b.md",
+        "team/t.md",
+        "agents/x.md",
+        "logs/2026/01/02/s.md",
+        ".hidden.md",
+    ] {
         fs::write(plain.join(f), topic).expect("file");
     }
-    fs::write(plain.join("MEMORY.md"), "- [A](a.md) — a\n- [T](team/t.md) — t\n").expect("index");
+    fs::write(
+        plain.join("MEMORY.md"),
+        "- [A](a.md) — a\n- [T](team/t.md) — t\n",
+    )
+    .expect("index");
     std::os::unix::fs::symlink(outside.join("secret.md"), plain.join("evil.md")).expect("symlink");
     std::os::unix::fs::symlink("../../outside/secret.md", plain.join("team/link.md"))
         .expect("relative symlink");
@@ -82,19 +100,28 @@ pub fn assert_confined(dir: &MemoryDir, path: &MemoryPath, access: Access) {
     let rel = path.as_str();
     assert!(rel.ends_with(".md"), "accepted {rel:?} without .md");
     assert!(
-        Path::new(rel).components().all(|c| matches!(c, Component::Normal(_))),
+        Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_))),
         "accepted {rel:?} with a non-plain segment"
     );
     assert!(
-        rel.split('/').all(|s| s != ".." && s != "." && !s.is_empty() && !s.starts_with('.')),
+        rel.split('/')
+            .all(|s| s != ".." && s != "." && !s.is_empty() && !s.starts_with('.')),
         "accepted {rel:?} with a dot or empty segment"
     );
-    assert!(rel.len() <= dream_mcp::memory_dir::MAX_PATH_BYTES, "accepted an over-long path");
+    assert!(
+        rel.len() <= dream_mcp::memory_dir::MAX_PATH_BYTES,
+        "accepted an over-long path"
+    );
     if access == Access::Write {
         assert!(!path.is_index(), "write access granted to MEMORY.md");
     }
     let abs: PathBuf = dir.root().join(rel);
-    assert!(abs.starts_with(dir.root()), "{rel:?} resolved outside the root");
+    assert!(
+        abs.starts_with(dir.root()),
+        "{rel:?} resolved outside the root"
+    );
     let parent = abs.parent().expect("a file has a parent");
     match fs::canonicalize(parent) {
         Ok(real) => assert_eq!(real, parent, "{rel:?} goes through a symlinked folder"),
@@ -102,7 +129,10 @@ pub fn assert_confined(dir: &MemoryDir, path: &MemoryPath, access: Access) {
     }
     match fs::symlink_metadata(&abs) {
         Ok(m) => {
-            assert!(m.file_type().is_file(), "{rel:?} accepted but is not a regular file");
+            assert!(
+                m.file_type().is_file(),
+                "{rel:?} accepted but is not a regular file"
+            );
             assert_eq!(
                 std::os::unix::fs::MetadataExt::nlink(&m),
                 1,
