@@ -15,6 +15,8 @@ pub struct Hostile {
     pub team_symlink: MemoryDir,
     /// `team` is a regular file.
     pub team_file: MemoryDir,
+    /// The topic files of `plain`, listed once.
+    pub plain_files: Vec<MemoryPath>,
     /// Kept so the folders live as long as the process.
     _tmp: tempfile::TempDir,
     _socket: UnixListener,
@@ -85,8 +87,10 @@ fn build() -> Hostile {
     fs::write(team_file.join("team"), "not a folder\n").expect("team file");
 
     let open = |p: &Path| MemoryDir::open(p).expect("memory dir opens");
+    let plain = open(&plain);
     Hostile {
-        plain: open(&plain),
+        plain_files: plain.list().expect("listing the fixture").files,
+        plain,
         team_symlink: open(&team_symlink),
         team_file: open(&team_file),
         _tmp: tmp,
