@@ -168,6 +168,11 @@ pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Run
     })
 }
 
+/// Holds the memory directory's flock, so this change is the only one in progress in any process.
+fn serialise(dir: &MemoryDir) -> Result<DirLock> {
+    DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))
+}
+
 struct Active {
     run: Run,
     lock: Lock,
@@ -225,7 +230,7 @@ impl Dreamer {
         let dir = self.memory()?;
         // One change at a time: within this process (the mutex) and across processes (the flock).
         let mut active = self.active();
-        let _serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
+        let _serial = serialise(&dir)?;
         if let Some(a) = active.as_mut() {
             if !a.lock.still_ours() {
                 return Err(Error::DreamState(
@@ -315,7 +320,9 @@ impl Dreamer {
     pub fn finish(&self, summary: &str) -> Result<RunReport> {
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
+        let serial = serialise(&dir)?;
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        drop(serial);
         lock.release_success()?;
         report(&self.journal, &dir, &record)
     }
@@ -324,7 +331,9 @@ impl Dreamer {
     pub fn abort(&self, reason: &str) -> Result<RunReport> {
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
+        let serial = serialise(&dir)?;
         let record = run.roll_back(&dir, reason)?;
+        drop(serial);
         lock.release_rollback()?;
         report(&self.journal, &dir, &record)
     }
@@ -334,7 +343,7 @@ impl Dreamer {
         let dir = self.memory()?;
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
-        let serial = DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))?;
+        let serial = serialise(&dir)?;
         let result = self.journal.undo(&dir, &target, force);
         drop(serial);
         match result {

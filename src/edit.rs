@@ -68,11 +68,22 @@ fn check_expected(path: &MemoryPath, current: Option<&[u8]>, expected: Option<&s
     let Some(expected) = expected else {
         return Ok(());
     };
-    let current_hash = current.map(sha256_hex);
-    if expected.trim().is_empty() && current.is_none() {
+    let wanted = expected.trim().to_ascii_lowercase();
+    if wanted.is_empty() && current.is_none() {
         return Ok(()); // "" asserts the file does not exist yet
     }
-    if current_hash.as_deref() == Some(expected.trim().to_ascii_lowercase().as_str()) {
+    if !wanted.is_empty() && (wanted.len() != 64 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(Error::Parameter {
+            name: "expected_sha256",
+            rule: format!(
+                "{} is not a SHA-256 (64 hex digits); pass the sha256 read_memory_file or list_memory returned, or \"\" to create a file that must not exist yet",
+                crate::error::shown(expected)
+            ),
+        });
+    }
+    let current_hash = current.map(sha256_hex);
+    if current_hash.as_deref() == Some(wanted.as_str()) {
         return Ok(());
     }
     Err(Error::Conflict {

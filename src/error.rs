@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A tool path broke one of the confinement rules in [`crate::memory_dir`].
-    #[error("path {path:?} refused: {rule}")]
+    #[error("path {} refused: {rule}", shown(path))]
     PathRefused {
         /// The path as the caller gave it.
         path: String,
@@ -33,6 +33,14 @@ pub enum Error {
         expected: String,
         /// The hash on disk now, or `absent` when the file does not exist.
         current: String,
+    },
+    /// A parameter other than a path or content broke its rule (e.g. `expected_sha256` is not a hash).
+    #[error("parameter `{name}` refused: {rule}")]
+    Parameter {
+        /// The parameter's name, as the tool declares it.
+        name: &'static str,
+        /// The rule it broke, in words.
+        rule: String,
     },
     /// Content offered for a write broke a content rule (size, NUL bytes, ...).
     #[error("content for {path:?} refused: {rule}")]
@@ -111,6 +119,20 @@ impl Error {
             rule: rule.into(),
         }
     }
+}
+
+/// Longest input echoed whole in an error message; a longer one (a 10 MB path or pattern from a hostile
+/// caller) is shown by its start and its size, so a refusal never repeats megabytes back to the model.
+pub const MAX_ECHO_BYTES: usize = 16 * 1024;
+
+/// An input quoted for an error message: `"..."` as `{:?}` prints it, cut after 200 characters (with its
+/// size) when it is over [`MAX_ECHO_BYTES`].
+pub fn shown(input: &str) -> String {
+    if input.len() <= MAX_ECHO_BYTES {
+        return format!("{input:?}");
+    }
+    let start: String = input.chars().take(200).collect();
+    format!("{start:?}... ({} bytes)", input.len())
 }
 
 /// Shorthand for results carrying [`Error`].

@@ -143,6 +143,9 @@ pub struct Loaded {
     pub index: Option<Vec<u8>>,
     /// MEMORY.md's modification time, when it exists.
     pub index_modified: Option<SystemTime>,
+    /// MEMORY.md's size when it exists but the tools cannot read it (over the size cap); `index` is then
+    /// `None` and the reason is in `skipped`.
+    pub index_unread_bytes: Option<u64>,
     /// Entries the tools leave alone, with reasons (including topic files too large to read).
     pub skipped: Vec<Skipped>,
 }
@@ -150,7 +153,8 @@ pub struct Loaded {
 /// Reads every topic file and the index.
 ///
 /// One file the tools cannot read (over the size cap, replaced by a symlink, or removed since the listing)
-/// does not hide the others: it is reported in `skipped`, or left out when it is gone.
+/// does not hide the others: it is reported in `skipped`, or left out when it is gone. The same holds for
+/// MEMORY.md itself, so an index grown past the cap is reported rather than failing the whole inventory.
 pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     let listing = dir.list()?;
     let mut skipped = listing.skipped;
@@ -199,13 +203,24 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
             summary,
         });
     }
+    let index_meta = dir.meta(&MemoryPath::index())?;
+    let (index, index_unread_bytes) = match dir.read_opt(&MemoryPath::index()) {
+        Ok(bytes) => (bytes, None),
+        Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
+            skipped.push(Skipped {
+                path: MemoryPath::index().to_string(),
+                reason: rule,
+            });
+            (None, index_meta.as_ref().map(|m| m.len))
+        }
+        Err(e) => return Err(e),
+    };
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    let index = dir.read_opt(&MemoryPath::index())?;
-    let index_modified = dir.meta(&MemoryPath::index())?.map(|m| m.modified);
     Ok(Loaded {
         files,
         index,
-        index_modified,
+        index_modified: index_meta.map(|m| m.modified),
+        index_unread_bytes,
         skipped,
     })
 }
@@ -230,14 +245,17 @@ pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> In
             orphans.push(summary.path.clone());
         }
     }
+    let unread = loaded
+        .index_unread_bytes
+        .map(|b| usize::try_from(b).unwrap_or(usize::MAX));
     let summary = IndexSummary {
         size: IndexSize {
-            exists: index_bytes.is_some(),
+            exists: index_bytes.is_some() || unread.is_some(),
             lines: index.lines.len(),
-            bytes: index.bytes,
+            bytes: unread.unwrap_or(index.bytes),
             max_lines: index::MAX_LINES,
             max_bytes: index::MAX_BYTES,
-            over_limit: index.over_limits(),
+            over_limit: index.over_limits() || unread.is_some_and(|b| b > index::MAX_BYTES),
             sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
         },
         entries: index

@@ -193,7 +193,10 @@ impl Journal {
         Ok(())
     }
 
-    /// Every run's record, oldest first. Unreadable records are skipped.
+    /// Every run's record, oldest first. Unreadable records are skipped, and so are records that are not
+    /// what this program writes (an id other than their folder's name, a blob outside their folder): the
+    /// journal lives outside the memory directory, and undo must not be steered by an edited record into
+    /// reading files elsewhere.
     pub fn runs(&self) -> Result<Vec<RunRecord>> {
         let runs = self.runs_dir();
         let entries = match fs::read_dir(&runs) {
@@ -203,8 +206,11 @@ impl Journal {
         };
         let mut out: Vec<RunRecord> = entries
             .filter_map(|e| e.ok())
-            .filter_map(|e| fs::read(e.path().join("run.json")).ok())
-            .filter_map(|b| serde_json::from_slice(&b).ok())
+            .filter_map(|e| {
+                let bytes = fs::read(e.path().join("run.json")).ok()?;
+                let record: RunRecord = serde_json::from_slice(&bytes).ok()?;
+                well_formed(&record, &e.file_name().to_string_lossy()).then_some(record)
+            })
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
@@ -394,6 +400,30 @@ impl Recorder for Run {
     }
 }
 
+/// How long one file's diff may search for the smallest edit script. Line diffs of memory files take
+/// microseconds; two 256 KB files whose lines all differ (`a` lines against `b` lines) would take minutes
+/// without a bound. Past it the diff is still correct, only less minimal.
+pub const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Whether a record read from folder `folder` is one this program wrote: its id is the folder's name
+/// and every blob is `before/<n>` or `after/<n>` inside it.
+fn well_formed(record: &RunRecord, folder: &str) -> bool {
+    let blob_ok = |image: &Image| {
+        image.blob.as_deref().is_none_or(|b| {
+            b.split_once('/').is_some_and(|(kind, n)| {
+                matches!(kind, "before" | "after")
+                    && !n.is_empty()
+                    && n.bytes().all(|c| c.is_ascii_digit())
+            })
+        })
+    };
+    record.id == folder
+        && record
+            .touched
+            .iter()
+            .all(|t| blob_ok(&t.before) && t.after.as_ref().is_none_or(blob_ok))
+}
+
 /// A unified diff of one file between two states (`None` = absent), with `a/` and `b/` headers.
 pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> String {
     if before == after {
@@ -411,7 +441,9 @@ pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> 
     } else {
         "/dev/null".to_string()
     };
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+    similar::TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(old.as_ref(), new.as_ref())
         .unified_diff()
         .context_radius(3)
         .header(&a, &b)

@@ -1,5 +1,7 @@
 //! The MCP server: a thin adapter from tool calls to the library. Each tool parses its parameters, calls
 //! library code, and shapes the result; every refusal comes back as a tool error the model can act on.
+//! Parameters refuse unknown fields, so a misspelt `expected_sha256` is an error rather than a write
+//! without the check.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +56,7 @@ pub struct DreamServer {
 
 /// Parameters of `start_dream`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StartParams {
     /// Hours since the last consolidation for the automatic gate to count as open (default 24).
     pub min_hours: Option<f64>,
@@ -63,6 +66,7 @@ pub struct StartParams {
 
 /// Parameters of `finish_dream`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FinishParams {
     /// A short summary of what this dream changed and why, shown in `dream-mcp history`.
     pub summary: String,
@@ -70,6 +74,7 @@ pub struct FinishParams {
 
 /// Parameters of `abort_dream`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AbortParams {
     /// Why the dream is abandoned; every file it touched is restored.
     pub reason: String,
@@ -77,6 +82,7 @@ pub struct AbortParams {
 
 /// Parameters of `read_memory_file`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReadParams {
     /// Path relative to the memory directory, e.g. `debugging.md` or `team/conventions.md`.
     pub path: String,
@@ -99,6 +105,7 @@ pub struct ReadOutput {
 
 /// Parameters of `write_memory_file`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WriteParams {
     /// Path relative to the memory directory: `<name>.md` or `team/<name>.md` (not MEMORY.md).
     pub path: String,
@@ -111,6 +118,7 @@ pub struct WriteParams {
 
 /// Parameters of `delete_memory_file`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteParams {
     /// Path relative to the memory directory of the topic file to remove (never MEMORY.md).
     pub path: String,
@@ -120,6 +128,7 @@ pub struct DeleteParams {
 
 /// Parameters of `rewrite_index`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RewriteIndexParams {
     /// The complete new MEMORY.md: at most 200 lines and 25,000 bytes, no frontmatter, one
     /// `- [Title](file.md) — hook` pointer per line, every link to an existing topic file.

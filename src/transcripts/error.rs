@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::error::shown;
+
 /// A refused request or an unusable transcripts directory. Problems inside individual transcript files
 /// (unreadable, half-written, not JSON) are never errors: they are counted as warnings in the result.
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +15,7 @@ pub enum GrepError {
         presets: String,
     },
     /// The pattern is not a valid regular expression, or breaks a rule of this search.
-    #[error("pattern {pattern:?} refused: {reason}")]
+    #[error("pattern {} refused: {reason}", shown(pattern))]
     Pattern {
         /// The pattern as given.
         pattern: String,
@@ -22,7 +24,8 @@ pub enum GrepError {
     },
     /// `since` is neither a date nor an RFC 3339 time.
     #[error(
-        "since {input:?} is not a date: use YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2026-03-01T09:30:00Z"
+        "since {} is not a date: use YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2026-03-01T09:30:00Z",
+        shown(input)
     )]
     Since {
         /// The value as given.
@@ -30,7 +33,8 @@ pub enum GrepError {
     },
     /// A session id in `sessions` does not look like one.
     #[error(
-        "session id {id:?} refused: ids are the transcript file names without `.jsonl` (letters, digits and '-', at most 64)"
+        "session id {} refused: ids are the transcript file names without `.jsonl` (letters, digits and '-', at most 64)",
+        shown(id)
     )]
     SessionId {
         /// The id as given.
