@@ -242,3 +242,19 @@ fn a_missing_transcripts_directory_is_an_error_naming_it() {
         .to_string();
     assert!(err.contains("no-such-project"), "{err}");
 }
+
+/// Found by fuzzing (`transcript_line`): a lone UTF-16 surrogate escape (JavaScript's `JSON.stringify`
+/// writes one for an emoji cut in half) in a field the decoder skips does not stop the line decoding,
+/// though serde_json rejects the line as a whole; in the message text it makes the line unreadable, which
+/// the search counts as a warning. Neither panics.
+#[test]
+fn lone_surrogate_escapes_never_panic_the_decoder() {
+    use dream_mcp::transcripts::record::{self, Wanted};
+    let skipped_field = r#"{"type":"user","uuid":"u1","extra":"x \ud83d\u2e00"}"#;
+    assert!(serde_json::from_str::<serde_json::Value>(skipped_field).is_err());
+    let rec = record::parse(skipped_field, Wanted::ALL).expect("decodes");
+    assert_eq!(rec.uuid.as_deref(), Some("u1"));
+    let in_text =
+        r#"{"type":"user","uuid":"u2","message":{"role":"user","content":"cut \ud83d here"}}"#;
+    assert!(record::parse(in_text, Wanted::ALL).is_err());
+}

@@ -9,10 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let line = String::from_utf8_lossy(data);
     let is_object = serde_json::from_str::<serde_json::Value>(&line).is_ok_and(|v| v.is_object());
     let all = record::parse(&line, Wanted::ALL);
-    assert_eq!(
-        all.is_ok(),
-        is_object,
-        "decoding disagrees with JSON on {line:?}"
+    // Every JSON object decodes. The converse does not hold: lone UTF-16 surrogate escapes ("\ud83d"),
+    // which JavaScript's JSON.stringify writes for a cut emoji, decode here but not in serde_json.
+    assert!(
+        !is_object || all.is_ok(),
+        "a JSON object failed to decode: {line:?}"
     );
     let Ok(all) = all else { return };
     for wanted in [
