@@ -292,9 +292,9 @@ impl Dreamer {
             interrupted_runs,
             inventory: InventorySummary {
                 topic_files: inv.files.len(),
-                index_lines: inv.index.lines,
-                index_bytes: inv.index.bytes,
-                index_over_limit: inv.index.over_limit,
+                index_lines: inv.index.size.lines,
+                index_bytes: inv.index.size.bytes,
+                index_over_limit: inv.index.size.over_limit,
                 cut_lines: inv.index.cut_lines.len(),
                 dead_links: inv.index.dead_links.len(),
                 orphans: inv.index.orphans.len(),

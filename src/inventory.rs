@@ -51,9 +51,9 @@ pub struct IndexEntry {
     pub target: String,
 }
 
-/// The state of MEMORY.md against Claude Code's loading limits.
+/// MEMORY.md's size against Claude Code's loading limits, and its identity.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct IndexSummary {
+pub struct IndexSize {
     /// Whether MEMORY.md exists.
     pub exists: bool,
     /// Number of lines.
@@ -66,8 +66,16 @@ pub struct IndexSummary {
     pub max_bytes: usize,
     /// Whether the index is over either limit, so its newest lines are silently not loaded.
     pub over_limit: bool,
-    /// SHA-256 of MEMORY.md (empty when it does not exist).
+    /// SHA-256 of MEMORY.md (empty when it does not exist): `expected_sha256` for rewrite_index.
     pub sha256: String,
+}
+
+/// The state of MEMORY.md against Claude Code's loading limits.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct IndexSummary {
+    /// Size, limits and hash.
+    #[serde(flatten)]
+    pub size: IndexSize,
     /// Entries (list items with links), in order.
     pub entries: Vec<IndexEntry>,
     /// Lines Claude Code cuts today, with their numbers.
@@ -241,13 +249,15 @@ pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> In
         .index_unread_bytes
         .map(|b| usize::try_from(b).unwrap_or(usize::MAX));
     let summary = IndexSummary {
-        exists: index_bytes.is_some() || unread.is_some(),
-        lines: index.lines.len(),
-        bytes: unread.unwrap_or(index.bytes),
-        max_lines: index::MAX_LINES,
-        max_bytes: index::MAX_BYTES,
-        over_limit: index.over_limits() || unread.is_some_and(|b| b > index::MAX_BYTES),
-        sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
+        size: IndexSize {
+            exists: index_bytes.is_some() || unread.is_some(),
+            lines: index.lines.len(),
+            bytes: unread.unwrap_or(index.bytes),
+            max_lines: index::MAX_LINES,
+            max_bytes: index::MAX_BYTES,
+            over_limit: index.over_limits() || unread.is_some_and(|b| b > index::MAX_BYTES),
+            sha256: index_bytes.map(sha256_hex).unwrap_or_default(),
+        },
         entries: index
             .lines
             .iter()
@@ -322,20 +332,9 @@ pub struct LineRef {
 /// MEMORY.md's state in numbers, for one answer.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IndexState {
-    /// Whether MEMORY.md exists.
-    pub exists: bool,
-    /// Number of lines (Claude Code loads 200).
-    pub lines: usize,
-    /// Size in bytes (Claude Code loads 25,000).
-    pub bytes: usize,
-    /// Claude Code's line limit (200).
-    pub max_lines: usize,
-    /// Claude Code's byte limit (25,000).
-    pub max_bytes: usize,
-    /// Whether it is over either limit, so its newest lines are silently not loaded.
-    pub over_limit: bool,
-    /// SHA-256 of MEMORY.md: pass it as `expected_sha256` to rewrite_index.
-    pub sha256: String,
+    /// Size, limits and hash.
+    #[serde(flatten)]
+    pub size: IndexSize,
     /// Number of entries (list items with links).
     pub entries: usize,
     /// How many lines Claude Code cuts today.
@@ -394,13 +393,7 @@ impl Inventory {
             memory_dir: self.memory_dir.clone(),
             project_dir: self.project_dir.clone(),
             index: IndexState {
-                exists: idx.exists,
-                lines: idx.lines,
-                bytes: idx.bytes,
-                max_lines: idx.max_lines,
-                max_bytes: idx.max_bytes,
-                over_limit: idx.over_limit,
-                sha256: idx.sha256.clone(),
+                size: idx.size.clone(),
                 entries: idx.entries.len(),
                 cut_lines_total: idx.cut_lines.len(),
                 cut_lines: idx

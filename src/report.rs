@@ -182,8 +182,9 @@ pub fn inventory(inv: &Inventory, colour: bool) -> String {
         inv.files.len(),
         inv.skipped.len()
     );
-    if idx.exists {
-        let state = if idx.over_limit {
+    let size = &idx.size;
+    if size.exists {
+        let state = if size.over_limit {
             paint("1;31", "OVER LIMIT")
         } else {
             "ok".to_string()
@@ -191,7 +192,7 @@ pub fn inventory(inv: &Inventory, colour: bool) -> String {
         let _ = writeln!(
             s,
             "MEMORY.md: {} lines / {} max, {} bytes / {} max: {state}",
-            idx.lines, idx.max_lines, idx.bytes, idx.max_bytes
+            size.lines, size.max_lines, size.bytes, size.max_bytes
         );
     } else {
         let _ = writeln!(s, "MEMORY.md: missing");

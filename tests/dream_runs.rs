@@ -463,17 +463,22 @@ proptest! {
     }
 }
 
+/// A whole dream that writes one file.
+fn dream_writing(d: &Dreamer, path: &str, content: &str) -> dream_mcp::dream::RunReport {
+    d.start(GateConfig::default()).unwrap();
+    d.change("w", |dir, rec| {
+        edit::write_file(dir, rec, path, content, None)
+    })
+    .unwrap();
+    d.finish(&format!("wrote {path}")).unwrap()
+}
+
 #[test]
 fn undo_refuses_when_a_file_changed_since_unless_forced() {
     let f = Fixture::new();
     let d = f.dreamer();
     let before = f.tree();
-    d.start(GateConfig::default()).unwrap();
-    d.change("w", |dir, rec| {
-        edit::write_file(dir, rec, "a.md", "---\nname: a\n---\nB\n", None)
-    })
-    .unwrap();
-    let report = d.finish("changed a").unwrap();
+    let report = dream_writing(&d, "a.md", "---\nname: a\n---\nB\n");
     assert_eq!(report.changed.len(), 1);
     assert!(report.diff.contains("-A\n+B\n"), "{}", report.diff);
     fs::write(f.mem.join("a.md"), "edited by hand\n").unwrap();
@@ -599,12 +604,7 @@ fn the_full_undo_command_works_from_any_folder() {
     let f = Fixture::new();
     let d = f.dreamer();
     let before = f.tree();
-    d.start(GateConfig::default()).unwrap();
-    d.change("w", |dir, rec| {
-        edit::write_file(dir, rec, "b.md", "new\n", None)
-    })
-    .unwrap();
-    let report = d.finish("added b").unwrap();
+    let report = dream_writing(&d, "b.md", "new\n");
     assert!(report.undo_command_full.contains(&report.run_id));
     // The test binary is not dream-mcp: run the real binary with the command's arguments.
     let args: Vec<&str> = report

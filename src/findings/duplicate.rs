@@ -9,9 +9,10 @@
 //!
 //! Pairs are found without comparing every statement with every other: words are ordered rarest first,
 //! and two sets that reach the threshold must share a word among their first few (prefix filtering), so
-//! only statements sharing a rare word are compared.
+//! only statements sharing a rare word are compared (the PPJoin algorithm, in `similar_pairs`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::text::{Doc, LazyRegex};
 use super::{DuplicateEvidence, Evidence, Finding, Kind, Location, Severity};
@@ -24,20 +25,135 @@ pub const MIN_WORDS: usize = 4;
 /// How much of a statement's text a location quotes.
 const QUOTE_CHARS: usize = 160;
 
-/// Words that carry no fact.
-const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "always", "am", "an", "and", "any", "are", "as",
-    "at", "be", "because", "been", "before", "being", "both", "but", "by", "can", "could", "did",
-    "do", "does", "doing", "done", "each", "else", "even", "every", "for", "from", "get", "gets",
-    "got", "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "if",
-    "in", "into", "is", "it", "its", "just", "let", "like", "may", "me", "might", "more", "most",
-    "must", "my", "never", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or",
-    "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "still", "such",
-    "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
-    "through", "to", "too", "under", "until", "up", "us", "very", "via", "was", "we", "were",
-    "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "yet", "you",
-    "your",
-];
+/// Whether `word` (lower case) is a common English word that carries no fact.
+fn is_stopword(word: &str) -> bool {
+    matches!(
+        word,
+        "a" | "about"
+            | "after"
+            | "again"
+            | "all"
+            | "also"
+            | "always"
+            | "am"
+            | "an"
+            | "and"
+            | "any"
+            | "are"
+            | "as"
+            | "at"
+            | "be"
+            | "because"
+            | "been"
+            | "before"
+            | "being"
+            | "both"
+            | "but"
+            | "by"
+            | "can"
+            | "could"
+            | "did"
+            | "do"
+            | "does"
+            | "doing"
+            | "done"
+            | "each"
+            | "else"
+            | "even"
+            | "every"
+            | "for"
+            | "from"
+            | "get"
+            | "gets"
+            | "got"
+            | "had"
+            | "has"
+            | "have"
+            | "having"
+            | "he"
+            | "her"
+            | "here"
+            | "him"
+            | "his"
+            | "how"
+            | "i"
+            | "if"
+            | "in"
+            | "into"
+            | "is"
+            | "it"
+            | "its"
+            | "just"
+            | "let"
+            | "like"
+            | "may"
+            | "me"
+            | "might"
+            | "more"
+            | "most"
+            | "must"
+            | "my"
+            | "never"
+            | "no"
+            | "nor"
+            | "not"
+            | "now"
+            | "of"
+            | "off"
+            | "on"
+            | "once"
+            | "only"
+            | "or"
+            | "other"
+            | "our"
+            | "out"
+            | "over"
+            | "own"
+            | "same"
+            | "she"
+            | "should"
+            | "so"
+            | "some"
+            | "still"
+            | "such"
+            | "than"
+            | "that"
+            | "the"
+            | "their"
+            | "them"
+            | "then"
+            | "there"
+            | "these"
+            | "they"
+            | "this"
+            | "those"
+            | "through"
+            | "to"
+            | "too"
+            | "under"
+            | "until"
+            | "up"
+            | "us"
+            | "very"
+            | "via"
+            | "was"
+            | "we"
+            | "were"
+            | "what"
+            | "when"
+            | "where"
+            | "which"
+            | "while"
+            | "who"
+            | "why"
+            | "will"
+            | "with"
+            | "would"
+            | "yet"
+            | "you"
+            | "your"
+    )
+}
 
 /// `[title](target)` (and images): removed from index lines, reduced to the title elsewhere.
 static LINK: LazyRegex = LazyRegex::new(r"!?\[([^\]]*)\]\([^)]*\)");
@@ -49,10 +165,8 @@ struct Statement {
     line: usize,
     /// The text the words come from (for an index line: without its links).
     text: String,
-    /// The text as a location quotes it.
-    shown: String,
-    /// Distinct word ids, rarest first.
-    words: Vec<u32>,
+    /// The text as a location quotes it, when it differs from `text` (index lines).
+    shown: Option<String>,
     /// For an index line: the topic files it links to.
     links: Vec<String>,
 }
@@ -63,8 +177,8 @@ pub(crate) fn check(docs: &[Doc]) -> Vec<Finding> {
     for (i, doc) in docs.iter().enumerate() {
         statements_of(i, doc, &mut statements);
     }
-    let words = Words::intern(&mut statements);
-    let pairs = similar_pairs(docs, &statements, &words);
+    let sets = WordSets::of(&statements);
+    let pairs = similar_pairs(docs, &statements, &sets);
     groups(docs, &statements, &pairs)
 }
 
@@ -74,9 +188,8 @@ fn statements_of(doc_index: usize, doc: &Doc, out: &mut Vec<Statement>) {
         out.push(Statement {
             doc: doc_index,
             line,
-            shown: shown.map_or_else(|| text.clone(), str::to_string),
+            shown: shown.map(str::to_string),
             text,
-            words: Vec::new(),
             links,
         });
     };
@@ -86,10 +199,8 @@ fn statements_of(doc_index: usize, doc: &Doc, out: &mut Vec<Statement>) {
                 .iter()
                 .filter_map(|l| l.local_file().map(str::to_string))
                 .collect();
-            let text = LINK
-                .get()
-                .map_or(line.text.into(), |re| re.replace_all(line.text, ""));
-            push(out, line.number, text.into_owned(), Some(line.text), links);
+            let text = without_links(line.text, "");
+            push(out, line.number, text, Some(line.text), links);
         }
         return;
     }
@@ -115,10 +226,7 @@ fn statements_of(doc_index: usize, doc: &Doc, out: &mut Vec<Statement>) {
             push(out, line.number, heading, None, Vec::new());
             continue;
         }
-        let text = LINK
-            .get()
-            .map_or(t.into(), |re| re.replace_all(t, "$1"))
-            .into_owned();
+        let text = without_links(t, "$1");
         match (list_item(&text), current.as_mut()) {
             (Some(item), _) => {
                 flush(out, &mut current);
@@ -132,6 +240,14 @@ fn statements_of(doc_index: usize, doc: &Doc, out: &mut Vec<Statement>) {
         }
     }
     flush(out, &mut current);
+}
+
+/// `text` with its Markdown links replaced by `replacement` (`$1` keeps the title).
+fn without_links(text: &str, replacement: &str) -> String {
+    match LINK.get() {
+        Some(re) if text.contains("](") => re.replace_all(text, replacement).into_owned(),
+        _ => text.to_string(),
+    }
 }
 
 /// The text of a list item line without its marker, or `None` when the line is not a list item.
@@ -150,115 +266,228 @@ fn list_item(t: &str) -> Option<&str> {
         .flatten()
 }
 
-/// The normalised words of `text`.
-fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 1)
-        .map(str::to_lowercase)
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|mut w| {
-            if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
-                w.pop();
-            }
-            w
-        })
+/// Calls `f` with each normalised word of `text` (lower-cased, stopwords dropped, a plural `s` trimmed),
+/// reusing one buffer.
+fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut word = String::new();
+    for raw in text.split(|c: char| !c.is_alphanumeric()) {
+        if raw.len() < 2 || (!raw.is_ascii() && raw.chars().nth(1).is_none()) {
+            continue;
+        }
+        word.clear();
+        if raw.is_ascii() {
+            word.extend(raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            word.extend(raw.chars().flat_map(char::to_lowercase));
+        }
+        if is_stopword(&word) {
+            continue;
+        }
+        if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+            word.pop();
+        }
+        f(&word);
+    }
 }
 
-/// Word ids and how many statements use each.
-struct Words {
-    frequency: Vec<u32>,
+/// Every statement's distinct words as ranks (0 is the rarest word; ties by first use), ascending, kept
+/// in one buffer so the join reads them with few cache misses.
+struct WordSets {
+    ranks: Vec<u32>,
+    /// Per statement: start and length in `ranks`.
+    spans: Vec<(u32, u32)>,
+    /// Number of distinct words.
+    vocabulary: usize,
 }
 
-impl Words {
-    /// Gives every word an id and fills each statement's words, rarest first.
-    fn intern(statements: &mut [Statement]) -> Words {
-        let mut ids: HashMap<String, u32> = HashMap::new();
+impl WordSets {
+    fn of(statements: &[Statement]) -> WordSets {
+        let mut ids: HashMap<String, u32, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut frequency: Vec<u32> = Vec::new();
-        for s in statements.iter_mut() {
-            let mut w: Vec<u32> = words_of(&s.text)
-                .map(|word| {
-                    let next = ids.len() as u32;
-                    *ids.entry(word).or_insert(next)
-                })
-                .collect();
-            w.sort_unstable();
-            w.dedup();
-            for &id in &w {
-                if id as usize == frequency.len() {
-                    frequency.push(0);
+        let mut ranks: Vec<u32> = Vec::new();
+        let mut spans = Vec::with_capacity(statements.len());
+        for s in statements {
+            let start = ranks.len();
+            for_each_word(&s.text, |word| {
+                let id = match ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = ids.len() as u32;
+                        ids.insert(word.to_string(), id);
+                        frequency.push(0);
+                        id
+                    }
+                };
+                ranks.push(id);
+            });
+            let set = &mut ranks[start..];
+            set.sort_unstable();
+            let mut len = 0;
+            for k in 0..set.len() {
+                if k == 0 || set[k] != set[len - 1] {
+                    set[len] = set[k];
+                    len += 1;
                 }
+            }
+            ranks.truncate(start + len);
+            for &id in &ranks[start..] {
                 frequency[id as usize] += 1;
             }
-            s.words = w;
+            spans.push((start as u32, len as u32));
         }
-        for s in statements.iter_mut() {
-            s.words
-                .sort_unstable_by_key(|&id| (frequency[id as usize], id));
+        let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
+        by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
+        let mut rank = vec![0u32; frequency.len()];
+        for (r, &id) in by_rarity.iter().enumerate() {
+            rank[id as usize] = r as u32;
         }
-        Words { frequency }
-    }
-
-    fn key(&self, id: u32) -> (u32, u32) {
-        (self.frequency[id as usize], id)
-    }
-
-    /// Number of words two rarest-first lists share.
-    fn shared(&self, a: &[u32], b: &[u32]) -> usize {
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while i < a.len() && j < b.len() {
-            match self.key(a[i]).cmp(&self.key(b[j])) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
+        for &(start, len) in &spans {
+            let set = &mut ranks[start as usize..(start + len) as usize];
+            for w in set.iter_mut() {
+                *w = rank[*w as usize];
             }
+            set.sort_unstable();
         }
-        n
+        WordSets {
+            ranks,
+            spans,
+            vocabulary: frequency.len(),
+        }
+    }
+
+    /// The words of statement `i`.
+    fn get(&self, i: usize) -> &[u32] {
+        let (start, len) = self.spans[i];
+        &self.ranks[start as usize..(start + len) as usize]
     }
 }
 
-/// The smallest number of shared words that can reach the threshold for a statement of `len` words.
-fn min_overlap(len: usize) -> usize {
-    (THRESHOLD_PERCENT * len).div_ceil(100)
+/// FNV-1a: words are short and not attacker-chosen in a way that matters here, and interning hundreds of
+/// thousands of them is the bulk of the work on a large memory.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Number of values two ascending lists share, or `None` as soon as it is certain to stay under `needed`.
+fn shared_at_least(a: &[u32], b: &[u32], needed: usize) -> Option<usize> {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if n + (a.len() - i).min(b.len() - j) < needed {
+            return None;
+        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    (n >= needed).then_some(n)
+}
+
+/// `ceil(num / den)` for the threshold arithmetic, kept in integers so the threshold is exact.
+fn ceil_div(num: usize, den: usize) -> usize {
+    num.div_ceil(den)
 }
 
 /// Every pair of statements at or over the threshold, with its similarity in percent.
+///
+/// This is the PPJoin algorithm (Xiao et al., 2008): statements are visited from shortest to longest;
+/// each probes an inverted index with its first `|x| - ceil(t|x|) + 1` words (rarest first), which a pair
+/// at or over the threshold must share a word in; only the first `|y| - ceil(2t/(1+t)|y|) + 1` words of
+/// each statement are indexed; a candidate is dropped as soon as the words left cannot reach the overlap
+/// the threshold needs; survivors are verified exactly.
 fn similar_pairs(
     docs: &[Doc],
     statements: &[Statement],
-    words: &Words,
+    sets: &WordSets,
 ) -> Vec<(usize, usize, usize)> {
+    const P: usize = THRESHOLD_PERCENT;
     let mut order: Vec<usize> = (0..statements.len())
-        .filter(|&i| statements[i].words.len() >= MIN_WORDS)
+        .filter(|&i| sets.get(i).len() >= MIN_WORDS)
         .collect();
-    order.sort_by_key(|&i| statements[i].words.len());
-    let mut postings: Vec<Vec<usize>> = vec![Vec::new(); words.frequency.len()];
-    let mut last_seen: Vec<usize> = vec![usize::MAX; statements.len()];
+    order.sort_by_key(|&i| sets.get(i).len());
+    // Per word: (statement, position of the word in it, its number of words), in indexing order.
+    let mut postings: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); sets.vocabulary];
+    // Per word: how many entries at the front are too short for every statement still to come.
+    let mut skip: Vec<usize> = vec![0; sets.vocabulary];
+    // Overlap seen so far per candidate; PRUNED once it cannot reach the threshold.
+    const PRUNED: u32 = u32::MAX;
+    let mut overlap: Vec<u32> = vec![0; statements.len()];
+    // Per candidate: the positions in x and in it of the last shared word counted.
+    let mut last: Vec<(u32, u32)> = vec![(0, 0); statements.len()];
+    let mut touched: Vec<usize> = Vec::new();
     let mut pairs = Vec::new();
     for &x in &order {
-        let wx = &statements[x].words;
-        let prefix = wx.len() - min_overlap(wx.len()) + 1;
-        let min_len = min_overlap(wx.len());
-        for &w in &wx[..prefix] {
-            for &y in &postings[w as usize] {
-                if last_seen[y] == x || statements[y].words.len() < min_len {
+        let wx = sets.get(x);
+        let lx = wx.len();
+        let min_len = ceil_div(P * lx, 100);
+        let probe = lx - min_len + 1;
+        for (i, &w) in wx[..probe].iter().enumerate() {
+            let list = &postings[w as usize];
+            let mut start = skip[w as usize];
+            while start < list.len() && (list[start].2 as usize) < min_len {
+                start += 1;
+            }
+            skip[w as usize] = start;
+            for &(y, j, ly) in &list[start..] {
+                let (y, ly) = (y as usize, ly as usize);
+                if overlap[y] == PRUNED {
                     continue;
                 }
-                last_seen[y] = x;
-                let wy = &statements[y].words;
-                let shared = words.shared(wx, wy);
-                let union = wx.len() + wy.len() - shared;
-                if shared * 100 >= THRESHOLD_PERCENT * union && !summarises(docs, statements, x, y)
-                {
-                    pairs.push((y, x, shared * 100 / union));
+                let needed = ceil_div(P * (lx + ly), 100 + P);
+                let reachable = 1 + (lx - i - 1).min(ly - j as usize - 1);
+                if overlap[y] as usize + reachable >= needed {
+                    if overlap[y] == 0 {
+                        touched.push(y);
+                    }
+                    overlap[y] += 1;
+                    last[y] = (i as u32, j);
+                } else {
+                    if overlap[y] == 0 {
+                        touched.push(y);
+                    }
+                    overlap[y] = PRUNED;
                 }
             }
         }
-        for &w in &wx[..prefix] {
-            postings[w as usize].push(x);
+        // Every word shared before the last counted pair of positions was counted (those positions lie
+        // in both prefixes), so verification only merges what comes after them.
+        for &y in &touched {
+            let wy = sets.get(y);
+            let needed = ceil_div(P * (lx + wy.len()), 100 + P);
+            let counted = overlap[y] as usize;
+            let (i, j) = (last[y].0 as usize + 1, last[y].1 as usize + 1);
+            if overlap[y] != PRUNED
+                && let Some(rest) =
+                    shared_at_least(&wx[i..], &wy[j..], needed.saturating_sub(counted))
+                && !summarises(docs, statements, x, y)
+            {
+                let n = counted + rest;
+                pairs.push((y, x, n * 100 / (lx + wy.len() - n)));
+            }
+            overlap[y] = 0;
+        }
+        touched.clear();
+        let indexed = lx - ceil_div(2 * P * lx, 100 + P) + 1;
+        for (i, &w) in wx[..indexed].iter().enumerate() {
+            postings[w as usize].push((x as u32, i as u32, lx as u32));
         }
     }
     pairs
@@ -304,7 +533,7 @@ fn groups(docs: &[Doc], statements: &[Statement], pairs: &[(usize, usize, usize)
                 .map(|&i| Location {
                     file: docs[statements[i].doc].file.to_string(),
                     line: statements[i].line,
-                    text: quote(&statements[i].shown),
+                    text: quote(statements[i].shown.as_deref().unwrap_or(&statements[i].text)),
                 })
                 .collect();
             let places: Vec<String> = locations
@@ -366,6 +595,19 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn words_are_normalised_and_common_words_dropped() {
+        let mut words = Vec::new();
+        for_each_word(
+            "The Builds were FAILING on a fresh clone; class and x, é ÉTÉ",
+            |w| words.push(w.to_string()),
+        );
+        assert_eq!(
+            words,
+            ["build", "failing", "fresh", "clone", "class", "été"]
+        );
     }
 
     #[test]
@@ -440,6 +682,53 @@ mod tests {
         let text = "- Use npm.\n- Use npm.\n```\nnpm run codegen && npm run build --fresh\n```\n\
                     ```\nnpm run codegen && npm run build --fresh\n```\n";
         assert_eq!(groups_of(&[("a.md", text)]), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn prefix_filtering_finds_exactly_the_pairs_a_full_comparison_finds() {
+        // Statements over a small vocabulary, so that many pairs sit near the threshold.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let text: String = (0..400)
+            .map(|_| {
+                let len = 4 + next(6);
+                let words: Vec<String> = (0..len).map(|_| format!("w{}", next(14))).collect();
+                format!("- {}\n", words.join(" "))
+            })
+            .collect();
+        let docs = [Doc::new("a.md", &text, None, false)];
+        let mut statements = Vec::new();
+        statements_of(0, &docs[0], &mut statements);
+        let sets = WordSets::of(&statements);
+        let mut fast: Vec<(usize, usize)> = similar_pairs(&docs, &statements, &sets)
+            .into_iter()
+            .map(|(a, b, _)| (a.min(b), a.max(b)))
+            .collect();
+        fast.sort_unstable();
+        let mut full = Vec::new();
+        for a in 0..statements.len() {
+            for b in a + 1..statements.len() {
+                let (wa, wb) = (sets.get(a), sets.get(b));
+                if wa.len() < MIN_WORDS || wb.len() < MIN_WORDS {
+                    continue;
+                }
+                let n = wa.iter().filter(|w| wb.contains(w)).count();
+                if n * 100 >= THRESHOLD_PERCENT * (wa.len() + wb.len() - n) {
+                    full.push((a, b));
+                }
+            }
+        }
+        assert!(
+            full.len() > 50,
+            "the data should have many pairs: {}",
+            full.len()
+        );
+        assert_eq!(fast, full);
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::memory_dir::INDEX_NAME;
 
 use super::{CutEvidence, Evidence, Finding, Kind, LinesEvidence, Severity};
 
+/// How many line numbers a `duplicate_link` message names (the evidence lists them all).
+const LINES_NAMED: usize = 6;
+
 /// The findings about MEMORY.md (`index`, summarised in `summary`).
 pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -89,7 +92,14 @@ pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
         });
     }
     for (file, lines) in index.repeated_links() {
-        let list: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        let mut list: Vec<String> = lines
+            .iter()
+            .take(LINES_NAMED)
+            .map(ToString::to_string)
+            .collect();
+        if lines.len() > LINES_NAMED {
+            list.push("...".to_string());
+        }
         let mut f = at(
             Kind::DuplicateLink,
             Severity::Warning,
@@ -163,4 +173,130 @@ fn cut(index: &Index, first: usize) -> Evidence {
         lines_cut: lost.len(),
         files_linked_only_from_cut_lines: unreachable,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory;
+    use crate::memory_dir::MemoryDir;
+
+    /// The index findings of a memory directory holding `files` (name, content).
+    fn findings(files: &[(&str, &str)]) -> Vec<Finding> {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (name, content) in files {
+            std::fs::write(tmp.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let inv = inventory::inventory(&dir, None).unwrap_or_else(|e| panic!("{e}"));
+        let index = Index::parse(
+            files
+                .iter()
+                .find(|f| f.0 == "MEMORY.md")
+                .map_or("", |f| f.1),
+        );
+        check(&index, &inv.index)
+    }
+
+    fn kinds_at(found: &[Finding]) -> Vec<(Kind, usize)> {
+        found.iter().map(|f| (f.kind, f.line)).collect()
+    }
+
+    const TOPIC: &str = "---\nname: a\ndescription: b\ntype: project\n---\nbody\n";
+
+    #[test]
+    fn a_tidy_index_has_no_findings() {
+        let index = "# Memory\n\n## Build\n- [Build](a.md) — how to build\n\n## People\n- [Sam](b.md) — who Sam is\n";
+        assert_eq!(
+            kinds_at(&findings(&[
+                ("MEMORY.md", index),
+                ("a.md", TOPIC),
+                ("b.md", TOPIC)
+            ])),
+            []
+        );
+    }
+
+    #[test]
+    fn reports_each_problem_on_its_line() {
+        let long = format!("- [B](b.md) — {}", "x".repeat(160));
+        let very_long = format!("- [A](a.md) — {}", "y".repeat(200));
+        let index = format!(
+            "---\ntitle: no\n---\n- [A](a.md) — a\n- [Gone](gone.md) — was here\nPrefers tabs.\n{long}\n{very_long}\n"
+        );
+        let found = findings(&[
+            ("MEMORY.md", &index),
+            ("a.md", TOPIC),
+            ("b.md", TOPIC),
+            ("c.md", TOPIC),
+        ]);
+        let mut got = kinds_at(&found);
+        got.sort();
+        let mut want = vec![
+            (Kind::DeadLink, 5),
+            (Kind::Orphan, 1),
+            // The frontmatter block's lines are content too.
+            (Kind::NotAPointer, 1),
+            (Kind::NotAPointer, 2),
+            (Kind::NotAPointer, 3),
+            (Kind::NotAPointer, 6),
+            (Kind::DuplicateLink, 4),
+            (Kind::LongEntry, 7),
+            (Kind::LongEntry, 8),
+            (Kind::Frontmatter, 1),
+        ];
+        want.sort();
+        assert_eq!(got, want);
+        let orphan = found
+            .iter()
+            .find(|f| f.kind == Kind::Orphan)
+            .map(|f| f.file.as_str());
+        assert_eq!(orphan, Some("c.md"));
+        let long_severities: Vec<Severity> = found
+            .iter()
+            .filter(|f| f.kind == Kind::LongEntry)
+            .map(|f| f.severity)
+            .collect();
+        assert_eq!(long_severities, [Severity::Info, Severity::Warning]);
+        let repeated = found.iter().find(|f| f.kind == Kind::DuplicateLink);
+        assert_eq!(
+            repeated.and_then(|f| f.evidence.clone()),
+            Some(Evidence::Lines(LinesEvidence { lines: vec![4, 8] }))
+        );
+    }
+
+    #[test]
+    fn over_the_line_limit_names_the_files_only_cut_lines_link() {
+        let mut index: String = (0..MAX_LINES).map(|_| "- [A](a.md) — a\n").collect();
+        index.push_str("- [B](b.md) — newest\n- [A](a.md) — again\n");
+        let found = findings(&[("MEMORY.md", &index), ("a.md", TOPIC), ("b.md", TOPIC)]);
+        let over = found
+            .iter()
+            .find(|f| f.kind == Kind::OverLineLimit)
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert_eq!((over.severity, over.line), (Severity::Error, MAX_LINES + 1));
+        assert_eq!(
+            over.evidence,
+            Some(Evidence::Cut(CutEvidence {
+                first_line: 201,
+                last_line: 202,
+                lines_cut: 2,
+                files_linked_only_from_cut_lines: vec!["b.md".to_string()],
+            }))
+        );
+        assert!(found.iter().all(|f| f.kind != Kind::OverByteLimit));
+    }
+
+    #[test]
+    fn over_the_byte_limit_points_at_the_first_line_cut() {
+        let line = format!("- [A](a.md) — {}\n", "z".repeat(980));
+        let index = line.repeat(30);
+        let found = findings(&[("MEMORY.md", &index), ("a.md", TOPIC)]);
+        let over: Vec<(Kind, usize)> = kinds_at(&found)
+            .into_iter()
+            .filter(|(k, _)| matches!(k, Kind::OverByteLimit | Kind::OverLineLimit))
+            .collect();
+        let first = 25_000 / line.len() + 1;
+        assert_eq!(over, [(Kind::OverByteLimit, first)]);
+    }
 }

@@ -240,12 +240,21 @@ pub struct Input<'a> {
 /// Every finding in the memory directory, errors first, then by file and line.
 pub fn collect(input: &Input) -> Vec<Finding> {
     let docs = docs(input.files, input.index_text, input.index_modified);
-    let mut out = index_problems::check(input.index, input.summary);
-    for file in input.files {
-        out.extend(frontmatter::check(file.path.as_str(), &file.text));
-    }
-    out.extend(content_findings(&docs, input.files, input.project_dir));
-    out.extend(duplicate::check(&docs));
+    // Duplicates compare every file with every other; the rest reads each file once. They run side by
+    // side.
+    let (mut out, duplicates) = std::thread::scope(|scope| {
+        let duplicates = scope.spawn(|| duplicate::check(&docs));
+        let mut out = index_problems::check(input.index, input.summary);
+        for file in input.files {
+            out.extend(frontmatter::check(file.path.as_str(), &file.text));
+        }
+        out.extend(content_findings(&docs, input.files, input.project_dir));
+        let duplicates = duplicates
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (out, duplicates)
+    });
+    out.extend(duplicates);
     sort(&mut out);
     out
 }

@@ -7,6 +7,7 @@
 //! paths, environment variables, scoped packages (`@fastify/cors`), files of the memory directory itself,
 //! `team/<name>.md` links, and build output folders (`node_modules/`, `dist/`, `target/` ...), which come and go with builds.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -152,6 +153,7 @@ pub(crate) struct Checker<'a> {
     project: &'a Path,
     memory_files: HashSet<&'a str>,
     exists: HashMap<String, bool>,
+    folders: RefCell<HashMap<String, bool>>,
 }
 
 impl<'a> Checker<'a> {
@@ -162,6 +164,7 @@ impl<'a> Checker<'a> {
             project,
             memory_files: memory_files.into_iter().collect(),
             exists: HashMap::new(),
+            folders: RefCell::new(HashMap::new()),
         }
     }
 
@@ -236,8 +239,16 @@ impl<'a> Checker<'a> {
             !stem.is_empty() && EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
         });
         let folder = path.ends_with('/');
-        let rooted = self.project.join(first).is_dir();
-        (known_extension || folder || rooted).then_some(path)
+        (known_extension || folder || self.is_project_folder(first)).then_some(path)
+    }
+
+    fn is_project_folder(&self, name: &str) -> bool {
+        if let Some(&known) = self.folders.borrow().get(name) {
+            return known;
+        }
+        let found = self.project.join(name).is_dir();
+        self.folders.borrow_mut().insert(name.to_string(), found);
+        found
     }
 
     fn exists(&mut self, path: &str) -> bool {
