@@ -173,6 +173,24 @@ fn serialise(dir: &MemoryDir) -> Result<DirLock> {
     DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))
 }
 
+/// Longest `summary` or `reason` a run keeps, in characters. A dream's summary is a few sentences; the
+/// record is listed by `dream-mcp history` and returned to the model, so it is not a place for content.
+pub const MAX_NOTE_CHARS: usize = 4_000;
+
+/// Refuses a run's `summary` or `reason` over [`MAX_NOTE_CHARS`], before anything is closed.
+fn check_note(name: &'static str, text: &str) -> Result<()> {
+    let chars = text.chars().count();
+    if chars > MAX_NOTE_CHARS {
+        return Err(Error::Parameter {
+            name,
+            rule: format!(
+                "it is {chars} characters; at most {MAX_NOTE_CHARS} are kept, so say what changed in a few sentences; nothing was closed"
+            ),
+        });
+    }
+    Ok(())
+}
+
 struct Active {
     run: Run,
     lock: Lock,
@@ -318,6 +336,7 @@ impl Dreamer {
     /// Finishes the open dream: closes its run with `summary`, marks the consolidation time on the lock,
     /// and reports what changed.
     pub fn finish(&self, summary: &str) -> Result<RunReport> {
+        check_note("summary", summary)?;
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
@@ -329,6 +348,7 @@ impl Dreamer {
 
     /// Aborts the open dream: restores every file it touched and rolls the lock back.
     pub fn abort(&self, reason: &str) -> Result<RunReport> {
+        check_note("reason", reason)?;
         let Active { run, lock } = self.take_active()?;
         let dir = self.memory()?;
         let serial = serialise(&dir)?;

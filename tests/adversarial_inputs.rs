@@ -284,6 +284,20 @@ fn cases() -> Vec<Case> {
             |_| json!({"reason": "nothing"}),
             &["no dream is open"],
         ),
+        case(
+            "a 10 MB finish_dream summary",
+            healthy,
+            "finish_dream",
+            |_| json!({"summary": "s".repeat(10 << 20)}),
+            &["summary", "characters", "nothing was closed"],
+        ),
+        case(
+            "a 10 MB abort_dream reason",
+            healthy,
+            "abort_dream",
+            |_| json!({"reason": "r".repeat(10 << 20)}),
+            &["reason", "characters", "nothing was closed"],
+        ),
         // A missing memory directory: nothing may be created, not even the journal.
         case(
             "list_memory on a memory directory that does not exist",
@@ -543,6 +557,37 @@ async fn a_second_start_dream_is_refused_and_changes_nothing() {
     let msg = client.refused("start_dream", json!({})).await;
     assert!(msg.contains("already open"), "{msg}");
     before.assert_unchanged(&Tree::of(env.root(), &[env.root()]), "second start_dream");
+}
+
+#[tokio::test]
+async fn an_oversized_summary_leaves_the_dream_open_to_finish_properly() {
+    let env = Env::new();
+    healthy(&env);
+    let client = env.client().await;
+    client.ok("start_dream", json!({})).await;
+    client
+        .ok(
+            "write_memory_file",
+            json!({"path": "n.md", "content": topic("n", "new")}),
+        )
+        .await;
+    let msg = client
+        .refused("finish_dream", json!({"summary": "s".repeat(5_000)}))
+        .await;
+    assert!(msg.contains("summary"), "{msg}");
+    let msg = client
+        .refused("abort_dream", json!({"reason": "r".repeat(5_000)}))
+        .await;
+    assert!(msg.contains("reason"), "{msg}");
+    assert!(
+        env.get("n.md").is_some(),
+        "the refused abort restored nothing"
+    );
+    let report = client
+        .ok("finish_dream", json!({"summary": "added n"}))
+        .await;
+    assert_eq!(report["summary"], "added n");
+    assert_eq!(report["created"][0]["path"], "n.md");
 }
 
 /// A read-only bind mount of the memory directory. Tests run as root, for whom `chmod` does not stop a

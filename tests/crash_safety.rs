@@ -6,7 +6,7 @@
 //! the run the kill interrupted puts back that run's before-state, byte for byte.
 //!
 //! The seed is printed; `DREAM_CRASH_SEED=<n>` replays a run, `DREAM_CRASH_ITERATIONS=<n>` changes its
-//! length (default 240).
+//! length (default 210).
 
 mod common;
 
@@ -447,7 +447,7 @@ fn sigkill_at_random_points_leaves_old_or_new_content_and_an_undoable_journal() 
     let iterations: usize = std::env::var("DREAM_CRASH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(240);
+        .unwrap_or(210);
     eprintln!("crash test seed {seed} (DREAM_CRASH_SEED={seed} replays it)");
     let mut rng = Rng(seed);
     let (op_time, undo_time) = calibrate();
