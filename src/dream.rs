@@ -168,6 +168,18 @@ pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Run
     })
 }
 
+/// Removes the temporary files of writes killed before their rename (their process is gone). Only
+/// housekeeping: a failure is logged, never reported as the failure of the change that triggered it.
+fn sweep(dir: &MemoryDir) {
+    match dir.sweep_temp_files() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("removed {n} temporary file(s) left by interrupted writes"),
+        Err(e) => {
+            tracing::warn!("could not remove temporary files left by interrupted writes: {e}")
+        }
+    }
+}
+
 /// Holds the memory directory's flock, so this change is the only one in progress in any process.
 fn serialise(dir: &MemoryDir) -> Result<DirLock> {
     DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))
@@ -257,12 +269,15 @@ impl Dreamer {
                 ));
             }
             a.lock.touch()?;
-            return change(&dir, &mut a.run);
+            let out = change(&dir, &mut a.run)?;
+            sweep(&dir);
+            return Ok(out);
         }
         let mut run = self.journal.begin(RunKind::Single, summary)?;
         match change(&dir, &mut run) {
             Ok(out) => {
                 run.close(&dir, RunStatus::Finished, None)?;
+                sweep(&dir);
                 Ok(out)
             }
             Err(e) => {
@@ -291,10 +306,7 @@ impl Dreamer {
         )
         .with_start_times();
         let lock = Lock::acquire(dir.root())?;
-        let swept = dir.sweep_temp_files()?;
-        if swept > 0 {
-            tracing::info!("removed {swept} temporary file(s) left by interrupted writes");
-        }
+        sweep(&dir);
         let interrupted_runs = self
             .journal
             .runs()?
@@ -364,6 +376,7 @@ impl Dreamer {
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
         let serial = serialise(&dir)?;
+        sweep(&dir);
         let result = self.journal.undo(&dir, &target, force);
         drop(serial);
         match result {
