@@ -91,12 +91,7 @@ impl Fixture {
             "{\"type\":\"user\",\"timestamp\":\"2026-11-20T10:00:00.000Z\"}\n",
         )
         .unwrap();
-        File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(SystemTime::now() - age)
-            .unwrap();
+        age_file(&path, age);
     }
 }
 
@@ -107,9 +102,14 @@ fn uuid(n: u32) -> String {
 fn write_lock(mem: &Path, pid: u32, age: Duration) {
     let path = lock::lock_path(mem);
     fs::write(&path, format!("{pid}")).unwrap();
+    age_file(&path, age);
+}
+
+/// Sets a file's mtime to `age` ago.
+fn age_file(path: &Path, age: Duration) {
     File::options()
         .write(true)
-        .open(&path)
+        .open(path)
         .unwrap()
         .set_modified(SystemTime::now() - age)
         .unwrap();
