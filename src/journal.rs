@@ -5,13 +5,13 @@
 //! of the n-th touched file before the run first changed it, and when the run closed). Run ids sort by
 //! time. The newest [`KEEP_RUNS`] runs are kept; open runs are never pruned.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic;
 use crate::digest::sha256_hex;
 use crate::edit::Recorder;
 use crate::error::{Error, Result};
@@ -315,7 +315,7 @@ impl Run {
         let path = self.dir.join("run.json");
         let bytes = serde_json::to_vec_pretty(&self.record)
             .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-        write_durable(&path, &bytes)
+        atomic::replace(&path, &bytes, 0o644)
     }
 
     fn store(&self, folder: &str, n: usize, bytes: Option<&[u8]>) -> Result<Image> {
@@ -327,7 +327,7 @@ impl Run {
         };
         let sub = self.dir.join(folder);
         fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
-        write_durable(&sub.join(n.to_string()), bytes)?;
+        atomic::replace(&sub.join(n.to_string()), bytes, 0o644)?;
         Ok(Image {
             sha256: Some(sha256_hex(bytes)),
             blob: Some(format!("{folder}/{n}")),
@@ -449,29 +449,4 @@ pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> 
         .header(&a, &b)
         .missing_newline_hint(true)
         .to_string()
-}
-
-/// Writes `bytes` to `path` atomically (temp file, fsync, rename, fsync of the folder).
-fn write_durable(path: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("f"),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        fs::File::open(parent)?.sync_all()
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
 }

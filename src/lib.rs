@@ -5,6 +5,7 @@
 //! [`locations`] finds it all the way Claude Code does. [`server`] adapts it to MCP; the CLI calls the same
 //! code.
 
+pub mod atomic;
 pub mod cli;
 pub mod digest;
 pub mod dream;

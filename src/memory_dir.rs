@@ -5,13 +5,13 @@
 //! directories). Nothing else in the crate opens a memory file: reads, atomic writes, deletes and listings
 //! all live here.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::{self, OpenOptions};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
+use crate::atomic;
 use crate::error::{Error, Result};
 
 /// The index file Claude Code loads at every session start.
@@ -190,8 +190,6 @@ pub struct MemoryDir {
     root: PathBuf,
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 impl MemoryDir {
     /// Opens the memory directory at `path`, which must exist and be a directory.
     ///
@@ -345,7 +343,6 @@ impl MemoryDir {
     pub(crate) fn write_atomic(&self, path: &MemoryPath, bytes: &[u8]) -> Result<()> {
         Self::check_content(path, bytes)?;
         let abs = self.abs(path);
-        let parent = abs.parent().unwrap_or(&self.root).to_path_buf();
         if path.is_team() {
             self.ensure_team_dir()?;
         }
@@ -354,38 +351,14 @@ impl MemoryDir {
             .filter(|m| m.is_file())
             .map(|m| m.permissions().mode() & 0o7777)
             .unwrap_or(0o644);
-        let tmp = parent.join(format!(
-            ".{}.dream-tmp-{}-{}",
-            abs.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let result = (|| {
-            let mut file = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .mode(mode)
-                .open(&tmp)
-                .map_err(|e| Error::io(&tmp, e))?;
-            file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-            file.set_permissions(fs::Permissions::from_mode(mode))
-                .map_err(|e| Error::io(&tmp, e))?;
-            file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-            fs::rename(&tmp, &abs).map_err(|e| Error::io(&abs, e))?;
-            sync_dir(&parent)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
+        atomic::replace(&abs, bytes, mode)
     }
 
     /// Removes a file and makes the removal durable.
     pub(crate) fn remove(&self, path: &MemoryPath) -> Result<()> {
         let abs = self.abs(path);
         match fs::remove_file(&abs) {
-            Ok(()) => sync_dir(abs.parent().unwrap_or(&self.root)),
+            Ok(()) => atomic::sync_dir(abs.parent().unwrap_or(&self.root)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
                 path: path.rel.clone(),
             }),
@@ -413,7 +386,7 @@ impl MemoryDir {
             };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let Some(pid) = temp_file_pid(&name) else {
+                let Some(pid) = atomic::temp_file_pid(&name) else {
                     continue;
                 };
                 if pid != std::process::id() && !crate::lock::pid_alive(pid) {
@@ -435,7 +408,7 @@ impl MemoryDir {
             )),
             Err(_) => {
                 fs::create_dir(&team).map_err(|e| Error::io(&team, e))?;
-                sync_dir(&self.root)
+                atomic::sync_dir(&self.root)
             }
         }
     }
@@ -516,33 +489,9 @@ fn check_entry(raw: &str, m: &fs::Metadata) -> Result<()> {
     Err(Error::refused(raw, rule))
 }
 
-/// The writer's PID in a temporary file name `.<name>.dream-tmp-<pid>-<n>`, if it is one.
-fn temp_file_pid(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix('.')?;
-    let (_, tail) = rest.rsplit_once(".dream-tmp-")?;
-    let (pid, n) = tail.split_once('-')?;
-    n.parse::<u64>().ok()?;
-    pid.parse().ok()
-}
-
-/// Flushes a folder's entries to disk so a rename or removal survives a crash.
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_only_its_own_temporary_file_names() {
-        assert_eq!(temp_file_pid(".a.md.dream-tmp-4242-7"), Some(4242));
-        assert_eq!(temp_file_pid(".a.md.dream-tmp-x-7"), None);
-        assert_eq!(temp_file_pid("a.md.dream-tmp-4242-7"), None);
-        assert_eq!(temp_file_pid(".consolidate-lock"), None);
-    }
 
     #[test]
     fn accepts_top_level_and_team_markdown() {
