@@ -8,7 +8,6 @@ mod common;
 
 use std::fs;
 use std::io::Write;
-use std::process::Stdio;
 
 use common::{Env, Tree, topic};
 use dream_mcp::digest::sha256_hex;
@@ -268,18 +267,6 @@ fn malformed_requests_get_errors_and_the_server_keeps_answering() {
     assert!(server.finish(), "the server exits cleanly at end of input");
 }
 
-fn cli(env: &Env, args: &[&str]) -> std::process::Output {
-    env.command()
-        .arg("--memory-dir")
-        .arg(&env.memory)
-        .arg("--journal-dir")
-        .arg(&env.journal)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run dream-mcp")
-}
-
 /// A run record edited by another local process: its id names another folder, or its blob points
 /// outside its folder.
 fn tampered_run(env: &Env, folder: &str, id: &str, blob: &str) {
@@ -374,7 +361,7 @@ fn hostile_cli_arguments_and_tampered_journals_are_refused_and_change_nothing() 
             .map(|a| a.replace("$MEM", &env.memory.to_string_lossy()))
             .collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = cli(&env, &args);
+        let out = env.cli(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
         assert!(
@@ -387,7 +374,7 @@ fn hostile_cli_arguments_and_tampered_journals_are_refused_and_change_nothing() 
             journal_before,
             "{name}: the journal changed"
         );
-        let history = cli(&env, &["history", "--json"]);
+        let history = env.cli(&["history", "--json"]);
         let runs: Value = serde_json::from_slice(&history.stdout).expect("history parses");
         assert_eq!(runs, json!([]), "{name}: a tampered record is listed");
     }

@@ -174,16 +174,7 @@ fn call(server: &mut StdioServer, id: u64, op: &Op) {
 
 /// Runs a CLI command on the environment's memory and journal; returns stdout, failing on a non-zero exit.
 fn cli(env: &Env, args: &[&str]) -> String {
-    let out = env
-        .command()
-        .arg("--memory-dir")
-        .arg(&env.memory)
-        .arg("--journal-dir")
-        .arg(&env.journal)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run dream-mcp");
+    let out = env.cli(args);
     assert!(
         out.status.success(),
         "dream-mcp {args:?} failed: {}",

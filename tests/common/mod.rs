@@ -145,6 +145,19 @@ impl Env {
         cmd
     }
 
+    /// Runs a CLI command on this environment's memory and journal directories, with no stdin.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.command()
+            .arg("--memory-dir")
+            .arg(&self.memory)
+            .arg("--journal-dir")
+            .arg(&self.journal)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run dream-mcp")
+    }
+
     /// Starts `dream-mcp serve` on this environment's memory and journal directories.
     pub fn spawn_server(&self) -> StdioServer {
         let mut cmd = self.command();
