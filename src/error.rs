@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// without guessing. A refusal always leaves the memory directory unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A tool path broke one of the confinement rules in [`crate::memory_dir`].
+    /// A tool path broke one of the confinement rules in [`crate::memory::dir`].
     #[error("path {} refused: {rule}", shown(path))]
     PathRefused {
         /// The path as the caller gave it.
@@ -63,7 +63,7 @@ pub enum Error {
     },
     /// The consolidation lock could not be taken or has been lost.
     #[error(transparent)]
-    Lock(#[from] crate::lock::LockError),
+    Lock(#[from] crate::claude_code::lock::LockError),
     /// A dream tool was called in the wrong state (e.g. `finish_dream` with no dream open).
     #[error("{0}")]
     DreamState(String),

@@ -1,32 +1,49 @@
 //! `dream-mcp`: consolidate Claude Code's auto-memory safely.
 //!
-//! The library knows nothing of MCP: [`memory_dir`] confines every path, [`edit`] makes the three kinds of
-//! change, [`journal`] keeps their before-images, [`inventory`] and [`index`] describe what is there, and
-//! [`locations`] finds it all the way Claude Code does. [`server`] adapts it to MCP; the CLI calls the same
-//! code.
+//! The crate is layered; each folder is one room:
+//!
+//! - `memory`: the confined memory directory and what is in it (paths, atomic writes, the index,
+//!   frontmatter, a parsed snapshot). Nothing outside it opens a memory file.
+//! - [`findings`]: what decayed, computed from a snapshot (relative dates, stale paths, duplicates, index
+//!   problems, frontmatter, credentials); `inventory` puts the snapshot and its findings in one answer.
+//! - [`transcripts`]: evidence from the session transcripts (`grep_transcripts`).
+//! - `change`: every change as a journaled run with undo, and the dream state machine.
+//! - `claude_code`: Claude Code's locations, slug, consolidation lock and session gate.
+//! - `secrets`: recognising credentials, for redaction and for findings.
+//! - `os`: the few system calls beyond `std`.
+//!
+//! Two faces adapt the library and are the only modules that know their frameworks: [`mcp`] (rmcp) and
+//! [`cli`] (clap). The library below them reads no environment: the faces resolve [`Settings`] and
+//! [`LocationOptions`] once and pass them down.
+//!
+//! The re-exports below are the library's surface: what the faces, the tests and the fuzz targets use.
+#![warn(missing_docs)]
 
-pub mod atomic;
+pub(crate) mod change;
+pub(crate) mod claude_code;
 pub mod cli;
-pub mod digest;
-pub mod dream;
-pub mod edit;
-pub mod error;
-pub mod exit_codes;
+pub(crate) mod error;
 pub mod findings;
-pub mod flock;
-pub mod frontmatter;
-pub mod index;
-pub mod inventory;
-pub mod journal;
-pub mod locations;
-pub mod lock;
-pub mod memory_dir;
-pub mod report;
-pub mod secrets;
-pub mod server;
-pub mod sessions;
-pub mod skill;
-pub mod slug;
+pub(crate) mod inventory;
+pub mod mcp;
+pub(crate) mod memory;
+pub(crate) mod os;
+pub(crate) mod secrets;
+pub(crate) mod settings;
 pub mod transcripts;
 
+pub use change::edit;
+pub use change::journal::{Journal, RunKind, RunRecord, RunStatus, unified_diff};
+pub use change::run::{DreamStart, Dreamer, RunReport};
+pub use claude_code::gate::{self, GateConfig};
+pub use claude_code::locations::{LocationOptions, Locations, MemorySource};
+pub use claude_code::lock::{self, last_consolidation};
+pub use claude_code::slug::project_folder;
 pub use error::{Error, Result};
+pub use inventory::{Inventory, InventoryPage, PageOptions, inventory};
+pub use mcp::server::DreamServer;
+pub use memory::digest::sha256_hex;
+pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryPath};
+pub use memory::{frontmatter, index};
+pub use settings::Settings;
+pub use transcripts::{Control, Query, grep as grep_transcripts};

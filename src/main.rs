@@ -1,20 +1,21 @@
-//! The `dream-mcp` binary: the MCP server on stdio, and commands for people.
+//! The `dream-mcp` binary: the MCP server on stdio, and commands for people. One function per command;
+//! each resolves nothing itself (the `cli` face did) and prints through [`emit`].
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
 use rmcp::ServiceExt;
+use serde::Serialize;
 
-use dream_mcp::cli::{Cli, Command, GrepArgs};
-use dream_mcp::dream::Dreamer;
-use dream_mcp::exit_codes::ExitCode;
-use dream_mcp::locations::Locations;
-use dream_mcp::memory_dir::MemoryDir;
-use dream_mcp::server::DreamServer;
-use dream_mcp::sessions::{self, GateConfig};
-use dream_mcp::transcripts::{self, Query};
-use dream_mcp::{inventory, report};
+use dream_mcp::cli::args::{Cli, ColorChoice, Command, GrepArgs};
+use dream_mcp::cli::exit_codes::ExitCode;
+use dream_mcp::cli::{config, hook, render, render_grep};
+use dream_mcp::{
+    Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings, gate,
+    grep_transcripts, inventory, last_consolidation,
+};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -36,111 +37,143 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let locations = cli.locations.options().resolve();
+    let locations = config::location_options(&cli.locations).resolve();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(locations),
-        Command::Where { json } => {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&locations)?);
-            } else {
-                print!("{}", report::locations(&locations));
-            }
-            Ok(ExitCode::Success)
-        }
-        Command::Check { dir, json, color } => {
-            let path = dir.unwrap_or_else(|| locations.memory_dir.clone());
-            let dir = MemoryDir::open(&path)?;
-            let inv = inventory::inventory(&dir, Some(&locations.project_dir))?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&inv)?);
-            } else {
-                print!("{}", report::inventory(&inv, color.enabled()));
-            }
-            Ok(if inv.has_errors() {
-                ExitCode::Problems
-            } else {
-                ExitCode::Success
-            })
-        }
+        Command::Serve => serve(locations, config::settings(None, None)),
+        Command::Where { json } => where_(&locations, json),
+        Command::Check { dir, json, color } => check(&locations, dir, json, color),
         Command::Status {
             json,
             hook,
             min_hours,
             min_sessions,
         } => {
-            let config = GateConfig::resolve(min_hours, min_sessions);
+            let settings = config::settings(min_hours, min_sessions);
             if hook {
-                hook_status(&locations, config);
+                hook::run(&locations, settings.gate);
                 return Ok(ExitCode::Success);
             }
-            let dir = MemoryDir::open(&locations.memory_dir)?;
-            let gate = sessions::evaluate(
-                dir.root(),
-                &locations.transcripts_dir,
-                config,
-                None,
-                std::time::SystemTime::now(),
-            );
-            if json {
-                println!("{}", serde_json::to_string_pretty(&gate)?);
-            } else {
-                print!("{}", report::status(dir.root(), &gate));
-            }
-            Ok(ExitCode::Success)
+            status(&locations, settings.gate, json)
         }
-        Command::History { json } => {
-            let runs = Dreamer::new(locations).journal().runs()?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&runs)?);
-            } else {
-                print!("{}", report::history(&runs));
-            }
-            Ok(ExitCode::Success)
-        }
-        Command::Diff { run, color } => {
-            let dreamer = Dreamer::new(locations);
-            let record = dreamer.journal().run(run.as_deref())?;
-            let diff = dreamer.journal().diff(&record, &dreamer.memory()?)?;
-            if diff.is_empty() {
-                eprintln!("run {} changed nothing", record.id);
-            } else if color.enabled() {
-                print!("{}", report::colour_diff(&diff));
-            } else {
-                print!("{diff}");
-            }
-            Ok(ExitCode::Success)
-        }
-        Command::Undo { run, force } => {
-            let report = Dreamer::new(locations).undo(run.as_deref(), force)?;
-            print!("{}", report::run_report(&report));
-            Ok(ExitCode::Success)
-        }
+        Command::History { json } => history(dreamer(locations), json),
+        Command::Diff { run, color } => diff(dreamer(locations), run.as_deref(), color),
+        Command::Undo { run, force } => undo(dreamer(locations), run.as_deref(), force),
         Command::Grep(args) => grep(&locations, &args),
     }
 }
 
-/// `grep`: searches the transcripts; exit 1 when nothing matched, as grep does.
-fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
-    let query = Query::new(
-        &args.request(),
-        dream_mcp::lock::last_consolidation(&locations.memory_dir),
-    )?;
-    let control = transcripts::Control {
-        threads: args.threads,
-        ..transcripts::Control::default()
-    };
-    let result = transcripts::grep(&locations.transcripts_dir, &query, &control)?;
-    let text = if args.json {
-        serde_json::to_string(&result)? + "\n"
+/// A dreamer with the settings from the environment.
+fn dreamer(locations: Locations) -> Dreamer {
+    Dreamer::with_settings(locations, config::settings(None, None))
+}
+
+/// Prints `value` as pretty JSON with `--json`, else the text `render` makes of it. A closed pipe
+/// (`dream-mcp check --json | head`) ends quietly.
+fn emit<T: Serialize>(
+    value: &T,
+    json: bool,
+    render: impl FnOnce(&T) -> String,
+) -> anyhow::Result<()> {
+    let text = if json {
+        serde_json::to_string_pretty(value)? + "\n"
     } else {
-        transcripts::report::render(&result, args.color.enabled())
+        render(value)
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(e).context("writing the results");
+            Err(e).context("writing the output")
         }
-        _ => {}
+        _ => Ok(()),
+    }
+}
+
+/// `where`: the resolved directories.
+fn where_(locations: &Locations, json: bool) -> anyhow::Result<ExitCode> {
+    emit(locations, json, render::locations)?;
+    Ok(ExitCode::Success)
+}
+
+/// `check`: the inventory and its findings; exit 1 when any finding is an error.
+fn check(
+    locations: &Locations,
+    dir: Option<PathBuf>,
+    json: bool,
+    color: ColorChoice,
+) -> anyhow::Result<ExitCode> {
+    let path = dir.unwrap_or_else(|| locations.memory_dir.clone());
+    let dir = MemoryDir::open(&path)?;
+    let inv = inventory(&dir, Some(&locations.project_dir))?;
+    emit(&inv, json, |inv| render::inventory(inv, color.enabled()))?;
+    Ok(if inv.has_errors() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Success
+    })
+}
+
+/// `status`: hours and sessions since the last consolidation, and whether a dream is due.
+fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Result<ExitCode> {
+    let dir = MemoryDir::open(&locations.memory_dir)?;
+    let gate = gate::evaluate(
+        dir.root(),
+        &locations.transcripts_dir,
+        config,
+        None,
+        std::time::SystemTime::now(),
+    );
+    emit(&gate, json, |gate| render::status(dir.root(), gate))?;
+    Ok(ExitCode::Success)
+}
+
+/// `history`: every journaled run.
+fn history(dreamer: Dreamer, json: bool) -> anyhow::Result<ExitCode> {
+    let runs = dreamer.journal().runs()?;
+    emit(&runs, json, |runs| render::history(runs))?;
+    Ok(ExitCode::Success)
+}
+
+/// `diff`: a run's unified diff.
+fn diff(dreamer: Dreamer, run: Option<&str>, color: ColorChoice) -> anyhow::Result<ExitCode> {
+    let record = dreamer.journal().run(run)?;
+    let diff = dreamer.journal().diff(&record, &dreamer.memory()?)?;
+    if diff.is_empty() {
+        eprintln!("run {} changed nothing", record.id);
+        return Ok(ExitCode::Success);
+    }
+    emit(&diff, false, |diff| {
+        if color.enabled() {
+            render::colour_diff(diff)
+        } else {
+            diff.clone()
+        }
+    })?;
+    Ok(ExitCode::Success)
+}
+
+/// `undo`: puts back every file a run touched.
+fn undo(dreamer: Dreamer, run: Option<&str>, force: bool) -> anyhow::Result<ExitCode> {
+    let report = dreamer.undo(run, force)?;
+    emit(&report, false, render::run_report)?;
+    Ok(ExitCode::Success)
+}
+
+/// `grep`: searches the transcripts; exit 1 when nothing matched, as grep does.
+fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
+    let query = Query::new(&args.request(), last_consolidation(&locations.memory_dir))?;
+    let control = Control {
+        threads: args.threads,
+        ..Control::default()
+    };
+    let result = grep_transcripts(&locations.transcripts_dir, &query, &control)?;
+    if args.json {
+        // One compact line: what the MCP tool answers.
+        let line = serde_json::to_string(&result)?;
+        emit(&line, false, |line| format!("{line}\n"))?;
+    } else {
+        emit(&result, false, |r| {
+            render_grep::render(r, args.color.enabled())
+        })?;
     }
     Ok(if result.hits.is_empty() {
         ExitCode::Problems
@@ -149,44 +182,8 @@ fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `status --hook`: prints SessionStart hook JSON only when the gate is open, never fails the session.
-fn hook_status(locations: &Locations, config: GateConfig) {
-    let current = current_session_from_stdin();
-    let gate = sessions::evaluate(
-        &locations.memory_dir,
-        &locations.transcripts_dir,
-        config,
-        current.as_deref(),
-        std::time::SystemTime::now(),
-    );
-    if gate.open && locations.memory_dir.is_dir() {
-        let out = serde_json::json!({
-            "hookSpecificOutput": {
-                "hookEventName": "SessionStart",
-                "additionalContext": report::hook_context(&gate),
-            }
-        });
-        println!("{out}");
-    }
-}
-
-/// The `session_id` from the hook input Claude Code writes on stdin, waiting at most 50 ms for it.
-fn current_session_from_stdin() -> Option<String> {
-    if std::io::stdin().is_terminal() {
-        return None;
-    }
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut input = String::new();
-        let _ = std::io::Read::read_to_string(&mut std::io::stdin().take(1 << 20), &mut input);
-        let _ = tx.send(input);
-    });
-    let input = rx.recv_timeout(std::time::Duration::from_millis(50)).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&input).ok()?;
-    value.get("session_id")?.as_str().map(str::to_string)
-}
-
-fn serve(locations: Locations) -> anyhow::Result<ExitCode> {
+/// `serve`: speaks MCP on stdin/stdout until the client closes it.
+fn serve(locations: Locations, settings: Settings) -> anyhow::Result<ExitCode> {
     if std::io::stdin().is_terminal() {
         eprintln!(
             "dream-mcp: speaking MCP on stdin/stdout for memory {} (run `dream-mcp --help` for the commands; Ctrl-C to quit)",
@@ -195,7 +192,7 @@ fn serve(locations: Locations) -> anyhow::Result<ExitCode> {
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let service = DreamServer::new(locations)
+        let service = DreamServer::with_settings(locations, settings)
             .serve(rmcp::transport::stdio())
             .await
             .context("starting the MCP server on stdio")?;

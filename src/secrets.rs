@@ -1,15 +1,14 @@
 //! Likely credentials in text: provider API keys and tokens, private-key blocks, passwords in URLs, and
 //! `password=` / `token:` style assignments with a real-looking value.
 //!
-//! Memory findings use [`find`] to warn that a credential was saved to memory; transcript snippets go
-//! through [`redact`] before the model sees them. Detection is pattern-based and leans towards precision
+//! Memory findings use [`find`] to warn that a credential was saved to memory; transcript snippets replace
+//! what it locates with `[REDACTED <kind>]` before the model sees them. Detection is pattern-based and leans towards precision
 //! on assignments (a placeholder like `<your-token>`, an environment-variable reference or a plain word
 //! is not a secret) while provider formats with a fixed prefix are always reported.
 //!
 //! All patterns are tried in one pass with a [`RegexSet`]; only the patterns that matched are run again to
 //! locate their matches, so text without credentials (nearly all of it) costs one scan.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -229,25 +228,6 @@ pub fn find(text: &str) -> Vec<SecretMatch> {
     out
 }
 
-/// Replaces every likely credential in `text` with `[REDACTED <kind>]`; borrows when there is none.
-pub fn redact(text: &str) -> Cow<'_, str> {
-    let matches = find(text);
-    if matches.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for m in matches {
-        out.push_str(&text[at..m.range.start]);
-        out.push_str("[REDACTED ");
-        out.push_str(m.kind.as_str());
-        out.push(']');
-        at = m.range.end;
-    }
-    out.push_str(&text[at..]);
-    Cow::Owned(out)
-}
-
 /// The kind of an assignment, from its key (`DB_PASSWORD`, `client_secret`, `x-api-key`, ...).
 fn assignment_kind(key: &str) -> SecretKind {
     let key = key.to_ascii_lowercase();
@@ -314,6 +294,26 @@ fn plausible_value(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
+    /// Replaces (as the transcript snippets do) every likely credential in `text` with `[REDACTED <kind>]`; borrows when there is none.
+    fn redact(text: &str) -> Cow<'_, str> {
+        let matches = find(text);
+        if matches.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for m in matches {
+            out.push_str(&text[at..m.range.start]);
+            out.push_str("[REDACTED ");
+            out.push_str(m.kind.as_str());
+            out.push(']');
+            at = m.range.end;
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
+    }
 
     fn kinds(text: &str) -> Vec<(&str, SecretKind)> {
         find(text)

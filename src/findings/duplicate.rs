@@ -16,7 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::text::{Doc, LazyRegex};
 use super::{DuplicateEvidence, Evidence, Finding, Kind, Location, Severity};
-use crate::index;
+use crate::memory::index;
 
 /// Two statements are duplicates when their shared words are at least this percentage of their union.
 pub const THRESHOLD_PERCENT: usize = 60;

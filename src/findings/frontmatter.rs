@@ -3,7 +3,7 @@
 //! file without one is rarely recalled.
 
 use super::{Finding, Kind, Severity};
-use crate::frontmatter::{self, Parsed};
+use crate::memory::frontmatter::{self, Parsed};
 
 /// A description longer than this is no longer the one specific line Claude Code expects.
 pub const MAX_DESCRIPTION_CHARS: usize = 250;

@@ -1,5 +1,5 @@
 //! Index findings: what is wrong with MEMORY.md as Claude Code loads it. The rules live in
-//! [`crate::index`]; this module turns them into findings.
+//! [`crate::memory::index`]; this module turns them into findings.
 //!
 //! - `over_line_limit` / `over_byte_limit`: lines past 200 or 25,000 bytes are cut silently, and since the
 //!   index grows by appending, they are the newest entries.
@@ -10,9 +10,11 @@
 //! - `duplicate_link`: a topic file linked from several lines; one entry per file is enough.
 //! - `frontmatter`: the index starts with a frontmatter block, which it must not have.
 
-use crate::index::{Index, LONG_ENTRY_CHARS, Length, MAX_BYTES, MAX_LINES, VERY_LONG_ENTRY_CHARS};
-use crate::inventory::IndexSummary;
-use crate::memory_dir::INDEX_NAME;
+use crate::memory::dir::INDEX_NAME;
+use crate::memory::index::{
+    Index, LONG_ENTRY_CHARS, Length, MAX_BYTES, MAX_LINES, VERY_LONG_ENTRY_CHARS,
+};
+use crate::memory::snapshot::IndexSummary;
 
 use super::{CutEvidence, Evidence, Finding, Kind, LinesEvidence, Severity};
 
@@ -179,7 +181,7 @@ fn cut(index: &Index, first: usize) -> Evidence {
 mod tests {
     use super::*;
     use crate::inventory;
-    use crate::memory_dir::MemoryDir;
+    use crate::memory::dir::MemoryDir;
 
     /// The index findings of a memory directory holding `files` (name, content).
     fn findings(files: &[(&str, &str)]) -> Vec<Finding> {

@@ -1,13 +1,13 @@
 //! Findings: what decayed in a memory directory, found deterministically and handed to the model (and to
 //! `dream-mcp check`) with evidence, so a consolidation does not depend on noticing.
 //!
-//! One module per kind: [`relative_date`], [`stale_path`], [`duplicate`], [`frontmatter`], [`secret`], and
-//! [`index_problems`] for MEMORY.md (limits, dead links, orphans, long entries, content lines, repeated
+//! One module per kind: `relative_date`, `stale_path`, `duplicate`, `frontmatter`, `secret`, and
+//! `index_problems` for MEMORY.md (limits, dead links, orphans, long entries, content lines, repeated
 //! links). [`collect`] runs them all over a loaded memory directory; [`for_content`] runs the ones about
 //! content over one file just written.
 
-pub mod duplicate;
-pub mod frontmatter;
+mod duplicate;
+pub(crate) mod frontmatter;
 mod index_problems;
 mod relative_date;
 mod secret;
@@ -20,11 +20,13 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::index::Index;
-use crate::inventory::{self, IndexSummary, LoadedFile};
-use crate::memory_dir::{INDEX_NAME, MemoryDir};
+use crate::memory::dir::{INDEX_NAME, MemoryDir};
+use crate::memory::index::Index;
+use crate::memory::snapshot::{self, IndexSummary, LoadedFile};
 use crate::secrets::SecretKind;
 use text::Doc;
+
+pub use frontmatter::MAX_DESCRIPTION_CHARS;
 
 /// How much a finding matters.
 #[derive(
@@ -223,7 +225,7 @@ pub struct SecretEvidence {
 /// What [`collect`] reads: the loaded memory, the parsed index and the project it describes.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// Every topic file, as [`inventory::load`] read it.
+    /// Every topic file, as [`snapshot::load`] read it.
     pub files: &'a [LoadedFile],
     /// MEMORY.md's text, when it exists.
     pub index_text: Option<&'a str>,
@@ -268,11 +270,11 @@ pub fn for_content(
     content: &str,
     project_dir: Option<&Path>,
 ) -> Vec<Finding> {
-    let loaded = match inventory::load(dir) {
+    let loaded = match snapshot::load(dir) {
         Ok(loaded) => loaded,
         Err(e) => {
             tracing::warn!("findings for {path}: cannot read the memory directory: {e}");
-            inventory::Loaded::default()
+            snapshot::Loaded::default()
         }
     };
     let today = text::local_date(SystemTime::now());

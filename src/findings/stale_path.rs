@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::text::{Doc, LazyRegex, overlaps, url_spans};
 use super::{Evidence, Finding, Kind, PathEvidence, Severity};
-use crate::memory_dir::{MemoryPath, TEAM_DIR};
+use crate::memory::dir::{MemoryPath, TEAM_DIR};
 
 /// Characters a path token is made of (the rest of a line separates tokens).
 static TOKEN: LazyRegex = LazyRegex::new(r"[A-Za-z0-9_.@~$%*?{}\[\]/+-]+");

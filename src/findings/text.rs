@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, Local, NaiveDate};
 use regex::Regex;
 
-use crate::frontmatter::{self, Parsed};
+use crate::memory::frontmatter::{self, Parsed};
 
 /// A regex compiled on first use. The patterns are constants checked by tests; should one fail to compile
 /// anyway, the failure is logged once and the pattern matches nothing, so findings degrade instead of

@@ -6,10 +6,10 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::request::RoleFilter;
+use super::scope::RoleFilter;
 
 /// A named pattern set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// The user correcting the assistant: "that's wrong", "not what I asked", "I told you", "don't use",

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::error::GrepError;
 use super::pattern::Matchers;
 use super::preset::{self, Preset};
-use super::record::{Kind, Role, Wanted};
+use super::scope::{RoleFilter, Scope};
 
 /// Hits returned when `max_results` is not given.
 pub const DEFAULT_MAX_RESULTS: usize = 50;
@@ -23,19 +23,6 @@ pub const DEFAULT_CONTEXT_CHARS: usize = 200;
 pub const MAX_CONTEXT_CHARS: usize = 1000;
 /// Longest accepted session id.
 const MAX_SESSION_ID: usize = 64;
-
-/// Which speakers to search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleFilter {
-    /// Only what the user typed (not tool results, not `isMeta` lines injected by Claude Code).
-    User,
-    /// Only the assistant: its text and thinking (and its tool calls with `include_tool_output`).
-    Assistant,
-    /// Everything: the user, the assistant, subagent briefings, tool output (with
-    /// `include_tool_output`), summaries and lines Claude Code inserted.
-    Any,
-}
 
 /// A transcript search as the tool and the CLI take it.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -70,40 +57,6 @@ pub struct GrepRequest {
     pub max_results: Option<usize>,
     /// Characters of context on each side of the match in a snippet (default 200, at most 1000).
     pub context_chars: Option<usize>,
-}
-
-/// Which pieces of a record a query reads.
-#[derive(Debug, Clone)]
-pub(crate) struct Scope {
-    role: Option<RoleFilter>,
-    tool_output: bool,
-}
-
-impl Scope {
-    /// The optional content this scope can admit, so the rest is skipped while decoding.
-    pub(crate) fn wanted(&self) -> Wanted {
-        Wanted {
-            tool_output: self.tool_output,
-            thinking: matches!(self.role, Some(RoleFilter::Assistant | RoleFilter::Any)),
-        }
-    }
-
-    /// Whether a piece spoken by `role`, of `kind`, is searched.
-    pub(crate) fn admits(&self, role: Role, kind: Kind) -> bool {
-        if matches!(kind, Kind::ToolUse | Kind::ToolResult) && !self.tool_output {
-            return false;
-        }
-        match self.role {
-            Some(RoleFilter::User) => role == Role::User,
-            Some(RoleFilter::Assistant) => role == Role::Assistant,
-            Some(RoleFilter::Any) => true,
-            None => match role {
-                Role::User | Role::Tool => true,
-                Role::Assistant => kind != Kind::Thinking,
-                Role::Agent | Role::System => false,
-            },
-        }
-    }
 }
 
 /// A checked, compiled request, ready to run over a transcripts directory.

@@ -3,7 +3,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,6 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use chrono::{DateTime, Utc};
 use grep_searcher::{BinaryDetection, Searcher, SearcherBuilder};
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
+
+use crate::os;
 
 use super::clip::ClipLongLines;
 use super::error::GrepError;
@@ -290,7 +291,7 @@ impl Worker<'_> {
             io::ErrorKind::NotFound => {
                 (WarningKind::Vanished, "disappeared before it could be read")
             }
-            _ if e.raw_os_error() == Some(libc::ELOOP) => (
+            _ if os::is_symlink_refusal(e) => (
                 WarningKind::Symlink,
                 "became a symlink before it could be read; not followed",
             ),
@@ -303,10 +304,7 @@ impl Worker<'_> {
 /// Opens `path` for reading without following a symlink in its last component, and without blocking if
 /// it was swapped for a FIFO after the walk saw it.
 fn open_no_follow(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
+    os::no_follow(OpenOptions::new().read(true), true).open(path)
 }
 
 /// The path an `ignore` error is about, if it names one.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::{DirEntry, WalkBuilder};
 
-use crate::sessions::is_session_id;
+use crate::claude_code::gate::is_session_id;
 
 /// A transcript found by the walk.
 #[derive(Debug, Clone)]

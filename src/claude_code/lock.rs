@@ -9,11 +9,10 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::flock::DirLock;
+use crate::os::{self, DirLock, pid_alive};
 
 /// The lock file's name inside the memory directory.
 pub const LOCK_NAME: &str = ".consolidate-lock";
@@ -98,19 +97,6 @@ pub fn last_consolidation(memory_dir: &Path) -> Option<SystemTime> {
     read(memory_dir).map(|s| s.mtime)
 }
 
-/// Whether a process with this PID exists (EPERM counts as alive: it exists but is not ours).
-pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: kill with signal 0 performs only the existence and permission check.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
 /// A lock we hold. Dropping it without [`Lock::release_success`] rolls the lock back, as Claude Code does
 /// for a failed run.
 #[derive(Debug)]
@@ -146,13 +132,12 @@ impl Lock {
                     .unwrap_or(Duration::ZERO),
             });
         }
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(io)?;
+        let mut f = os::no_follow(
+            OpenOptions::new().write(true).create(true).truncate(true),
+            false,
+        )
+        .open(&path)
+        .map_err(io)?;
         f.write_all(format!("{me}\n").as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
         drop(f);
@@ -200,10 +185,7 @@ impl Lock {
     /// after the run ended, and `dream-mcp undo` or the next dream from another process would be refused.
     pub fn release_success(mut self) -> Result<(), LockError> {
         self.released = true;
-        OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .custom_flags(libc::O_NOFOLLOW)
+        os::no_follow(OpenOptions::new().write(true).truncate(true), false)
             .open(&self.path)
             .map_err(|source| LockError::Io {
                 path: self.path.clone(),
@@ -244,9 +226,7 @@ impl Drop for Lock {
 }
 
 fn set_mtime(path: &Path, t: SystemTime) -> Result<(), LockError> {
-    OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW)
+    os::no_follow(OpenOptions::new().write(true), false)
         .open(path)
         .and_then(|f| f.set_modified(t))
         .map_err(|source| LockError::Io {

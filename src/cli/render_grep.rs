@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::result::GrepResult;
-use super::snippet::{MARK_END, MARK_START};
+use crate::transcripts::GrepResult;
+use crate::transcripts::snippet::{MARK_END, MARK_START};
 
 const BOLD_RED: &str = "\x1b[1;31m";
 const DIM: &str = "\x1b[2m";

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::locations::LocationOptions;
-
 /// Consolidate Claude Code's auto-memory safely.
 ///
 /// With no command (or `serve`), speaks MCP on stdin/stdout for Claude Code. The other commands show a
@@ -34,7 +32,7 @@ const EXAMPLES: &str = "Examples:
 
 /// Directory overrides shared by every command; unset ones are resolved the way Claude Code does.
 ///
-/// The environment variables are read by [`LocationOptions::with_env`] only (not by clap), so an empty
+/// The environment variables are read by [`config`](super::config) only (not by clap), so an empty
 /// variable counts as unset instead of making every command fail.
 #[derive(Debug, Args)]
 pub struct LocationArgs {
@@ -53,20 +51,6 @@ pub struct LocationArgs {
     /// <config>/dream/<slug of memory dir>).
     #[arg(long, global = true, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
-}
-
-impl LocationArgs {
-    /// The options these flags give, with the rest of the environment filled in.
-    pub fn options(&self) -> LocationOptions {
-        LocationOptions {
-            memory_dir: self.memory_dir.clone(),
-            transcripts_dir: self.transcripts_dir.clone(),
-            project_dir: self.project_dir.clone(),
-            journal_dir: self.journal_dir.clone(),
-            ..LocationOptions::default()
-        }
-        .with_env()
-    }
 }
 
 /// The commands.
@@ -147,14 +131,15 @@ pub struct GrepArgs {
     /// Regular expression matched against the decoded message text (not the raw JSON).
     #[arg(required_unless_present = "preset", conflicts_with = "preset")]
     pub pattern: Option<String>,
-    /// A named pattern set instead of PATTERN.
-    #[arg(long, value_enum)]
+    /// A named pattern set instead of PATTERN: corrections, remember, decisions, errors.
+    #[arg(long, value_name = "NAME", value_parser = serde_word::<crate::transcripts::Preset>)]
     pub preset: Option<crate::transcripts::Preset>,
     /// Match regardless of case.
     #[arg(short = 'i', long)]
     pub ignore_case: bool,
-    /// Whose words to search (default: what the user typed plus the assistant's text).
-    #[arg(long, value_enum)]
+    /// Whose words to search: user, assistant, any (default: what the user typed plus the assistant's
+    /// text).
+    #[arg(long, value_name = "WHO", value_parser = serde_word::<crate::transcripts::RoleFilter>)]
     pub role: Option<crate::transcripts::RoleFilter>,
     /// Only records at or after this date (YYYY-MM-DD, UTC) or RFC 3339 time.
     #[arg(long, value_name = "WHEN")]
@@ -227,10 +212,12 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-            }
+            ColorChoice::Auto => !super::config::no_color() && std::io::stdout().is_terminal(),
         }
     }
+}
+
+/// Parses a word the way the MCP tool does (its serde name), so the CLI and the tool accept the same words.
+fn serde_word<T: serde::de::DeserializeOwned>(word: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(word.to_owned())).map_err(|e| e.to_string())
 }

@@ -3,10 +3,10 @@
 //! Claude Code reads that file as the plugin's `dream` skill; clients that have MCP prompts but no skills get
 //! the same text from the server's `dream` prompt. Both come from the one file, so they cannot drift apart.
 
-use crate::frontmatter::{self, Parsed};
+use crate::memory::frontmatter::{self, Parsed};
 
 /// `skill/dream/SKILL.md` as it is in the source tree, frontmatter included.
-pub const SKILL_MD: &str = include_str!("../skill/dream/SKILL.md");
+pub const SKILL_MD: &str = include_str!("../../skill/dream/SKILL.md");
 
 /// The skill's body: what follows the frontmatter block, without the blank lines that separate them.
 pub fn instructions() -> &'static str {

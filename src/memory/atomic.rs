@@ -5,6 +5,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+
+use crate::os;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -26,10 +28,7 @@ pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(libc::O_NOFOLLOW)
+        let mut file = os::no_follow(OpenOptions::new().write(true).create_new(true), false)
             .mode(mode)
             .open(&tmp)
             .map_err(|e| Error::io(&tmp, e))?;

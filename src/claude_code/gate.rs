@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::lock;
+use crate::claude_code::lock;
 
 /// Claude Code's default: hours since the last consolidation before another is due.
 pub const DEFAULT_MIN_HOURS: f64 = 24.0;
@@ -99,19 +99,11 @@ pub struct GateConfig {
 }
 
 impl GateConfig {
-    /// The thresholds given, else `DREAM_MIN_HOURS` / `DREAM_MIN_SESSIONS` when set to a number, else
-    /// Claude Code's defaults.
-    pub fn resolve(min_hours: Option<f64>, min_sessions: Option<usize>) -> GateConfig {
-        fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
-            std::env::var(key).ok().and_then(|v| v.trim().parse().ok())
-        }
+    /// These thresholds with the ones given in a call taking their place.
+    pub fn overridden(self, min_hours: Option<f64>, min_sessions: Option<usize>) -> GateConfig {
         GateConfig {
-            min_hours: min_hours
-                .or_else(|| env("DREAM_MIN_HOURS"))
-                .unwrap_or(DEFAULT_MIN_HOURS),
-            min_sessions: min_sessions
-                .or_else(|| env("DREAM_MIN_SESSIONS"))
-                .unwrap_or(DEFAULT_MIN_SESSIONS),
+            min_hours: min_hours.unwrap_or(self.min_hours),
+            min_sessions: min_sessions.unwrap_or(self.min_sessions),
         }
     }
 }

@@ -7,12 +7,13 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::atomic;
 use crate::error::{Error, Result};
+use crate::memory::atomic;
+use crate::os;
 
 /// The index file Claude Code loads at every session start.
 pub const INDEX_NAME: &str = "MEMORY.md";
@@ -285,14 +286,10 @@ impl MemoryDir {
     /// Reads a file's bytes, or `None` when it does not exist.
     pub fn read_opt(&self, path: &MemoryPath) -> Result<Option<Vec<u8>>> {
         let abs = self.abs(path);
-        let file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&abs)
-        {
+        let file = match os::no_follow(OpenOptions::new().read(true), true).open(&abs) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            Err(e) if os::is_symlink_refusal(&e) => {
                 return Err(Error::refused(&path.rel, SYMLINK_RULE));
             }
             Err(e) => return Err(Error::io(abs, e)),
@@ -389,7 +386,7 @@ impl MemoryDir {
                 let Some(pid) = atomic::temp_file_pid(&name) else {
                     continue;
                 };
-                if pid != std::process::id() && !crate::lock::pid_alive(pid) {
+                if pid != std::process::id() && !os::pid_alive(pid) {
                     fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
                     removed += 1;
                 }

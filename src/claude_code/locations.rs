@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::slug;
+use crate::claude_code::slug;
 
 /// Inputs to resolution: what flags and environment said. Empty fields fall back to the rules above.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +27,10 @@ pub struct LocationOptions {
     pub journal_dir: Option<PathBuf>,
     /// The home directory, for `~/` expansion and the default config home.
     pub home: Option<PathBuf>,
+    /// The directory relative paths are taken from, and the default project directory.
+    pub cwd: Option<PathBuf>,
+    /// True when the environment turns auto-memory off (`CLAUDE_CODE_DISABLE_AUTO_MEMORY`).
+    pub auto_memory_disabled: bool,
 }
 
 /// How the memory directory was found, so `where` can explain itself.
@@ -63,30 +67,11 @@ pub struct Locations {
 }
 
 impl LocationOptions {
-    /// Fills unset fields from the process environment (`DREAM_*`, `CLAUDE_PROJECT_DIR`, `CLAUDE_CONFIG_DIR`,
-    /// `HOME`), keeping anything already set (flags win over the environment).
-    pub fn with_env(mut self) -> Self {
-        let var = |k: &str| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        self.memory_dir = self.memory_dir.or_else(|| var("DREAM_MEMORY_DIR"));
-        self.transcripts_dir = self
-            .transcripts_dir
-            .or_else(|| var("DREAM_TRANSCRIPTS_DIR"));
-        self.project_dir = self.project_dir.or_else(|| var("CLAUDE_PROJECT_DIR"));
-        self.config_dir = self.config_dir.or_else(|| var("CLAUDE_CONFIG_DIR"));
-        self.journal_dir = self.journal_dir.or_else(|| var("DREAM_JOURNAL_DIR"));
-        self.home = self.home.or_else(|| var("HOME"));
-        self
-    }
-
     /// Resolves every location. Never fails: a folder that does not exist is reported by the tools that
     /// need it, with the path they looked at.
     pub fn resolve(&self) -> Locations {
         let home = self.home.clone().unwrap_or_else(|| PathBuf::from("/"));
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let cwd = self.cwd.clone().unwrap_or_else(|| PathBuf::from("/"));
         let absolute = |p: &Path| {
             let p = expand_tilde(p, &home);
             if p.is_absolute() { p } else { cwd.join(p) }
@@ -133,8 +118,7 @@ impl LocationOptions {
             project_dir,
             config_dir,
             journal_dir,
-            auto_memory_disabled: std::env::var("CLAUDE_CODE_DISABLE_AUTO_MEMORY")
-                .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            auto_memory_disabled: self.auto_memory_disabled,
         }
     }
 }
@@ -147,7 +131,7 @@ fn journal_name(memory_dir: &Path) -> String {
     if full.len() <= slug::MAX_SLUG_LEN {
         return full;
     }
-    let hash = crate::digest::sha256_hex(full.as_bytes());
+    let hash = crate::memory::digest::sha256_hex(full.as_bytes());
     format!("{}-{}", &full[..slug::MAX_SLUG_LEN - 17], &hash[..16])
 }
 

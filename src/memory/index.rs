@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::memory_dir::{Access, MemoryDir, MemoryPath};
+use crate::memory::dir::{Access, MemoryDir, MemoryPath};
 
 /// Claude Code loads only this many lines of the index; the rest is cut silently.
 pub const MAX_LINES: usize = 200;

@@ -6,11 +6,11 @@
 
 use serde::Serialize;
 
-use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::findings;
-use crate::index::{self, Index};
-use crate::memory_dir::{Access, MemoryDir, MemoryPath};
+use crate::memory::digest::sha256_hex;
+use crate::memory::dir::{Access, MemoryDir, MemoryPath};
+use crate::memory::index::{self, Index};
 
 /// Receives a file's content (or `None` when it does not exist yet) just before a change replaces or
 /// removes it, so the change can be undone. The journal implements it.

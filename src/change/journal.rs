@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
-use crate::digest::sha256_hex;
-use crate::edit::Recorder;
+use crate::change::edit::Recorder;
 use crate::error::{Error, Result};
-use crate::lock;
-use crate::memory_dir::{MemoryDir, MemoryPath};
+use crate::memory::atomic;
+use crate::memory::digest::sha256_hex;
+
+use crate::memory::dir::{MemoryDir, MemoryPath};
 
 /// How many runs the journal keeps by default (override with `DREAM_JOURNAL_KEEP`).
 pub const KEEP_RUNS: usize = 50;
@@ -92,7 +92,7 @@ impl RunRecord {
     /// Whether the run is open but its process is gone: it crashed or was killed mid-run.
     pub fn interrupted(&self) -> bool {
         self.status == RunStatus::Open
-            && !(self.pid == std::process::id() || lock::pid_alive(self.pid))
+            && !(self.pid == std::process::id() || crate::os::pid_alive(self.pid))
     }
 }
 
@@ -111,18 +111,18 @@ pub struct Run {
 }
 
 impl Journal {
-    /// The journal rooted at `root` (created on first write), keeping `DREAM_JOURNAL_KEEP` or
-    /// [`KEEP_RUNS`] runs.
+    /// The journal rooted at `root` (created on first write), keeping [`KEEP_RUNS`] runs.
     pub fn new(root: impl Into<PathBuf>) -> Journal {
-        let keep = std::env::var("DREAM_JOURNAL_KEEP")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|&n: &usize| n >= 1)
-            .unwrap_or(KEEP_RUNS);
         Journal {
             root: root.into(),
-            keep,
+            keep: KEEP_RUNS,
         }
+    }
+
+    /// Keeps the newest `keep` runs (at least one) instead of [`KEEP_RUNS`].
+    pub fn keeping(mut self, keep: usize) -> Journal {
+        self.keep = keep.max(1);
+        self
     }
 
     /// Where the journal lives.

@@ -2,12 +2,12 @@
 
 use std::fmt::Write;
 
-use crate::dream::RunReport;
+use crate::change::journal::{RunRecord, RunStatus};
+use crate::change::run::RunReport;
+use crate::claude_code::gate::Gate;
+use crate::claude_code::locations::Locations;
 use crate::findings::{Finding, Kind, Severity};
 use crate::inventory::Inventory;
-use crate::journal::{RunRecord, RunStatus};
-use crate::locations::Locations;
-use crate::sessions::Gate;
 
 /// The text Claude Code adds to a session when a consolidation is due.
 pub fn hook_context(gate: &Gate) -> String {

@@ -10,15 +10,16 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::edit::Recorder;
+use crate::change::edit::Recorder;
+use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
+use crate::claude_code::gate::{self, Gate, GateConfig};
+use crate::claude_code::locations::Locations;
+use crate::claude_code::lock::Lock;
 use crate::error::{Error, Result};
-use crate::flock::DirLock;
 use crate::inventory;
-use crate::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
-use crate::locations::Locations;
-use crate::lock::Lock;
-use crate::memory_dir::MemoryDir;
-use crate::sessions::{self, Gate, GateConfig};
+use crate::memory::dir::MemoryDir;
+use crate::os::DirLock;
+use crate::settings::Settings;
 
 /// Longest diff returned inline by `finish_dream`; `dream-mcp diff` shows all of it.
 pub const MAX_INLINE_DIFF_CHARS: usize = 20_000;
@@ -116,7 +117,12 @@ fn shell_quote(arg: &str) -> String {
 }
 
 /// Builds the change report of a closed run from its before- and after-images.
-pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<RunReport> {
+pub fn report(
+    journal: &Journal,
+    dir: &MemoryDir,
+    run: &RunRecord,
+    executable: &str,
+) -> Result<RunReport> {
     let lines = |b: Option<Vec<u8>>| b.map_or(0, |b| String::from_utf8_lossy(&b).lines().count());
     let (mut created, mut changed, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
     for t in &run.touched {
@@ -156,11 +162,7 @@ pub fn report(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Run
         undo_command: format!("dream-mcp undo {}", run.id),
         undo_command_full: format!(
             "{} --memory-dir {} --journal-dir {} undo {}",
-            shell_quote(
-                &std::env::current_exe()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|_| "dream-mcp".to_string())
-            ),
+            shell_quote(executable),
             shell_quote(&dir.root().display().to_string()),
             shell_quote(&journal.root().display().to_string()),
             run.id
@@ -211,6 +213,7 @@ struct Active {
 /// The dream state of one process (one MCP server): at most one open dream at a time.
 pub struct Dreamer {
     locations: Locations,
+    settings: Settings,
     journal: Journal,
     active: Mutex<Option<Active>>,
 }
@@ -224,11 +227,17 @@ impl std::fmt::Debug for Dreamer {
 }
 
 impl Dreamer {
-    /// A dreamer over resolved locations; nothing is touched until a tool is called.
+    /// A dreamer over resolved locations with default settings; nothing is touched until a tool is called.
     pub fn new(locations: Locations) -> Dreamer {
-        let journal = Journal::new(&locations.journal_dir);
+        Dreamer::with_settings(locations, Settings::default())
+    }
+
+    /// A dreamer over resolved locations with the settings a face resolved.
+    pub fn with_settings(locations: Locations, settings: Settings) -> Dreamer {
+        let journal = Journal::new(&locations.journal_dir).keeping(settings.keep_runs);
         Dreamer {
             locations,
+            settings,
             journal,
             active: Mutex::new(None),
         }
@@ -237,6 +246,11 @@ impl Dreamer {
     /// The resolved locations.
     pub fn locations(&self) -> &Locations {
         &self.locations
+    }
+
+    /// The settings this dreamer was made with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// Opens the memory directory (it must exist).
@@ -297,7 +311,7 @@ impl Dreamer {
             )));
         }
         let dir = self.memory()?;
-        let gate = sessions::evaluate(
+        let gate = gate::evaluate(
             dir.root(),
             &self.locations.transcripts_dir,
             gate,
@@ -355,7 +369,7 @@ impl Dreamer {
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
         drop(serial);
         lock.release_success()?;
-        report(&self.journal, &dir, &record)
+        report(&self.journal, &dir, &record, &self.settings.executable)
     }
 
     /// Aborts the open dream: restores every file it touched and rolls the lock back.
@@ -367,7 +381,7 @@ impl Dreamer {
         let record = run.roll_back(&dir, reason)?;
         drop(serial);
         lock.release_rollback()?;
-        report(&self.journal, &dir, &record)
+        report(&self.journal, &dir, &record, &self.settings.executable)
     }
 
     /// Undoes a run (the newest one that changed something when `id` is `None`) under the lock.
@@ -382,7 +396,7 @@ impl Dreamer {
         match result {
             Ok(record) => {
                 lock.release_success()?;
-                report(&self.journal, &dir, &record)
+                report(&self.journal, &dir, &record, &self.settings.executable)
             }
             Err(e) => {
                 lock.release_rollback()?;
@@ -396,7 +410,7 @@ impl Dreamer {
     pub fn last_consolidation(&self) -> Option<SystemTime> {
         match self.active().as_ref() {
             Some(a) => a.lock.previous_mtime(),
-            None => crate::lock::last_consolidation(&self.locations.memory_dir),
+            None => crate::claude_code::lock::last_consolidation(&self.locations.memory_dir),
         }
     }
 

@@ -22,16 +22,16 @@ use rmcp::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::digest::sha256_hex;
-use crate::dream::{DreamStart, Dreamer, RunReport};
-use crate::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
+use crate::change::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
+use crate::change::run::{DreamStart, Dreamer, RunReport};
+use crate::claude_code::locations::Locations;
 use crate::error::Error;
 use crate::findings::{self, Finding};
 use crate::inventory::{self, InventoryPage, PageOptions};
-use crate::locations::Locations;
-use crate::memory_dir::Access;
-use crate::sessions::GateConfig;
-use crate::skill;
+use crate::mcp::prompt;
+use crate::memory::digest::sha256_hex;
+use crate::memory::dir::Access;
+use crate::settings::Settings;
 use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
@@ -209,10 +209,15 @@ fn message(e: Error) -> String {
 
 #[tool_router]
 impl DreamServer {
-    /// A server working on `locations`.
+    /// A server working on `locations` with default settings.
     pub fn new(locations: Locations) -> DreamServer {
+        DreamServer::with_settings(locations, Settings::default())
+    }
+
+    /// A server working on `locations` with the settings the command line resolved.
+    pub fn with_settings(locations: Locations, settings: Settings) -> DreamServer {
         DreamServer {
-            dreamer: Arc::new(Dreamer::new(locations)),
+            dreamer: Arc::new(Dreamer::with_settings(locations, settings)),
             tool_router: Self::tool_router(),
             prompt_router: Self::prompt_router(),
         }
@@ -357,7 +362,11 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<StartParams>,
     ) -> Result<Json<DreamStart>, String> {
-        let gate = GateConfig::resolve(p.min_hours, p.min_sessions);
+        let gate = self
+            .dreamer
+            .settings()
+            .gate
+            .overridden(p.min_hours, p.min_sessions);
         self.dreamer.start(gate).map(Json).map_err(message)
     }
 
@@ -393,7 +402,7 @@ impl DreamServer {
             idempotent_hint = true,
             open_world_hint = false
         ),
-        meta = result_size_meta(transcripts::result::MAX_ANSWER_CHARS)
+        meta = result_size_meta(transcripts::MAX_ANSWER_CHARS)
     )]
     async fn grep_transcripts(
         &self,
@@ -457,6 +466,8 @@ impl DreamServer {
 const DREAM_PROMPT_DESCRIPTION: &str = "Consolidate this project's auto-memory (\"dream\"): orient, \
 gather signal from the transcripts, merge and date the notes, and rebuild MEMORY.md, with the dream tools.";
 
+// The macro adds an undocumented constructor for each prompt.
+#[allow(missing_docs)]
 #[prompt_router]
 impl DreamServer {
     /// The dream instructions (the body of the plugin's `dream` skill), for clients that have MCP prompts but
@@ -465,7 +476,7 @@ impl DreamServer {
     async fn dream_prompt(&self) -> GetPromptResult {
         GetPromptResult::new(vec![PromptMessage::new_text(
             Role::User,
-            skill::instructions(),
+            prompt::instructions(),
         )])
         .with_description(DREAM_PROMPT_DESCRIPTION)
     }

@@ -1,0 +1,10 @@
+//! Changing memory: every change is part of a run, journaled with its before-image, and can be undone.
+//!
+//! - [`edit`]: the three changes a tool can make (write a topic file, delete one, rewrite the index).
+//! - [`journal`]: runs on disk, outside the memory directory: before- and after-images, diffs, undo.
+//! - [`run`]: the dream state machine (`start_dream` ... `finish_dream` / `abort_dream`) and the run
+//!   report a finished run returns.
+
+pub mod edit;
+pub mod journal;
+pub mod run;

@@ -1,0 +1,61 @@
+//! Settings from flags and the environment, read once here and passed down: the library reads no
+//! environment variable itself.
+
+use std::path::PathBuf;
+
+use crate::claude_code::locations::LocationOptions;
+use crate::settings::Settings;
+
+use super::args::LocationArgs;
+
+/// A non-empty environment variable (an empty one counts as unset).
+fn var(key: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(key).filter(|v| !v.is_empty())
+}
+
+/// A variable parsed as a number, ignored when it is not one.
+fn number<T: std::str::FromStr>(key: &str) -> Option<T> {
+    var(key).and_then(|v| v.to_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// The location options the flags give, with unset ones taken from `DREAM_*`, `CLAUDE_PROJECT_DIR`,
+/// `CLAUDE_CONFIG_DIR`, `HOME`, `CLAUDE_CODE_DISABLE_AUTO_MEMORY` and the current directory (flags win
+/// over the environment).
+pub fn location_options(args: &LocationArgs) -> LocationOptions {
+    let path =
+        |flag: &Option<PathBuf>, key: &str| flag.clone().or_else(|| var(key).map(PathBuf::from));
+    LocationOptions {
+        memory_dir: path(&args.memory_dir, "DREAM_MEMORY_DIR"),
+        transcripts_dir: path(&args.transcripts_dir, "DREAM_TRANSCRIPTS_DIR"),
+        project_dir: path(&args.project_dir, "CLAUDE_PROJECT_DIR"),
+        config_dir: path(&None, "CLAUDE_CONFIG_DIR"),
+        journal_dir: path(&args.journal_dir, "DREAM_JOURNAL_DIR"),
+        home: path(&None, "HOME"),
+        cwd: std::env::current_dir().ok(),
+        auto_memory_disabled: var("CLAUDE_CODE_DISABLE_AUTO_MEMORY")
+            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+    }
+}
+
+/// The settings: the gate thresholds given (else `DREAM_MIN_HOURS` / `DREAM_MIN_SESSIONS`, else Claude
+/// Code's defaults), journal retention from `DREAM_JOURNAL_KEEP`, and this executable's path.
+pub fn settings(min_hours: Option<f64>, min_sessions: Option<usize>) -> Settings {
+    let defaults = Settings::default();
+    Settings {
+        keep_runs: number("DREAM_JOURNAL_KEEP")
+            .filter(|&n: &usize| n >= 1)
+            .unwrap_or(defaults.keep_runs),
+        gate: defaults.gate.overridden(
+            min_hours.or_else(|| number("DREAM_MIN_HOURS")),
+            min_sessions.or_else(|| number("DREAM_MIN_SESSIONS")),
+        ),
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or(defaults.executable),
+    }
+}
+
+/// Whether `NO_COLOR` asks for no colour.
+pub fn no_color() -> bool {
+    var("NO_COLOR").is_some()
+}

@@ -1,0 +1,16 @@
+//! Memory files and nothing else: the confined directory, its files, the index and their parsing.
+//!
+//! - [`dir`]: [`MemoryPath`](dir::MemoryPath) (what a tool may name) and [`MemoryDir`](dir::MemoryDir),
+//!   the only code that opens, writes or removes a memory file.
+//! - [`atomic`]: write-to-temporary, fsync, rename, fsync the folder.
+//! - [`index`]: MEMORY.md parsed into lines and links, against Claude Code's loading limits.
+//! - [`frontmatter`]: a topic file's `name`, `description` and `type`.
+//! - [`snapshot`]: every topic file read and parsed once, with the index facts derived from it.
+//! - [`digest`]: SHA-256 in hex, the identity `expected_sha256` compares.
+
+pub mod atomic;
+pub mod digest;
+pub mod dir;
+pub mod frontmatter;
+pub mod index;
+pub mod snapshot;
