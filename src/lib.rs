@@ -33,7 +33,7 @@ pub(crate) mod settings;
 pub mod transcripts;
 
 pub use change::edit;
-pub use change::journal::{Journal, RunKind, RunRecord, RunStatus, unified_diff};
+pub use change::journal::{Journal, Run, RunKind, RunRecord, RunStatus, unified_diff};
 pub use change::run::{DreamStart, Dreamer, RunReport};
 pub use claude_code::gate::{self, GateConfig};
 pub use claude_code::locations::{LocationOptions, Locations, MemorySource};

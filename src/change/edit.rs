@@ -1,23 +1,17 @@
 //! The three changes a dream can make: write a topic file, delete one, rewrite the index.
 //!
-//! Each checks its input first (paths, content, `expected_sha256`, index rules), hands the file's current
-//! bytes to a [`Recorder`] (the journal) before touching it, then changes it atomically. A refusal changes
-//! nothing.
+//! Each checks its input first (paths, content, `expected_sha256`, index rules), then makes the change
+//! through [`Run::apply`], which journals the file's current bytes before changing it atomically. A refusal
+//! changes nothing.
 
 use serde::Serialize;
 
+use crate::change::journal::Run;
 use crate::error::{Error, Result};
 use crate::findings;
 use crate::memory::digest::sha256_hex;
 use crate::memory::dir::{Access, MemoryDir, MemoryPath};
 use crate::memory::index::{self, Index};
-
-/// Receives a file's content (or `None` when it does not exist yet) just before a change replaces or
-/// removes it, so the change can be undone. The journal implements it.
-pub trait Recorder {
-    /// Records the before-image of `path`; an error aborts the change before anything is written.
-    fn record(&mut self, dir: &MemoryDir, path: &MemoryPath, before: Option<&[u8]>) -> Result<()>;
-}
 
 /// What a write did.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -107,7 +101,7 @@ pub fn frontmatter_warnings(content: &str) -> Vec<String> {
 /// Claude Code's auto-memory writes at the same time).
 pub fn write_file(
     dir: &MemoryDir,
-    recorder: &mut dyn Recorder,
+    run: &mut Run,
     raw_path: &str,
     content: &str,
     expected_sha256: Option<&str>,
@@ -116,8 +110,7 @@ pub fn write_file(
     MemoryDir::check_content(&path, content.as_bytes())?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
-    recorder.record(dir, &path, current.as_deref())?;
-    dir.write_atomic(&path, content.as_bytes())?;
+    run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
     Ok(WriteOutcome {
         path: path.to_string(),
         created: current.is_none(),
@@ -132,15 +125,14 @@ pub fn write_file(
 /// Deletes the topic file `raw_path` (never MEMORY.md), reporting index lines that still link to it.
 pub fn delete_file(
     dir: &MemoryDir,
-    recorder: &mut dyn Recorder,
+    run: &mut Run,
     raw_path: &str,
     expected_sha256: Option<&str>,
 ) -> Result<DeleteOutcome> {
     let path = dir.resolve(raw_path, Access::Write)?;
     let current = dir.read(&path)?;
     check_expected(&path, Some(&current), expected_sha256)?;
-    recorder.record(dir, &path, Some(&current))?;
-    dir.remove(&path)?;
+    run.apply(dir, &path, Some(&current), None)?;
     let index = dir
         .read_opt(&MemoryPath::index())?
         .map(|b| Index::parse(&String::from_utf8_lossy(&b)))
@@ -159,7 +151,7 @@ pub fn delete_file(
 /// Replaces MEMORY.md with `content` only if it meets every index rule; otherwise lists every violation.
 pub fn rewrite_index(
     dir: &MemoryDir,
-    recorder: &mut dyn Recorder,
+    run: &mut Run,
     content: &str,
     expected_sha256: Option<&str>,
 ) -> Result<IndexOutcome> {
@@ -172,8 +164,7 @@ pub fn rewrite_index(
     MemoryDir::check_content(&path, content.as_bytes())?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
-    recorder.record(dir, &path, current.as_deref())?;
-    dir.write_atomic(&path, content.as_bytes())?;
+    run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
     Ok(IndexOutcome {
         sha256: sha256_hex(content.as_bytes()),
         previous_sha256: current.as_deref().map(sha256_hex),

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::change::edit::Recorder;
 use crate::error::{Error, Result};
 use crate::memory::atomic;
 use crate::memory::digest::sha256_hex;
@@ -293,8 +292,7 @@ impl Journal {
         run.record.undoes = Some(target.id.clone());
         for (path, image) in &plan {
             let current = dir.read_opt(path)?;
-            run.record(dir, path, current.as_deref())?;
-            dir.restore(path, image.as_deref())?;
+            run.apply(dir, path, current.as_deref(), image.as_deref())?;
         }
         run.close(dir, RunStatus::Finished, None)
     }
@@ -368,35 +366,55 @@ impl Run {
     }
 
     /// Puts every touched file back to its before-image (newest first) and closes the run as aborted.
-    pub fn roll_back(self, dir: &MemoryDir, reason: &str) -> Result<RunRecord> {
-        for t in self.record.touched.iter().rev() {
-            let path = MemoryPath::parse(&t.path)?;
-            let before = match &t.before.blob {
-                Some(blob) => {
-                    let p = self.dir.join(blob);
-                    Some(fs::read(&p).map_err(|e| Error::io(p, e))?)
-                }
-                None => None,
-            };
-            dir.restore(&path, before.as_deref())?;
+    pub fn roll_back(mut self, dir: &MemoryDir, reason: &str) -> Result<RunRecord> {
+        let plan = self
+            .record
+            .touched
+            .iter()
+            .rev()
+            .map(|t| {
+                let path = MemoryPath::parse(&t.path)?;
+                let before = match &t.before.blob {
+                    Some(blob) => {
+                        let p = self.dir.join(blob);
+                        Some(fs::read(&p).map_err(|e| Error::io(p, e))?)
+                    }
+                    None => None,
+                };
+                Ok((path, before))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for (path, before) in &plan {
+            // Already touched by this run, so nothing new is recorded: the file just goes back.
+            self.apply(dir, path, None, before.as_deref())?;
         }
         let summary = format!("aborted: {reason}");
         self.close(dir, RunStatus::Aborted, Some(&summary))
     }
 }
 
-impl Recorder for Run {
-    fn record(&mut self, _dir: &MemoryDir, path: &MemoryPath, before: Option<&[u8]>) -> Result<()> {
-        if self.record.touched.iter().any(|t| t.path == path.as_str()) {
-            return Ok(()); // only the first before-image of a run matters
+impl Run {
+    /// The one routine every change goes through (write, delete, index rewrite, undo, abort): records
+    /// `before`, the current bytes of `path` (`None`: it does not exist), as the run's before-image when
+    /// this is the run's first change to `path`, then makes the file `after` atomically (`None` removes
+    /// it). Nothing is changed when the journal cannot record.
+    pub fn apply(
+        &mut self,
+        dir: &MemoryDir,
+        path: &MemoryPath,
+        before: Option<&[u8]>,
+        after: Option<&[u8]>,
+    ) -> Result<()> {
+        if !self.record.touched.iter().any(|t| t.path == path.as_str()) {
+            let image = self.store("before", self.record.touched.len(), before)?;
+            self.record.touched.push(Touched {
+                path: path.to_string(),
+                before: image,
+                after: None,
+            });
+            self.save()?;
         }
-        let image = self.store("before", self.record.touched.len(), before)?;
-        self.record.touched.push(Touched {
-            path: path.to_string(),
-            before: image,
-            after: None,
-        });
-        self.save()
+        dir.restore(path, after)
     }
 }
 

@@ -10,7 +10,6 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::change::edit::Recorder;
 use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
 use crate::claude_code::gate::{self, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
@@ -269,13 +268,35 @@ impl Dreamer {
     pub fn change<T>(
         &self,
         summary: &str,
-        change: impl FnOnce(&MemoryDir, &mut dyn Recorder) -> Result<T>,
+        change: impl FnOnce(&MemoryDir, &mut Run) -> Result<T>,
     ) -> Result<T> {
         let dir = self.memory()?;
-        // One change at a time: within this process (the mutex) and across processes (the flock).
+        // One change at a time: within this process (the mutex) and across processes (the flock). The
+        // flock covers the hash check, the journal record and the rename, nothing more.
         let mut active = self.active();
-        let _serial = serialise(&dir)?;
-        if let Some(a) = active.as_mut() {
+        let serial = serialise(&dir)?;
+        let held = std::time::Instant::now();
+        let out = self.change_serialised(&dir, active.as_mut(), summary, change);
+        drop(serial);
+        tracing::debug!(
+            held_us = held.elapsed().as_micros() as u64,
+            "directory lock released"
+        );
+        if out.is_ok() {
+            sweep(&dir);
+        }
+        out
+    }
+
+    /// [`Dreamer::change`] while the directory lock is held.
+    fn change_serialised<T>(
+        &self,
+        dir: &MemoryDir,
+        active: Option<&mut Active>,
+        summary: &str,
+        change: impl FnOnce(&MemoryDir, &mut Run) -> Result<T>,
+    ) -> Result<T> {
+        if let Some(a) = active {
             if !a.lock.still_ours() {
                 return Err(Error::DreamState(
                     "another process took the consolidation lock during this dream; call abort_dream"
@@ -283,19 +304,16 @@ impl Dreamer {
                 ));
             }
             a.lock.touch()?;
-            let out = change(&dir, &mut a.run)?;
-            sweep(&dir);
-            return Ok(out);
+            return change(dir, &mut a.run);
         }
         let mut run = self.journal.begin(RunKind::Single, summary)?;
-        match change(&dir, &mut run) {
+        match change(dir, &mut run) {
             Ok(out) => {
-                run.close(&dir, RunStatus::Finished, None)?;
-                sweep(&dir);
+                run.close(dir, RunStatus::Finished, None)?;
                 Ok(out)
             }
             Err(e) => {
-                run.discard(&dir)?;
+                run.discard(dir)?;
                 Err(e)
             }
         }

@@ -20,9 +20,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::memory::dir::{INDEX_NAME, MemoryDir};
+use crate::memory::dir::INDEX_NAME;
 use crate::memory::index::Index;
-use crate::memory::snapshot::{self, IndexSummary, LoadedFile};
+use crate::memory::snapshot::{IndexSummary, Loaded, LoadedFile};
 use crate::secrets::SecretKind;
 use text::Doc;
 
@@ -263,20 +263,14 @@ pub fn collect(input: &Input) -> Vec<Finding> {
 
 /// The findings about what `content`, just written to `path` (relative to the memory directory), says:
 /// relative dates, stale paths, credentials, and facts it repeats from other files. Frontmatter problems
-/// are reported by the write itself; index problems are for list_memory.
+/// are reported by the write itself; index problems are for list_memory. `loaded` is the directory's
+/// snapshot the content is compared with (the file at `path` in it is ignored).
 pub fn for_content(
-    dir: &MemoryDir,
+    loaded: &Loaded,
     path: &str,
     content: &str,
     project_dir: Option<&Path>,
 ) -> Vec<Finding> {
-    let loaded = match snapshot::load(dir) {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            tracing::warn!("findings for {path}: cannot read the memory directory: {e}");
-            snapshot::Loaded::default()
-        }
-    };
     let today = text::local_date(SystemTime::now());
     let written = Doc::new(path, content, Some(today), path == INDEX_NAME);
     let mut out = content_findings(std::slice::from_ref(&written), &loaded.files, project_dir);

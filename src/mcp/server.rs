@@ -31,6 +31,7 @@ use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::mcp::prompt;
 use crate::memory::digest::sha256_hex;
 use crate::memory::dir::Access;
+use crate::memory::snapshot;
 use crate::settings::Settings;
 use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
@@ -293,17 +294,27 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<WriteParams>,
     ) -> Result<Json<WriteOutput>, String> {
-        let project_dir = &self.dreamer.locations().project_dir;
-        self.dreamer
+        let written = self
+            .dreamer
             .change(&format!("write {}", p.path), |dir, run| {
-                let written =
-                    edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())?;
-                let findings =
-                    findings::for_content(dir, &written.path, &p.content, Some(project_dir));
-                Ok(WriteOutput { written, findings })
+                edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
             })
-            .map(Json)
-            .map_err(message)
+            .map_err(message)?;
+        // After the directory lock is released: the findings only read.
+        let project_dir = &self.dreamer.locations().project_dir;
+        let findings = match self.dreamer.memory().and_then(|dir| snapshot::load(&dir)) {
+            Ok(loaded) => {
+                findings::for_content(&loaded, &written.path, &p.content, Some(project_dir))
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "findings for {}: cannot read the memory directory: {e}",
+                    written.path
+                );
+                Vec::new()
+            }
+        };
+        Ok(Json(WriteOutput { written, findings }))
     }
 
     /// Delete a topic file (never MEMORY.md). Its content is journaled so `dream-mcp undo` brings it back.

@@ -363,8 +363,8 @@ impl MemoryDir {
         }
     }
 
-    /// Puts a file back to a recorded image: `Some(bytes)` writes them atomically, `None` removes the
-    /// file if it exists. Used by undo and abort, after the journal has recorded the current state.
+    /// Makes a file `image`: `Some(bytes)` writes them atomically, `None` removes the file if it exists.
+    /// Every change goes through here, after the journal has recorded the current state.
     pub(crate) fn restore(&self, path: &MemoryPath, image: Option<&[u8]>) -> Result<()> {
         match image {
             Some(bytes) => self.write_atomic(path, bytes),
