@@ -44,6 +44,7 @@ pub use inventory::{Inventory, InventoryPage, PageOptions, inventory};
 pub use mcp::server::DreamServer;
 pub use memory::digest::sha256_hex;
 pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryPath};
+pub use memory::snapshot::{Loaded, load as load_snapshot};
 pub use memory::{frontmatter, index};
 pub use settings::Settings;
 pub use transcripts::{Control, Query, grep as grep_transcripts};
