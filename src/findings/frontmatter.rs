@@ -1,12 +1,19 @@
-//! `frontmatter`: a topic file whose frontmatter is missing, never closed, or lacks a valid `name`,
-//! `description` or `type`. Claude Code decides from the description whether a memory is relevant, so a
-//! file without one is rarely recalled.
+//! `frontmatter`: what Claude Code itself flags in a topic file's frontmatter: a block missing or never
+//! closed, no `name`, a missing or empty description, one over 300 characters, one cut short by an unquoted
+//! `#` (YAML reads the rest as a comment), an invalid `type`, and a file named like a continuation
+//! (`notes-2.md`). Claude Code decides from the description whether a memory is relevant, so a file
+//! without one is rarely recalled. A human-readable `name` ("User profile") is fine: Claude Code reads it.
 
+use super::text::LazyRegex;
 use super::{Finding, Kind, Severity};
 use crate::memory::frontmatter::{self, Parsed};
 
-/// A description longer than this is no longer the one specific line Claude Code expects.
-pub const MAX_DESCRIPTION_CHARS: usize = 250;
+/// Claude Code flags a description longer than this.
+pub const MAX_DESCRIPTION_CHARS: usize = 300;
+
+/// A file name that reads as the continuation of another: `notes-2.md`, `notes_part2.md`, `notes-cont.md`.
+static CONTINUATION: LazyRegex =
+    LazyRegex::new(r"(?i)^(.+?)[-_ ](?:[2-9]|part[-_ ]?\d{1,2}|cont|continued)\.md$");
 
 /// The frontmatter problems of the topic file `file` with content `text`.
 pub fn check(file: &str, text: &str) -> Vec<Finding> {
@@ -36,30 +43,39 @@ pub fn check(file: &str, text: &str) -> Vec<Finding> {
         Parsed::Present(fm) => fm,
     };
     let mut out = Vec::new();
-    match fm.name.as_deref() {
-        None => out.push(problem(
+    if let Some(base) = continuation_of(file) {
+        out.push(problem(
+            format!("the file name reads as a continuation of `{base}.md`; Claude Code flags such names"),
+            "merge it into the file it continues, or give it a name of its own that says what it holds",
+        ));
+    }
+    if fm.name.is_none() {
+        out.push(problem(
             "frontmatter has no `name`".to_string(),
             "add `name:` with a short kebab-case name",
-        )),
-        Some(name) if name.chars().any(char::is_whitespace) => out.push(problem(
-            format!("frontmatter name {name:?} has spaces"),
-            "use a short kebab-case name, like `build-commands`",
-        )),
-        Some(_) => {}
+        ));
     }
-    match fm.description.as_deref() {
-        None => out.push(problem(
-            "frontmatter has no `description` (it decides when the memory is recalled)".to_string(),
+    match (fm.description.as_deref(), &fm.description_cut_by_hash) {
+        (read, Some(written)) => out.push(problem(
+            format!(
+                "the description is cut by an unquoted `#`: YAML reads {:?} of {written:?}",
+                read.unwrap_or("")
+            ),
+            "put the description in double quotes",
+        )),
+        (None, None) => out.push(problem(
+            "frontmatter has no `description`, or an empty one (it decides when the memory is recalled)"
+                .to_string(),
             "add one specific line saying what the file knows",
         )),
-        Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS => out.push(problem(
+        (Some(d), None) if d.chars().count() > MAX_DESCRIPTION_CHARS => out.push(problem(
             format!(
-                "frontmatter description is {} characters; it should be one specific line",
+                "the description is {} characters; Claude Code flags descriptions over {MAX_DESCRIPTION_CHARS}",
                 d.chars().count()
             ),
-            "shorten it to one line; the detail belongs in the body",
+            "shorten it to one specific line; the detail belongs in the body",
         )),
-        Some(_) => {}
+        (Some(_), None) => {}
     }
     match (&fm.type_raw, fm.memory_type()) {
         (None, _) => out.push(problem(
@@ -73,6 +89,13 @@ pub fn check(file: &str, text: &str) -> Vec<Finding> {
         _ => {}
     }
     out
+}
+
+/// The stem of the file `file` continues, when its name reads as a continuation.
+fn continuation_of(file: &str) -> Option<&str> {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let caps = CONTINUATION.get()?.captures(name)?;
+    Some(caps.get(1)?.as_str())
 }
 
 #[cfg(test)]
@@ -89,6 +112,7 @@ mod tests {
             "---\nname: build-commands\ndescription: How to build\ntype: reference\n---\nbody\n";
         assert_eq!(messages(text), Vec::<String>::new());
         let nested = "---\nname: x\ndescription: y\nmetadata:\n  type: feedback\n---\n";
+        assert!(CONTINUATION.get().is_some());
         assert_eq!(messages(nested), Vec::<String>::new());
     }
 
@@ -98,20 +122,71 @@ mod tests {
             messages("---\ntype: notes\n---\n"),
             [
                 "frontmatter has no `name`",
-                "frontmatter has no `description` (it decides when the memory is recalled)",
+                "frontmatter has no `description`, or an empty one (it decides when the memory is recalled)",
                 "frontmatter type \"notes\" is not one of user, feedback, project, reference",
             ]
         );
-        let long = format!(
-            "---\nname: random notes\ndescription: {}\ntype: project\n---\n",
-            "x".repeat(MAX_DESCRIPTION_CHARS + 1)
+        assert_eq!(
+            messages("---\nname: x\ndescription: \ntype: user\n---\n").len(),
+            1,
+            "an empty description is a missing one"
         );
-        let m = messages(&long);
-        assert_eq!(m.len(), 2, "{m:?}");
+        let long = |n: usize| {
+            format!(
+                "---\nname: random notes\ndescription: {}\ntype: project\n---\n",
+                "x".repeat(n)
+            )
+        };
+        assert_eq!(messages(&long(MAX_DESCRIPTION_CHARS)), Vec::<String>::new());
+        let m = messages(&long(MAX_DESCRIPTION_CHARS + 1));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("301 characters"), "{m:?}");
+    }
+
+    #[test]
+    fn human_readable_names_are_never_flagged() {
+        for name in [
+            "User profile",
+            "ExplodeConfig::fire() migration — clean",
+            "chantier-a11y",
+        ] {
+            let text =
+                format!("---\nname: {name}\ndescription: d\nmetadata: \n  type: user\n---\n");
+            assert_eq!(messages(&text), Vec::<String>::new(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_description_cut_by_an_unquoted_hash_is_flagged() {
+        let m = messages("---\nname: x\ndescription: Issue #574 fixed\ntype: project\n---\n");
+        assert_eq!(m.len(), 1, "{m:?}");
         assert!(
-            m[0].contains("has spaces") && m[1].contains("251 characters"),
+            m[0].contains("unquoted `#`") && m[0].contains("\"Issue\""),
             "{m:?}"
         );
+        let quoted = "---\nname: x\ndescription: \"Issue #574 fixed\"\ntype: project\n---\n";
+        assert_eq!(messages(quoted), Vec::<String>::new());
+    }
+
+    #[test]
+    fn continuation_names_are_flagged() {
+        let text = "---\nname: x\ndescription: d\ntype: project\n---\n";
+        for (file, base) in [
+            ("notes-2.md", Some("notes")),
+            ("team/a_part2.md", Some("a")),
+            ("deploy-cont.md", Some("deploy")),
+        ] {
+            assert_eq!(continuation_of(file), base, "{file}");
+            assert_eq!(check(file, text).len(), 1, "{file}");
+        }
+        for file in [
+            "project_1203_residuals.md",
+            "issue-42.md",
+            "v2.md",
+            "notes.md",
+        ] {
+            assert_eq!(continuation_of(file), None, "{file}");
+        }
     }
 
     #[test]
