@@ -9,6 +9,7 @@
 mod duplicate;
 pub(crate) mod frontmatter;
 mod index_problems;
+mod project;
 mod relative_date;
 mod secret;
 mod stale_path;
@@ -170,8 +171,12 @@ pub struct DateEvidence {
 pub struct PathEvidence {
     /// The path as the memory names it, relative to the project.
     pub path: String,
-    /// The project directory it was looked for in.
+    /// The project directory it was looked for in (the git root).
     pub looked_in: String,
+    /// Where it is now, project-relative, when the tree or git history says (it became a folder, changed
+    /// extension, or is the one file of that name elsewhere): update the note instead of dropping it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now_at: Option<String>,
 }
 
 /// Every place one fact is stated.
@@ -319,8 +324,20 @@ fn content_findings(
     files: &[LoadedFile],
     project_dir: Option<&Path>,
 ) -> Vec<Finding> {
-    let mut paths =
-        project_dir.map(|p| stale_path::Checker::new(p, files.iter().map(|f| f.path.as_str())));
+    let project = project_dir.and_then(project::Project::open);
+    let elsewhere = project.as_ref().map(|p| {
+        stale_path::Elsewhere::from_texts(
+            files
+                .iter()
+                .map(|f| f.text.as_str())
+                .chain(docs.iter().map(|d| d.text)),
+            p,
+        )
+    });
+    let mut paths = project
+        .as_ref()
+        .zip(elsewhere.as_ref())
+        .map(|(p, e)| stale_path::Checker::new(p, e, files.iter().map(|f| f.path.as_str())));
     let mut out = Vec::new();
     for doc in docs {
         out.extend(relative_date::check(doc));
