@@ -1,15 +1,23 @@
 //! `relative_date`: "yesterday", "last week", "3 days ago" and the like. They are true the day they are
 //! written and wrong every day after, and a consolidation days later resolves them against the wrong day.
 //!
-//! Each finding carries its anchor, the best date the file itself offers for when the phrase was written:
-//! a date on the same line, else the date in the nearest enclosing heading, else a `date:` in the
-//! frontmatter, else the file's modification date; and the absolute date computed from it. A transcript
-//! that mentions the same event gives the exact anchor: its timestamp. Phrases in fenced code blocks,
-//! inline code and URLs are quotes, not statements, and are left alone.
+//! Session-relative phrases ("this session", "next session", "last time", "下次 session") are reported too:
+//! the next session reading them cannot tell which one is meant.
+//!
+//! Each finding carries its anchor, the best date the file offers for when the phrase was written, and
+//! says which it used: a date on the same line, else the nearest line above that starts with a date or a
+//! dated heading above, else a date in the file name, else `metadata.modified`, else the time a transcript
+//! shows the file was written, else the file's modification date; and the absolute date computed from it.
+//!
+//! Not statements, left alone: fenced code, inline code, URLs, quoted speech (`"…"`, `“…”`, `«…»`, `「…」`),
+//! link titles, file names (`today-timeline.tsx`), title-case feature names and UI labels ("Recently
+//! Added", "Last Played"), `recently` as an adjective ("recently fixed bugs"), the rules of a feedback
+//! memory (its `Why:` / `How to apply:` paragraphs), and "today" on a line that already carries its date.
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
 use super::text::{Doc, LazyRegex, dates, masked_spans, overlaps};
+
 use super::{DateEvidence, Evidence, Finding, Kind, Severity};
 
 static PHRASE: LazyRegex = LazyRegex::new(concat!(
@@ -19,8 +27,15 @@ static PHRASE: LazyRegex = LazyRegex::new(concat!(
     r"|(?P<n>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?P<agounit>day|week|month|year)s?\s+ago",
     r"|(?P<day>yesterday|today|tonight|tomorrow|last\s+night|this\s+(?:morning|afternoon|evening)|earlier\s+today)",
     r"|(?P<dir>last|next|this)\s+(?P<unit>week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
-    r")(?-u:\b)"
+    r"|(?P<session>(?:this|next|last|previous|the\s+next)\s+session|last\s+time)",
+    r")(?-u:\b)",
+    r"|(?P<zhsession>(?:下次|下一次|上次|这次|本次)新?\s*(?:session|会话))"
 ));
+
+/// A capitalised word, for telling "Recently Added" (a feature name) from "Recently, ..." (a statement).
+fn capitalised(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
 
 /// Where an anchor date came from, in words for the finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,25 +51,52 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     let mut sections = Sections::default();
+    let mut in_rule = false;
     for line in doc.body() {
         if line.in_code {
             continue;
         }
         sections.see(line.number, line.text);
+        in_rule = rule_paragraph(doc.is_feedback, in_rule, line.text);
+        if in_rule {
+            continue;
+        }
         let mut masked = None;
         for caps in re.captures_iter(line.text) {
             let Some(m) = caps.get(0) else { continue };
-            let masked = masked.get_or_insert_with(|| masked_spans(line.text));
-            if overlaps(&m.range(), masked) {
+            let masked = masked.get_or_insert_with(|| quoted_spans(line.text));
+            if overlaps(&m.range(), masked) || not_a_statement(line.text, m.start(), m.end()) {
                 continue;
             }
             let phrase = m.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
-            let anchor = same_line_anchor(line.number, line.text, m.start())
+            let on_line = same_line_anchor(line.number, line.text, m.start());
+            if on_line.is_some() && caps.name("day").is_some_and(|d| is_today(d.as_str())) {
+                // "2026-07-16: ... today" already says which day.
+                continue;
+            }
+            let session = caps.name("session").is_some() || caps.name("zhsession").is_some();
+            if session && doc.is_feedback {
+                // "suggest closing this session": a rule about sessions in general.
+                continue;
+            }
+            let anchor = on_line
                 .or_else(|| sections.anchor())
+                .or_else(|| {
+                    doc.file_name_date.map(|date| Anchor {
+                        date,
+                        source: "the date in the file name".to_string(),
+                    })
+                })
                 .or_else(|| {
                     doc.frontmatter_date.map(|date| Anchor {
                         date,
                         source: "the date in the frontmatter".to_string(),
+                    })
+                })
+                .or_else(|| {
+                    doc.transcript_write_date.map(|date| Anchor {
+                        date,
+                        source: "the transcript that wrote the file".to_string(),
                     })
                 })
                 .or_else(|| {
@@ -68,6 +110,93 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
         }
     }
     out
+}
+
+fn is_today(day: &str) -> bool {
+    let d = day.to_ascii_lowercase();
+    d == "today" || d == "tonight" || d.starts_with("this ") || d.starts_with("earlier")
+}
+
+/// Whether `text` continues the rule paragraphs of a feedback memory (`**Why:**`, `**How to apply:**`,
+/// and their French and Chinese forms): rules are not events, so their "today" is habitual.
+fn rule_paragraph(feedback: bool, was: bool, text: &str) -> bool {
+    if !feedback {
+        return false;
+    }
+    let t = text
+        .trim_start()
+        .trim_start_matches(['-', '*', ' '])
+        .to_lowercase();
+    let label = [
+        "why",
+        "how to apply",
+        "pourquoi",
+        "comment appliquer",
+        "为什么",
+        "如何应用",
+    ]
+    .iter()
+    .any(|l| t.starts_with(l));
+    if label {
+        return true;
+    }
+    was && !text.trim().is_empty() && !text.trim_start().starts_with('#')
+}
+
+/// Byte ranges of `line` that are code, URLs, quoted speech or link titles.
+fn quoted_spans(line: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = masked_spans(line);
+    for (open, close) in [('"', '"'), ('“', '”'), ('«', '»'), ('「', '」'), ('[', ']')] {
+        let mut from = 0;
+        while let Some(i) = line[from..].find(open).map(|i| from + i) {
+            let after = i + open.len_utf8();
+            let Some(j) = line[after..].find(close).map(|j| after + j) else {
+                break;
+            };
+            spans.push(i..j + close.len_utf8());
+            from = j + close.len_utf8();
+        }
+    }
+    spans
+}
+
+/// A phrase that is part of a name, not a statement: inside a file name or identifier
+/// (`today-timeline.tsx`), a title-case feature name or label ("Recently Added", "Last Played"), or
+/// `recently` as an adjective ("recently fixed bugs").
+fn not_a_statement(line: &str, start: usize, end: usize) -> bool {
+    let before = line[..start].chars().next_back();
+    let after = line[end..].chars().next();
+    if before.is_some_and(|c| matches!(c, '-' | '_' | '/' | '.'))
+        || after.is_some_and(|c| matches!(c, '-' | '_' | '/'))
+        || (after == Some('.') && line[end + 1..].starts_with(|c: char| c.is_alphanumeric()))
+    {
+        return true;
+    }
+    let phrase = &line[start..end];
+    let next_word = line[end..].split_whitespace().next().unwrap_or("");
+    if capitalised(phrase) && capitalised(next_word) {
+        return true;
+    }
+    let sentence_start = line[..start]
+        .trim_end_matches(['*', ' ', '(', '-'])
+        .chars()
+        .next_back()
+        .is_none_or(|c| matches!(c, '.' | '!' | '?' | ':' | '—' | '|'));
+    if capitalised(phrase) && !sentence_start {
+        return true;
+    }
+    let lower = phrase.to_ascii_lowercase();
+    if lower == "recently" {
+        let mut words = line[end..].split_whitespace();
+        let participle = words.next().unwrap_or("");
+        let noun = words.next().unwrap_or("");
+        let adjectival = participle.len() > 3
+            && participle.ends_with("ed")
+            && noun.chars().next().is_some_and(char::is_alphabetic)
+            && !participle.ends_with([',', '.', ';', ':']);
+        return adjectival;
+    }
+    false
 }
 
 fn finding(
@@ -127,6 +256,9 @@ fn is_vague(phrase: &str) -> bool {
         "recently",
         "lately",
         "while",
+        "session",
+        "time",
+        "会话",
     ]
     .iter()
     .any(|w| p.contains(w))
@@ -152,6 +284,8 @@ fn same_line_anchor(number: usize, text: &str, at: usize) -> Option<Anchor> {
 struct Sections {
     /// For heading levels 1-6: the date in the current heading of that level and its line.
     levels: [Option<(NaiveDate, usize)>; 6],
+    /// The last line since the current heading that starts with a date, and its number.
+    dated_line: Option<(NaiveDate, usize)>,
 }
 
 impl Sections {
@@ -159,15 +293,30 @@ impl Sections {
         let t = text.trim_start();
         let level = t.bytes().take_while(|&b| b == b'#').count();
         if !(1..=6).contains(&level) || !t[level..].starts_with([' ', '\t']) {
+            // A line or paragraph that starts with a date ("2026-07-22 RCA: ...") dates what follows it
+            // until the next heading or dated line.
+            let lead = t.trim_start_matches(['-', '*', '+', ' ', '(', '[']);
+            if let Some((r, d)) = dates(lead).next()
+                && r.start == 0
+            {
+                self.dated_line = Some((d, number));
+            }
             return;
         }
         self.levels[level - 1] = dates(t).next().map(|(_, d)| (d, number));
         for slot in &mut self.levels[level..] {
             *slot = None;
         }
+        self.dated_line = None;
     }
 
     fn anchor(&self) -> Option<Anchor> {
+        if let Some((date, n)) = self.dated_line {
+            return Some(Anchor {
+                date,
+                source: format!("the dated line {n}"),
+            });
+        }
         self.levels
             .iter()
             .rev()
@@ -188,8 +337,15 @@ fn resolve(caps: &regex::Captures, anchor: NaiveDate) -> Option<String> {
     if caps.name("dby").is_some() {
         return day(back(2));
     }
-    if caps.name("vague").is_some() {
+    if caps.name("vague").is_some() || caps.name("zhsession").is_some() {
         return None;
+    }
+    if let Some(sess) = caps.name("session") {
+        return sess
+            .as_str()
+            .to_ascii_lowercase()
+            .starts_with("this")
+            .then(|| format!("the session of {anchor}"));
     }
     if let Some(d) = caps.name("day") {
         let d = d.as_str().to_ascii_lowercase();
@@ -297,7 +453,7 @@ mod tests {
     }
 
     fn resolved(phrase: &str, anchor: &str) -> Option<String> {
-        let text = format!("{anchor}: {phrase} it happened\n");
+        let text = format!("## {anchor}\n- {phrase} it happened\n");
         let f = found(&text, "2000-01-01");
         assert_eq!(f.len(), 1, "{phrase}: {f:?}");
         f.into_iter().next().and_then(|(_, r, _)| r)
@@ -424,6 +580,80 @@ mod tests {
         let text =
             "---\nname: x\ndescription: what we learned yesterday\ntype: project\n---\nbody\n";
         assert_eq!(found(text, "2026-03-16"), []);
+    }
+
+    #[test]
+    fn anchors_on_a_dated_line_above_then_the_file_name_then_metadata_modified() {
+        let text = "---\nname: x\ndescription: d\nmetadata: \n  modified: 2026-07-22T05:07:35.194Z\n---\n\
+                    Intro: the cache broke yesterday.\n\
+                    \n\
+                    2026-07-20 RCA (second pass):\n\
+                    - the fix landed yesterday\n";
+        let f = found(text, "2026-07-23");
+        assert_eq!(
+            f,
+            [
+                (
+                    "yesterday".to_string(),
+                    Some("2026-07-21".to_string()),
+                    Some("the date in the frontmatter".to_string())
+                ),
+                (
+                    "yesterday".to_string(),
+                    Some("2026-07-19".to_string()),
+                    Some("the dated line 9".to_string())
+                ),
+            ]
+        );
+        let doc = Doc::new(
+            "2026-05-02-deploy.md",
+            "- deployed yesterday\n",
+            Some(date("2026-06-01")),
+            false,
+        );
+        let f = check(&doc);
+        assert!(
+            f[0].message.contains("2026-05-01") && f[0].message.contains("file name"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn names_labels_quotes_and_rules_are_not_statements() {
+        let text = "- [Issue #574 Recently Added fixed](x.md) and Jellyfin Recently Added shows upgrades\n\
+                    - Operator said (\"it got stamped genuine today\") and «demain» “today” is quoted\n\
+                    - see today-timeline.tsx and last_week.rs and `today`\n\
+                    - short-form state only (recently fixed bugs)\n\
+                    - 2026-07-16 (later still): fixed today\n";
+        assert_eq!(found(text, "2026-07-20"), []);
+        let feedback = "---\nname: x\ndescription: d\nmetadata: \n  type: feedback\n---\n\
+                        Make the index now.\n\
+                        **How to apply:** create it on the live DB so the query is fast today.\n\
+                        Then it is fast.\n\
+                        \n\
+                        The build broke yesterday; suggest closing this session when pivoting.\n";
+        let f = found(feedback, "2026-07-20");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "yesterday");
+    }
+
+    #[test]
+    fn session_relative_phrases_are_reported() {
+        let text = "- re-arm next session\n- this session killed the run\n- last time it failed\n- (下次新 session 直接读)\n";
+        let f = found(text, "2026-07-20");
+        let phrases: Vec<&str> = f.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(
+            phrases,
+            [
+                "next session",
+                "this session",
+                "last time",
+                "下次新 session"
+            ]
+        );
+        assert_eq!(f[1].1.as_deref(), Some("the session of 2026-07-20"));
+        assert_eq!(f[0].1, None);
     }
 
     #[test]

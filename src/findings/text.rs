@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, Local, NaiveDate};
 use regex::Regex;
 
-use crate::memory::frontmatter::{self, Parsed};
+use crate::memory::frontmatter::{self, MemoryType, Parsed};
 
 /// A regex compiled on first use. The patterns are constants checked by tests; should one fail to compile
 /// anyway, the failure is logged once and the pattern matches nothing, so findings degrade instead of
@@ -66,8 +66,15 @@ pub(crate) struct Doc<'a> {
     pub lines: Vec<Line<'a>>,
     /// Index into `lines` of the first line after the frontmatter (0 when there is none).
     pub body_start: usize,
-    /// A `date:` / `updated:` / `created:` value from the frontmatter, if any.
+    /// `metadata.modified` (or a `date:` / `updated:` / `created:` value) from the frontmatter, if any.
     pub frontmatter_date: Option<NaiveDate>,
+    /// A date in the file name (`2026-03-16-deploy.md`), if any.
+    pub file_name_date: Option<NaiveDate>,
+    /// When a transcript shows this file was written: the anchor after the file's own dates and before
+    /// its modification time. Nothing supplies it yet; the transcripts index will.
+    pub transcript_write_date: Option<NaiveDate>,
+    /// Whether the frontmatter says this is a `feedback` memory (rules, not events).
+    pub is_feedback: bool,
     /// The local date of the file's last modification, if known.
     pub modified: Option<NaiveDate>,
     /// Whether this is MEMORY.md.
@@ -76,15 +83,15 @@ pub(crate) struct Doc<'a> {
 
 /// Frontmatter keys whose date says when the memory was written.
 const DATE_KEYS: [&str; 6] = [
-    "date",
-    "created",
+    "modified",
     "updated",
     "last_updated",
-    "modified",
+    "date",
     "written",
+    "created",
 ];
 
-static DATE: LazyRegex = LazyRegex::new(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?-u:\b)");
+static DATE: LazyRegex = LazyRegex::new(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:T|(?-u:\b))");
 static URL: LazyRegex =
     LazyRegex::new(r"(?i)(?-u:\b)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>()\[\]`]+");
 
@@ -122,27 +129,27 @@ impl<'a> Doc<'a> {
             });
             start += raw.len();
         }
-        let (body_start, frontmatter_date) = match frontmatter::parse(text) {
+        let (body_start, frontmatter_date, is_feedback) = match frontmatter::parse(text) {
             Parsed::Present(fm) => {
-                let date = lines[1..fm.end_line.saturating_sub(1)]
+                let date = DATE_KEYS
                     .iter()
-                    .find_map(|l| {
-                        let (key, value) = l.text.split_once(':')?;
-                        DATE_KEYS
-                            .contains(&key.trim())
-                            .then(|| dates(value).next().map(|(_, d)| d))
-                            .flatten()
-                    });
-                (fm.end_line, date)
+                    .find_map(|k| fm.meta(k).and_then(|v| dates(v).next().map(|(_, d)| d)));
+                let feedback = fm.memory_type() == Some(MemoryType::Feedback);
+                (fm.end_line, date, feedback)
             }
-            _ => (0, None),
+            _ => (0, None, false),
         };
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let file_name_date = dates(name).next().map(|(_, d)| d);
         Doc {
             file,
             text,
             lines,
             body_start,
             frontmatter_date,
+            file_name_date,
+            transcript_write_date: None,
+            is_feedback,
             modified,
             is_index,
         }
