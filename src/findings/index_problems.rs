@@ -18,8 +18,11 @@ use crate::memory::snapshot::IndexSummary;
 
 use super::{CutEvidence, Evidence, Finding, Kind, LinesEvidence, Severity};
 
-/// How many line numbers a `duplicate_link` message names (the evidence lists them all).
+/// How many line numbers a `duplicate_link` or `long_entry` message names (the evidence lists them all).
 const LINES_NAMED: usize = 6;
+
+/// Claude Code starts warning at this share of a loading limit.
+const WARN_PERCENT: usize = 80;
 
 /// The findings about MEMORY.md (`index`, summarised in `summary`).
 pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
@@ -116,38 +119,128 @@ pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
         f.evidence = Some(Evidence::Lines(LinesEvidence { lines }));
         out.push(f);
     }
+    out.extend(content_blocks(index));
     for line in &index.lines {
-        if line.is_content() {
+        if let Some(target) = &line.outside {
             out.push(at(
-                Kind::NotAPointer,
-                Severity::Warning,
-                line.line,
-                "content in the index instead of a pointer to a topic file".to_string(),
-                "move it into the topic file it belongs to (the index holds only `- [Title](file.md) — hook` lines)",
-            ));
-            continue;
-        }
-        let chars = line.chars();
-        match line.length() {
-            Length::VeryLong => out.push(at(
-                Kind::LongEntry,
-                Severity::Warning,
-                line.line,
-                format!(
-                    "{chars} characters, over {VERY_LONG_ENTRY_CHARS}: this line carries content"
-                ),
-                "move the detail to the topic file and keep a one-line pointer",
-            )),
-            Length::Long => out.push(at(
-                Kind::LongEntry,
+                Kind::OutsidePointer,
                 Severity::Info,
                 line.line,
-                format!("{chars} characters; entries aim for under {LONG_ENTRY_CHARS}"),
-                "shorten the hook to what tells a session when to open the file",
-            )),
+                format!("points at `{target}`, outside the memory directory"),
+                "fine as a pointer; the dream's tools cannot read or change that file, and recall never selects it",
+            ));
+        }
+    }
+    out.extend(long_entries(index));
+    out
+}
+
+/// One `not_a_pointer` finding per block of consecutive content lines (a pasted paragraph is one
+/// problem, not one per line).
+fn content_blocks(index: &Index) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut block: Vec<usize> = Vec::new();
+    let flush = |block: &mut Vec<usize>, out: &mut Vec<Finding>| {
+        let Some(&first) = block.first() else { return };
+        let message = match block.len() {
+            1 => "content in the index instead of a pointer to a topic file".to_string(),
+            n => format!(
+                "{n} lines of content ({first}-{}) in the index instead of a pointer to a topic file",
+                first + n - 1
+            ),
+        };
+        out.push(Finding {
+            kind: Kind::NotAPointer,
+            severity: Severity::Warning,
+            file: INDEX_NAME.to_string(),
+            line: first,
+            message,
+            suggestion: Some(
+                "move it into the topic file it belongs to (the index holds only `- [Title](file.md) — hook` lines)"
+                    .to_string(),
+            ),
+            evidence: Some(Evidence::Lines(LinesEvidence {
+                lines: std::mem::take(block),
+            })),
+        });
+    };
+    for line in &index.lines {
+        if line.is_content() && block.last().is_none_or(|&l| l + 1 == line.line) {
+            block.push(line.line);
+        } else {
+            flush(&mut block, &mut out);
+            if line.is_content() {
+                block.push(line.line);
+            }
+        }
+    }
+    flush(&mut block, &mut out);
+    out
+}
+
+/// Whether the index is within [`WARN_PERCENT`] of either loading limit, where every long entry costs
+/// lines that are cut.
+fn near_limits(index: &Index) -> bool {
+    index.bytes * 100 >= MAX_BYTES * WARN_PERCENT
+        || index.lines.len() * 100 >= MAX_LINES * WARN_PERCENT
+}
+
+/// Long entries: near the limits each one over [`VERY_LONG_ENTRY_CHARS`] is a warning of its own
+/// (shortening them is what keeps the newest lines loaded); the others, and all of them in an index
+/// with room to spare, are one info finding listing their lines, longest first.
+fn long_entries(index: &Index) -> Vec<Finding> {
+    let near = near_limits(index);
+    let mut out = Vec::new();
+    let mut rest: Vec<(usize, usize)> = Vec::new();
+    for line in index.lines.iter().filter(|l| !l.is_content()) {
+        let chars = line.chars();
+        match line.length() {
+            Length::VeryLong if near => out.push(Finding {
+                kind: Kind::LongEntry,
+                severity: Severity::Warning,
+                file: INDEX_NAME.to_string(),
+                line: line.line,
+                message: format!(
+                    "{chars} characters, over {VERY_LONG_ENTRY_CHARS}, in an index near its loading limit: this line carries content"
+                ),
+                suggestion: Some("move the detail to the topic file and keep a one-line pointer".to_string()),
+                evidence: None,
+            }),
+            Length::VeryLong | Length::Long => rest.push((chars, line.line)),
             Length::Fine => {}
         }
     }
+    if rest.is_empty() {
+        return out;
+    }
+    rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let named: Vec<String> = rest
+        .iter()
+        .take(LINES_NAMED)
+        .map(|(c, l)| format!("{l} ({c})"))
+        .collect();
+    out.push(Finding {
+        kind: Kind::LongEntry,
+        severity: Severity::Info,
+        file: INDEX_NAME.to_string(),
+        line: rest[0].1,
+        message: format!(
+            "{} entries over {LONG_ENTRY_CHARS} characters; longest: lines {}{}",
+            rest.len(),
+            named.join(", "),
+            if rest.len() > LINES_NAMED {
+                ", ..."
+            } else {
+                ""
+            }
+        ),
+        suggestion: Some(
+            "shorten each hook to what tells a session when to open the file".to_string(),
+        ),
+        evidence: Some(Evidence::Lines(LinesEvidence {
+            lines: rest.iter().map(|(_, l)| *l).collect(),
+        })),
+    });
     out
 }
 
@@ -237,13 +330,11 @@ mod tests {
         let mut want = vec![
             (Kind::DeadLink, 5),
             (Kind::Orphan, 1),
-            // The frontmatter block's lines are content too.
+            // The frontmatter block's three lines are one block of content.
             (Kind::NotAPointer, 1),
-            (Kind::NotAPointer, 2),
-            (Kind::NotAPointer, 3),
             (Kind::NotAPointer, 6),
             (Kind::DuplicateLink, 4),
-            (Kind::LongEntry, 7),
+            // A small index: the long entries are one info finding at the longest.
             (Kind::LongEntry, 8),
             (Kind::Frontmatter, 1),
         ];
@@ -254,12 +345,27 @@ mod tests {
             .find(|f| f.kind == Kind::Orphan)
             .map(|f| f.file.as_str());
         assert_eq!(orphan, Some("c.md"));
-        let long_severities: Vec<Severity> = found
+        let long: Vec<(Severity, Option<Evidence>)> = found
             .iter()
             .filter(|f| f.kind == Kind::LongEntry)
-            .map(|f| f.severity)
+            .map(|f| (f.severity, f.evidence.clone()))
             .collect();
-        assert_eq!(long_severities, [Severity::Info, Severity::Warning]);
+        assert_eq!(
+            long,
+            [(
+                Severity::Info,
+                Some(Evidence::Lines(LinesEvidence { lines: vec![8, 7] }))
+            )]
+        );
+        let block = found
+            .iter()
+            .find(|f| f.kind == Kind::NotAPointer && f.line == 1);
+        assert_eq!(
+            block.and_then(|f| f.evidence.clone()),
+            Some(Evidence::Lines(LinesEvidence {
+                lines: vec![1, 2, 3]
+            }))
+        );
         let repeated = found.iter().find(|f| f.kind == Kind::DuplicateLink);
         assert_eq!(
             repeated.and_then(|f| f.evidence.clone()),
@@ -287,6 +393,43 @@ mod tests {
             }))
         );
         assert!(found.iter().all(|f| f.kind != Kind::OverByteLimit));
+    }
+
+    #[test]
+    fn near_the_limits_each_very_long_entry_is_a_warning() {
+        let very_long = format!("- [A](a.md) — {}\n", "v".repeat(300));
+        let long = format!("- [A](a.md) — {}\n", "l".repeat(170));
+        let index = format!("{}{long}", very_long.repeat(70));
+        let found = findings(&[("MEMORY.md", &index), ("a.md", TOPIC)]);
+        let long: Vec<(Severity, usize)> = found
+            .iter()
+            .filter(|f| f.kind == Kind::LongEntry)
+            .map(|f| (f.severity, f.line))
+            .collect();
+        assert_eq!(long.len(), 71, "{long:?}");
+        assert!(long[..70].iter().all(|(s, _)| *s == Severity::Warning));
+        assert_eq!(long[70], (Severity::Info, 71));
+    }
+
+    #[test]
+    fn outside_pointers_and_folder_links_are_named_as_such() {
+        let index = "- [K](~/.claude/knowledge/k.md) — shared notes\n- [Team](team/) — team notes\n- [A](a.md) — a\n";
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("MEMORY.md"), index).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("a.md"), TOPIC).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir(tmp.path().join("team")).unwrap_or_else(|e| panic!("{e}"));
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let inv = inventory::inventory(&dir, None).unwrap_or_else(|e| panic!("{e}"));
+        let found = check(&Index::parse(index), &inv.index);
+        assert_eq!(
+            kinds_at(&found),
+            [(Kind::DeadLink, 2), (Kind::OutsidePointer, 1)]
+        );
+        assert!(
+            found[0].message.contains("is a folder"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

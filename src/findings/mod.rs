@@ -80,10 +80,12 @@ pub enum Kind {
     NotAPointer,
     /// A topic file linked from more than one index line.
     DuplicateLink,
-    /// An index line over 150 characters.
+    /// Index lines over 150 characters (one finding for them all, or one each near the limits).
     LongEntry,
     /// Missing or invalid frontmatter.
     Frontmatter,
+    /// An index line pointing at a file outside the memory directory.
+    OutsidePointer,
 }
 
 impl Kind {
@@ -102,6 +104,7 @@ impl Kind {
             Kind::DuplicateLink => "duplicate_link",
             Kind::LongEntry => "long_entry",
             Kind::Frontmatter => "frontmatter",
+            Kind::OutsidePointer => "outside_pointer",
         }
     }
 }

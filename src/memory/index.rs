@@ -26,14 +26,33 @@ pub struct Link {
 }
 
 impl Link {
-    /// The file part of a local target (without `#anchor`), or `None` for URLs and pure anchors.
+    /// The file part of a local target (without `#anchor`), or `None` for URLs, pure anchors and files
+    /// outside the memory directory.
     pub fn local_file(&self) -> Option<&str> {
         let t = self.target.trim();
         if t.contains("://") || t.starts_with("mailto:") || t.starts_with('#') || t.is_empty() {
             return None;
         }
+        if is_outside(t) {
+            return None;
+        }
         Some(t.split('#').next().unwrap_or(t))
     }
+
+    /// Whether the target is a file outside the memory directory (`~/.claude/knowledge/x.md`, `/etc/x`,
+    /// `D:\notes\x.md`, `../x.md`).
+    pub fn is_outside(&self) -> bool {
+        is_outside(self.target.trim())
+    }
+}
+
+/// Whether `target` names a place outside the memory directory: home, absolute, a drive, or `..`.
+pub fn is_outside(target: &str) -> bool {
+    let b = target.as_bytes();
+    target.starts_with(['~', '/', '\\'])
+        || target.starts_with("../")
+        || target.starts_with("..\\")
+        || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
 }
 
 /// One line of the index.
@@ -49,6 +68,13 @@ pub struct IndexLine {
     pub loaded: bool,
     /// Byte offset just past this line and its line ending.
     pub end: usize,
+    /// Whether the line is inside an HTML comment (`<!-- ... -->`), which is not memory content.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_comment: bool,
+    /// A file outside the memory directory the line points at (a Markdown link target, or a path
+    /// written plainly like `~/.claude/knowledge/x.md` or `D:\notes\x.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside: Option<String>,
 }
 
 impl IndexLine {
@@ -74,10 +100,14 @@ impl IndexLine {
     }
 
     /// Whether this line carries memory content instead of pointing at a topic file: it is not blank,
-    /// not a heading, and has no link.
+    /// not a heading, not an HTML comment, has no link and points at no file outside the memory.
     pub fn is_content(&self) -> bool {
         let t = self.text.trim();
-        !t.is_empty() && !t.starts_with('#') && self.links.is_empty()
+        !t.is_empty()
+            && !t.starts_with('#')
+            && !self.in_comment
+            && self.links.is_empty()
+            && self.outside.is_none()
     }
 }
 
@@ -109,6 +139,7 @@ impl Index {
         let mut lines = Vec::new();
         let mut offset = 0usize;
         let mut in_fence = false;
+        let mut in_comment = false;
         for (i, raw) in text.split_inclusive('\n').enumerate() {
             offset += raw.len();
             let body = raw.trim_end_matches('\n').trim_end_matches('\r');
@@ -116,12 +147,30 @@ impl Index {
                 body.trim_start().starts_with("```") || body.trim_start().starts_with("~~~");
             let quoted = in_fence || fence;
             in_fence ^= fence;
+            let (comment, still_open) = comment_state(in_comment, body);
+            in_comment = still_open;
+            let links = if quoted || comment {
+                Vec::new()
+            } else {
+                links(body)
+            };
+            let outside = if quoted || comment {
+                None
+            } else {
+                links
+                    .iter()
+                    .find(|l| l.is_outside())
+                    .map(|l| l.target.clone())
+                    .or_else(|| plain_outside_path(body))
+            };
             lines.push(IndexLine {
                 line: i + 1,
                 text: body.to_string(),
-                links: if quoted { Vec::new() } else { links(body) },
+                links,
                 loaded: i < MAX_LINES && offset <= MAX_BYTES,
                 end: offset,
+                in_comment: comment,
+                outside,
             });
         }
         Index {
@@ -186,7 +235,12 @@ impl Index {
                 let Some(file) = link.local_file() else {
                     continue;
                 };
+                let folder = file.ends_with('/') || dir.root().join(file).is_dir();
                 let reason = match dir.resolve(file, Access::Read) {
+                    _ if folder => Some(
+                        "it is a folder, not a topic file: link the file inside it that holds the memory"
+                            .to_string(),
+                    ),
                     Ok(p) if p.is_index() => Some("points at MEMORY.md itself".to_string()),
                     Ok(p) if !dir.exists(&p) => Some("the file does not exist".to_string()),
                     Ok(_) => None,
@@ -203,6 +257,55 @@ impl Index {
         }
         dead
     }
+}
+
+/// Whether a line is wholly inside an HTML comment, given whether one was open before it, and whether
+/// one is open after it. A line with text outside the comment is not a comment line.
+fn comment_state(open_before: bool, line: &str) -> (bool, bool) {
+    let mut open = open_before;
+    let mut outside_text = false;
+    let mut rest = line;
+    loop {
+        if open {
+            match rest.find("-->") {
+                Some(i) => {
+                    open = false;
+                    rest = &rest[i + 3..];
+                }
+                None => break,
+            }
+        } else {
+            let (text, after) = match rest.find("<!--") {
+                Some(i) => (&rest[..i], Some(&rest[i + 4..])),
+                None => (rest, None),
+            };
+            outside_text |= !text.trim().is_empty();
+            match after {
+                Some(a) => {
+                    open = true;
+                    rest = a;
+                }
+                None => break,
+            }
+        }
+    }
+    let touched = open_before || open || line.contains("<!--");
+    (touched && !outside_text, open)
+}
+
+/// A path outside the memory written plainly on a list line: `~/.claude/knowledge/x.md`, `/srv/x.md`,
+/// `D:\notes\x.md`.
+fn plain_outside_path(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    let item = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "))?;
+    item.split(|c: char| c.is_whitespace() || c == '`' || c == '(' || c == ')')
+        .find(|w| {
+            let b = w.as_bytes();
+            let drive = b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+            (w.starts_with("~/") || (w.starts_with('/') && w[1..].contains('/')) || drive)
+                && w.contains('.')
+        })
+        .map(String::from)
 }
 
 /// A link in the index that leads nowhere.
@@ -348,6 +451,28 @@ mod tests {
             .flat_map(|l| l.links.iter().map(|k| k.target.as_str()))
             .collect();
         assert_eq!(targets, ["a.md", "c.md"]);
+    }
+
+    #[test]
+    fn html_comments_and_outside_pointers_are_not_content() {
+        let idx = Index::parse(
+            "<!-- maintained by hand\n- keep this\n-->\n- [K](~/.claude/knowledge/k.md) — shared\n\
+             - D:\\notes\\team.md has the rest\n<!-- a --> text after\nPrefers tabs.\n",
+        );
+        let content: Vec<usize> = idx
+            .lines
+            .iter()
+            .filter(|l| l.is_content())
+            .map(|l| l.line)
+            .collect();
+        assert_eq!(content, [6, 7]);
+        assert!(idx.lines[..3].iter().all(|l| l.in_comment));
+        assert_eq!(
+            idx.lines[3].outside.as_deref(),
+            Some("~/.claude/knowledge/k.md")
+        );
+        assert_eq!(idx.lines[3].links[0].local_file(), None);
+        assert_eq!(idx.lines[4].outside.as_deref(), Some("D:\\notes\\team.md"));
     }
 
     #[test]
