@@ -14,6 +14,7 @@ mod relative_date;
 mod secret;
 mod stale_path;
 mod text;
+mod wiki_link;
 
 use std::fmt;
 use std::path::Path;
@@ -258,6 +259,7 @@ pub fn collect(input: &Input) -> Vec<Finding> {
         for file in input.files {
             out.extend(frontmatter::check(file.path.as_str(), &file.text));
         }
+        out.extend(wiki_link::check(input.files, input.index_text, INDEX_NAME));
         out.extend(content_findings(&docs, input.files, input.project_dir));
         let duplicates = duplicates
             .join()

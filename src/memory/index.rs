@@ -161,7 +161,7 @@ impl Index {
                     .iter()
                     .find(|l| l.is_outside())
                     .map(|l| l.target.clone())
-                    .or_else(|| plain_outside_path(body))
+                    .or_else(|| links.is_empty().then(|| plain_outside_path(body)).flatten())
             };
             lines.push(IndexLine {
                 line: i + 1,
@@ -305,7 +305,7 @@ fn plain_outside_path(line: &str) -> Option<String> {
             (w.starts_with("~/") || (w.starts_with('/') && w[1..].contains('/')) || drive)
                 && w.contains('.')
         })
-        .map(String::from)
+        .map(|w| w.trim_end_matches([';', ',', '.', ':']).to_string())
 }
 
 /// A link in the index that leads nowhere.
@@ -381,6 +381,105 @@ pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review
     r
 }
 
+/// A `[[wiki-link]]` in a memory file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WikiLink {
+    /// 1-based line number.
+    pub line: usize,
+    /// The target as written (without `|alias` or `#heading`).
+    pub target: String,
+}
+
+/// Every `[[target]]`, `[[target|alias]]` and `[[target#heading]]` in `text`, outside fenced code and
+/// inline code spans.
+pub fn wiki_links(text: &str) -> Vec<WikiLink> {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let mut rest = line;
+        let mut ticks = 0;
+        while let Some(open) = rest.find("[[") {
+            ticks += rest[..open].matches('`').count();
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("]]") else { break };
+            let inner = &after[..close];
+            let target = inner.split(['|', '#']).next().unwrap_or("").trim();
+            if ticks % 2 == 0 && !target.is_empty() && !inner.contains('[') {
+                out.push(WikiLink {
+                    line: i + 1,
+                    target: target.to_string(),
+                });
+            }
+            ticks += inner.matches('`').count();
+            rest = &after[close + 2..];
+        }
+    }
+    out
+}
+
+/// Resolves wiki-links the way Claude Code does: by frontmatter `name`, by file stem, `-` and `_` alike,
+/// case-insensitive; also by the stem without its `feedback_` / `project_` / `reference_` / `user_`
+/// prefix, and by a heading of the linking file itself.
+#[derive(Debug, Default)]
+pub struct WikiResolver {
+    keys: HashMap<String, String>,
+}
+
+/// A wiki-link target in the form it is compared in.
+fn wiki_key(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .replace('_', "-")
+        .trim_end_matches(".md")
+        .to_string()
+}
+
+impl WikiResolver {
+    /// A resolver over the topic files `(path, name)`.
+    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> WikiResolver {
+        let mut keys = HashMap::new();
+        let mut weak = Vec::new();
+        for (path, name) in files {
+            let stem = path.trim_end_matches(".md");
+            let base = stem.rsplit('/').next().unwrap_or(stem);
+            for k in [Some(stem), Some(base), name].into_iter().flatten() {
+                keys.entry(wiki_key(k)).or_insert_with(|| path.to_string());
+            }
+            for prefix in ["feedback", "project", "reference", "user"] {
+                if let Some(rest) = wiki_key(base).strip_prefix(&format!("{prefix}-")) {
+                    weak.push((rest.to_string(), path.to_string()));
+                }
+            }
+        }
+        for (k, path) in weak {
+            keys.entry(k).or_insert(path);
+        }
+        WikiResolver { keys }
+    }
+
+    /// The topic file `target` names, if any.
+    pub fn resolve(&self, target: &str) -> Option<&str> {
+        self.keys.get(&wiki_key(target)).map(String::as_str)
+    }
+
+    /// Whether `target` is a heading of `text` (a link within the file).
+    pub fn is_heading_of(target: &str, text: &str) -> bool {
+        let key = wiki_key(target);
+        text.lines().any(|l| {
+            let t = l.trim_start();
+            t.starts_with('#') && wiki_key(t.trim_start_matches('#')) == key
+        })
+    }
+}
+
 /// Finds `[title](target)` links in one line, skipping images and inline code spans.
 pub fn links(line: &str) -> Vec<Link> {
     let mut out = Vec::new();
@@ -454,10 +553,57 @@ mod tests {
     }
 
     #[test]
+    fn wiki_links_resolve_by_name_stem_and_prefixless_stem() {
+        let text = "See [[reference-gsim-xml]] and [[project-829-calibration|the run]].\n\
+                    `[[not-a-link]]` and [[finish-the-job]] and [[Aller jusqu'au bout]]\n\
+                    ```\n[[in-code]]\n```\n[[deploy]]\n";
+        let links: Vec<(usize, String)> = wiki_links(text)
+            .into_iter()
+            .map(|l| (l.line, l.target))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (1, "reference-gsim-xml".to_string()),
+                (1, "project-829-calibration".to_string()),
+                (2, "finish-the-job".to_string()),
+                (2, "Aller jusqu'au bout".to_string()),
+                (6, "deploy".to_string()),
+            ]
+        );
+        let r = WikiResolver::new([
+            ("reference_gsim_xml_config.md", Some("reference-gsim-xml")),
+            ("project_829_calibration.md", Some("Calibration run")),
+            ("feedback_finish_the_job.md", None),
+        ]);
+        assert_eq!(
+            r.resolve("reference-gsim-xml"),
+            Some("reference_gsim_xml_config.md")
+        );
+        assert_eq!(
+            r.resolve("project-829-calibration"),
+            Some("project_829_calibration.md")
+        );
+        assert_eq!(
+            r.resolve("calibration run"),
+            Some("project_829_calibration.md")
+        );
+        assert_eq!(
+            r.resolve("finish-the-job"),
+            Some("feedback_finish_the_job.md")
+        );
+        assert_eq!(r.resolve("deploy"), None);
+        assert!(WikiResolver::is_heading_of(
+            "Aller jusqu'au bout",
+            "x\n## Aller jusqu'au bout\n"
+        ));
+    }
+
+    #[test]
     fn html_comments_and_outside_pointers_are_not_content() {
         let idx = Index::parse(
             "<!-- maintained by hand\n- keep this\n-->\n- [K](~/.claude/knowledge/k.md) — shared\n\
-             - D:\\notes\\team.md has the rest\n<!-- a --> text after\nPrefers tabs.\n",
+             - D:\\notes\\team.md has the rest\n- [A](a.md) — reads /etc/redis/redis.conf;\n<!-- a --> text after\nPrefers tabs.\n",
         );
         let content: Vec<usize> = idx
             .lines
@@ -465,7 +611,8 @@ mod tests {
             .filter(|l| l.is_content())
             .map(|l| l.line)
             .collect();
-        assert_eq!(content, [6, 7]);
+        assert_eq!(content, [7, 8]);
+        assert_eq!(idx.lines[5].outside, None);
         assert!(idx.lines[..3].iter().all(|l| l.in_comment));
         assert_eq!(
             idx.lines[3].outside.as_deref(),

@@ -199,6 +199,35 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     })
 }
 
+/// The topic files a `[[wiki-link]]` in the index or in another topic file points at: such a file is
+/// reachable, so it is no orphan.
+fn wiki_linked(loaded: &Loaded) -> std::collections::HashSet<&str> {
+    let resolver = index::WikiResolver::new(
+        loaded
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
+    );
+    let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
+    let mut linked = std::collections::HashSet::new();
+    let sources = loaded
+        .files
+        .iter()
+        .map(|f| (Some(f.path.as_str()), f.text.as_str()))
+        .chain(index_text.as_deref().map(|t| (None, t)));
+    for (from, text) in sources {
+        for link in index::wiki_links(text) {
+            if let Some(to) = resolver.resolve(&link.target)
+                && Some(to) != from
+                && let Some(f) = loaded.files.iter().find(|f| f.path.as_str() == to)
+            {
+                linked.insert(f.path.as_str());
+            }
+        }
+    }
+    linked
+}
+
 /// Works out the index facts of a snapshot: its size against the limits, entries, the lines Claude Code
 /// cuts, dead links and orphans. Marks each file's `linked_from_index` on the way.
 pub fn index_summary(
@@ -208,10 +237,11 @@ pub fn index_summary(
     summaries: &mut [TopicFile],
 ) -> IndexSummary {
     let index_bytes = loaded.index.as_deref();
+    let wiki_linked = wiki_linked(loaded);
     let mut orphans = Vec::new();
     for (file, summary) in loaded.files.iter().zip(summaries.iter_mut()) {
         summary.linked_from_index = !index.lines_linking(&file.path).is_empty();
-        if !summary.linked_from_index {
+        if !summary.linked_from_index && !wiki_linked.contains(file.path.as_str()) {
             orphans.push(summary.path.clone());
         }
     }
