@@ -6,10 +6,12 @@
 //! links). [`collect`] runs them all over a loaded memory directory; [`for_content`] runs the ones about
 //! content over one file just written.
 
+mod contradiction;
 mod duplicate;
 pub(crate) mod frontmatter;
 mod index_problems;
 mod project;
+mod recall;
 mod relative_date;
 mod secret;
 mod stale_path;
@@ -87,6 +89,12 @@ pub enum Kind {
     Frontmatter,
     /// An index line pointing at a file outside the memory directory.
     OutsidePointer,
+    /// A topic file longer than the 200 lines / 4 KB recall shows.
+    LongTopicFile,
+    /// More than 200 topic files: the memory scan drops the oldest.
+    OverFileLimit,
+    /// The same subject with conflicting state or value in two places.
+    Contradiction,
 }
 
 impl Kind {
@@ -106,6 +114,9 @@ impl Kind {
             Kind::LongEntry => "long_entry",
             Kind::Frontmatter => "frontmatter",
             Kind::OutsidePointer => "outside_pointer",
+            Kind::LongTopicFile => "long_topic_file",
+            Kind::OverFileLimit => "over_file_limit",
+            Kind::Contradiction => "contradiction",
         }
     }
 }
@@ -153,6 +164,31 @@ pub enum Evidence {
     Lines(LinesEvidence),
     /// For `secret` (never the value itself).
     Secret(SecretEvidence),
+    /// For `over_file_limit`.
+    Files(FilesEvidence),
+    /// For `contradiction`.
+    Contradiction(ContradictionEvidence),
+}
+
+/// Topic files involved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct FilesEvidence {
+    /// Paths relative to the memory directory.
+    pub files: Vec<String>,
+}
+
+/// Two statements of one subject that disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ContradictionEvidence {
+    /// What they are about: `PR #12`, `port`, a file.
+    pub subject: String,
+    /// Each statement, in file order (a file `CLAUDE.md` is the project's).
+    pub locations: Vec<Location>,
+    /// What each says, in the order of `locations` (`open` / `done`, or the two values).
+    pub values: Vec<String>,
+    /// Which location looks newer (an index into `locations`), when a date is known on either side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newer: Option<usize>,
 }
 
 /// How a relative date resolves.
@@ -255,12 +291,15 @@ pub fn collect(input: &Input) -> Vec<Finding> {
     // side.
     let (mut out, duplicates) = std::thread::scope(|scope| {
         let duplicates = scope.spawn(|| duplicate::check(&docs));
+        let contradictions = contradiction::check(&docs);
         let mut out = index_problems::check(input.index, input.summary);
         for file in input.files {
             out.extend(frontmatter::check(file.path.as_str(), &file.text));
         }
         out.extend(wiki_link::check(input.files, input.index_text, INDEX_NAME));
+        out.extend(recall::check(input.files));
         out.extend(content_findings(&docs, input.files, input.project_dir));
+        out.extend(contradictions);
         let duplicates = duplicates
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

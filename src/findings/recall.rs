@@ -1,0 +1,160 @@
+//! What recall will not show: Claude Code shows other sessions only the first 200 lines / 4 KB of a topic
+//! file (`long_topic_file`, with the line where the cut falls), and its memory scan keeps only the 200
+//! most recently modified topic files (`over_file_limit`, naming the ones it drops).
+
+use super::{Evidence, FilesEvidence, Finding, Kind, Severity};
+use crate::memory::dir::INDEX_NAME;
+use crate::memory::snapshot::LoadedFile;
+
+/// Recall shows this many lines of a topic file.
+pub const RECALL_LINES: usize = 200;
+/// Recall shows this many bytes of a topic file.
+pub const RECALL_BYTES: usize = 4096;
+/// The memory scan keeps this many topic files, newest first.
+pub const SCAN_FILES: usize = 200;
+
+/// How many dropped files the `over_file_limit` message names (the evidence lists them all).
+const FILES_NAMED: usize = 5;
+
+/// The recall findings of `files`.
+pub(crate) fn check(files: &[LoadedFile]) -> Vec<Finding> {
+    let mut out: Vec<Finding> = files.iter().filter_map(long_file).collect();
+    if files.len() > SCAN_FILES {
+        // RFC 3339 UTC stamps sort as times; ties keep path order.
+        let mut by_age: Vec<&LoadedFile> = files.iter().collect();
+        by_age.sort_by(|a, b| b.summary.modified.cmp(&a.summary.modified));
+        let dropped: Vec<String> = by_age[SCAN_FILES..]
+            .iter()
+            .map(|f| f.path.to_string())
+            .collect();
+        let named = dropped
+            .iter()
+            .take(FILES_NAMED)
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(Finding {
+            kind: Kind::OverFileLimit,
+            severity: Severity::Warning,
+            file: INDEX_NAME.to_string(),
+            line: 1,
+            message: format!(
+                "{} topic files; Claude Code's memory scan keeps the {SCAN_FILES} most recently modified, so {} are never offered to recall: {named}{}",
+                files.len(),
+                dropped.len(),
+                if dropped.len() > FILES_NAMED { ", ..." } else { "" }
+            ),
+            suggestion: Some(
+                "merge small related files and delete what is no longer true until there are at most 200"
+                    .to_string(),
+            ),
+            evidence: Some(Evidence::Files(FilesEvidence { files: dropped })),
+        });
+    }
+    out
+}
+
+/// A topic file longer than recall shows, at the first line it does not show.
+fn long_file(f: &LoadedFile) -> Option<Finding> {
+    let bytes = f.text.len();
+    let lines = f.text.lines().count();
+    if bytes <= RECALL_BYTES && lines <= RECALL_LINES {
+        return None;
+    }
+    let mut offset = 0;
+    let mut cut = lines + 1;
+    for (i, line) in f.text.split_inclusive('\n').enumerate() {
+        offset += line.len();
+        if offset > RECALL_BYTES || i >= RECALL_LINES {
+            cut = i + 1;
+            break;
+        }
+    }
+    Some(Finding {
+        kind: Kind::LongTopicFile,
+        severity: Severity::Warning,
+        file: f.path.to_string(),
+        line: cut,
+        message: format!(
+            "{bytes} bytes, {lines} lines: recall shows other sessions the first {RECALL_LINES} lines / 4 KB, so from line {cut} on they do not see it"
+        ),
+        suggestion: Some(
+            "put what matters most first and split the rest into its own topic file, or drop what is no longer true"
+                .to_string(),
+        ),
+        evidence: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::dir::MemoryPath;
+    use crate::memory::snapshot::TopicFile;
+
+    fn file(path: &str, text: String, modified: &str) -> LoadedFile {
+        LoadedFile {
+            path: MemoryPath::parse(path).unwrap_or_else(|e| panic!("{e}")),
+            summary: TopicFile {
+                path: path.to_string(),
+                name: None,
+                description: None,
+                memory_type: None,
+                type_valid: false,
+                has_frontmatter: false,
+                lines: text.lines().count(),
+                bytes: text.len() as u64,
+                modified: modified.to_string(),
+                sha256: String::new(),
+                linked_from_index: true,
+            },
+            text,
+        }
+    }
+
+    #[test]
+    fn a_file_over_4_kb_or_200_lines_says_where_the_cut_falls() {
+        let wide = file(
+            "wide.md",
+            format!("{}\n", "x".repeat(99)).repeat(50),
+            "2026-01-01T00:00:00+00:00",
+        );
+        let tall = file("tall.md", "x\n".repeat(250), "2026-01-01T00:00:00+00:00");
+        let short = file("short.md", "x\n".repeat(200), "2026-01-01T00:00:00+00:00");
+        let found: Vec<(String, usize)> = check(&[wide, tall, short])
+            .into_iter()
+            .map(|f| (f.file, f.line))
+            .collect();
+        // 100 bytes a line: line 41 ends at byte 4,100.
+        assert_eq!(
+            found,
+            [("wide.md".to_string(), 41), ("tall.md".to_string(), 201)]
+        );
+    }
+
+    #[test]
+    fn over_200_files_names_the_oldest_the_scan_drops() {
+        let files: Vec<LoadedFile> = (0..203)
+            .map(|i| {
+                file(
+                    &format!("f{i:03}.md"),
+                    "x\n".to_string(),
+                    &format!("2026-01-01T00:{:02}:{:02}+00:00", i / 60, i % 60),
+                )
+            })
+            .collect();
+        let found = check(&files);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].evidence,
+            Some(Evidence::Files(FilesEvidence {
+                files: vec![
+                    "f002.md".to_string(),
+                    "f001.md".to_string(),
+                    "f000.md".to_string()
+                ]
+            }))
+        );
+        assert!(check(&files[..200]).is_empty());
+    }
+}
