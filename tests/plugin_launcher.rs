@@ -4,15 +4,14 @@
 //! Every run is hermetic: PATH holds only links to the few system tools the launcher uses, plus the fakes a
 //! test puts there (binaries that say which one ran, and a `cargo` that "builds" one).
 
-mod plugin_support;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use plugin_support::{VERSION, on_path, repo, run_with_limit, text};
+use crate::util::claude_code::{on_path, run_with_limit};
+use crate::util::{Env, VERSION, repo, text};
 
 /// What the launcher needs from the system.
 const TOOLS: &[&str] = &[
@@ -20,8 +19,9 @@ const TOOLS: &[&str] = &[
     "setsid", "nohup", "chmod",
 ];
 
+/// The fixture world with a plugin folder holding only the manifest and the launcher.
 struct World {
-    _tmp: tempfile::TempDir,
+    env: Env,
     root: PathBuf,
     plugin: PathBuf,
     data: PathBuf,
@@ -32,23 +32,17 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let root = fs::canonicalize(tmp.path()).expect("canonical tempdir");
+        let env = Env::new();
+        let root = env.root().to_path_buf();
         let world = World {
             plugin: root.join("plugin"),
             data: root.join("data"),
             fakes: root.join("fakes"),
             tools: root.join("tools"),
             root,
-            _tmp: tmp,
+            env,
         };
-        for dir in [
-            "plugin/.claude-plugin",
-            "plugin/scripts",
-            "fakes",
-            "tools",
-            "home",
-        ] {
+        for dir in ["plugin/.claude-plugin", "plugin/scripts", "fakes", "tools"] {
             fs::create_dir_all(world.root.join(dir)).expect("create folder");
         }
         for file in [".claude-plugin/plugin.json", "scripts/dream-mcp"] {
@@ -78,7 +72,7 @@ impl World {
                 "PATH",
                 format!("{}:{}", self.fakes.display(), self.tools.display()),
             )
-            .env("HOME", self.root.join("home"))
+            .env("HOME", &self.env.home)
             .env("CLAUDE_PLUGIN_ROOT", &self.plugin)
             .env("CLAUDE_PLUGIN_DATA", &self.data)
             .args(args);

@@ -2,14 +2,14 @@
 //! pre-approves exactly the server's tools, the agent is offered nothing that writes outside the memory
 //! directory, and the icon is what the plugin directory accepts.
 
-mod plugin_support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use plugin_support::{VERSION, repo, server_tools, skill_field, skill_parts};
 use serde_json::{Value, json};
+
+use crate::util::claude_code::{server_tools, skill_field, skill_md, skill_parts};
+use crate::util::{VERSION, repo};
 
 const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
 
@@ -78,7 +78,7 @@ fn icon_is_a_square_png_the_directory_accepts() {
 
 #[test]
 fn skill_frontmatter_triggers_forks_and_preapproves_exactly_the_servers_tools() {
-    let text = plugin_support::skill_md();
+    let text = skill_md();
     assert!(
         text.lines().count() < 500,
         "SKILL.md has {} lines",
