@@ -74,7 +74,7 @@ fn check_shows_the_example_findings_grouped_by_severity_with_counts() {
         "secret (1)",
         "random-notes.md:9",
         "stale_path (",
-        "api-conventions.md:8  `src/app.ts` does not exist in the project",
+        "api-conventions.md:8  `src/app.ts` is not in the project",
         "relative_date (",
         "duplicate (",
         "orphan (1)",
@@ -336,6 +336,9 @@ fn warnings_alone_do_not_fail_check() {
 #[tokio::test]
 async fn list_memory_returns_the_findings() {
     let env = Env::new();
+    // A project (a manifest, no git): paths are checked against it.
+    std::fs::write(env.project.join("package.json"), "{}").expect("manifest");
+    std::fs::create_dir(env.project.join("src")).expect("src");
     env.put("notes.md", topic("notes", "- Entry point is `src/app.ts`."));
     env.put(
         "MEMORY.md",
@@ -362,6 +365,8 @@ async fn list_memory_returns_the_findings() {
 #[tokio::test]
 async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
     let env = Env::new();
+    std::fs::write(env.project.join("package.json"), "{}").expect("manifest");
+    std::fs::create_dir(env.project.join("scripts")).expect("scripts");
     env.put(
         "prefs.md",
         topic(

@@ -162,3 +162,78 @@ async fn r_oversized_summary_closed_the_dream() {
     assert_eq!(report["summary"], "added n");
     assert_eq!(report["created"][0]["path"], "n.md");
 }
+
+// `check` run from a subfolder reported every path relative to the project root as stale.
+#[test]
+fn r_stale_paths_from_a_subfolder() {
+    let env = Env::new();
+    for f in [".git/HEAD", "src/app.ts", "docs/guide.md"] {
+        let p = env.project.join(f);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, "").expect("write");
+    }
+    env.put(
+        "notes.md",
+        topic(
+            "notes",
+            "- Entry in `src/app.ts`, guide in `docs/guide.md`, old one in `src/gone.ts`.",
+        ),
+    );
+    let sub = env.project.join("docs");
+    let o = env.cli(&[
+        "check",
+        "--json",
+        "--project-dir",
+        sub.to_str().expect("utf-8"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let stale: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["kind"] == "stale_path")
+        .filter_map(|f| f["evidence"]["path"].as_str())
+        .collect();
+    assert_eq!(stale, ["src/gone.ts"], "{v:#}");
+}
+
+// With no project (no git root, no manifest) every path a memory named was reported stale.
+#[test]
+fn r_stale_paths_without_a_project() {
+    let env = Env::new();
+    env.put("notes.md", topic("notes", "- Entry in `src/app.ts`."));
+    let o = env.cli(&["check", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"stale_path"), "{kinds:?}");
+}
+
+// `check --json | head` must end quietly when the reader goes away, not panic on the broken pipe.
+#[test]
+fn r_check_json_into_a_closed_pipe() {
+    let env = Env::new();
+    for i in 0..50 {
+        env.put(
+            &format!("n{i}.md"),
+            topic("n", "- fixed yesterday, see `src/x.ts`"),
+        );
+    }
+    let mut child = env
+        .command_on_dirs()
+        .args(["check", "--json"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

@@ -620,7 +620,20 @@ fn historical(line: &str, before: &str, after: &str, t: &Token) -> bool {
         || next.starts_with("->")
         || next.starts_with("=>")
         || t.text.ends_with('-') && next.starts_with('>');
-    struck || old_side || REMOVAL.get().is_some_and(|re| re.is_match(line))
+    // The words of paths (`src/gone.ts`) say nothing about removal.
+    let rest = match TOKEN.get() {
+        Some(re) => re
+            .replace_all(line, |c: &regex::Captures| {
+                if c[0].contains(['/', '.']) {
+                    " ".to_string()
+                } else {
+                    c[0].to_string()
+                }
+            })
+            .into_owned(),
+        None => line.to_string(),
+    };
+    struck || old_side || REMOVAL.get().is_some_and(|re| re.is_match(&rest))
 }
 
 #[cfg(test)]
@@ -772,7 +785,7 @@ mod tests {
                     - Context in `context/Character.jsx`.\n\
                     - Screens in `src/invariants/screenshot.rs`.\n\
                     - Pipeline in `scripts/match_service.py`.\n\
-                    - Hook in `scripts/pre-push.sh`.\n";
+                    - Hook in `scripts/pre-push.sh`, old one in `scripts/gone.sh`.\n";
         assert_eq!(
             stale_in(text, &[]),
             [
@@ -797,6 +810,7 @@ mod tests {
                     Some("lib/match_service.py".to_string())
                 ),
                 (5, "scripts/pre-push.sh".to_string(), None),
+                (5, "scripts/gone.sh".to_string(), None),
             ]
         );
     }

@@ -329,7 +329,8 @@ pub struct Review {
 }
 
 /// Checks a proposed index against the rules: at most [`MAX_LINES`] lines and [`MAX_BYTES`] bytes, no
-/// frontmatter, every local link to an existing topic file; warns on long entries and unlinked files.
+/// frontmatter, every local link to an existing topic file; warns on long entries, pointers outside the
+/// memory directory and unlinked files.
 pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review {
     let index = Index::parse(text);
     let mut r = Review::default();
@@ -359,6 +360,12 @@ pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review
         ));
     }
     for line in &index.lines {
+        if let Some(target) = &line.outside {
+            r.warnings.push(format!(
+                "line {}: points at {target:?}, outside the memory directory (a pointer the tools cannot follow)",
+                line.line
+            ));
+        }
         let chars = line.chars();
         match line.length() {
             Length::VeryLong => r.warnings.push(format!(
