@@ -316,7 +316,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .filter(|n| n.start >= from && n.end <= to)
                     .collect();
-                if self.is_elsewhere(&text[from..to], from, text, &near) {
+                if self.is_elsewhere(&text[from..to], text, &near) {
                     continue;
                 }
                 let Some((path, moved)) =
@@ -377,11 +377,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Whether a clause (`text`, starting at byte `from` of `line`) is about another place: an absolute
+    /// Whether a clause (`text`, a part of `line` holding `tokens`) is about another place: an absolute
     /// or home path, a folder the memory places outside the project, another repository or host by name,
     /// or it says what it names is not in git.
-    fn is_elsewhere(&self, text: &str, from: usize, line: &str, tokens: &[&Token]) -> bool {
-        let _ = from;
+    fn is_elsewhere(&self, text: &str, line: &str, tokens: &[&Token]) -> bool {
         let absolute = tokens.iter().any(|t| {
             let s = t.text;
             (s.starts_with("~/") || (s.starts_with('/') && s[1..].contains('/')))

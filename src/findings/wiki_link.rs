@@ -49,3 +49,44 @@ pub(crate) fn check(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory;
+    use crate::memory::dir::MemoryDir;
+
+    #[test]
+    fn dead_wiki_links_are_reported_and_live_ones_count_against_orphans() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let put = |name: &str, text: &str| {
+            std::fs::write(tmp.path().join(name), text).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let topic = |name: &str, body: &str| {
+            format!("---\nname: {name}\ndescription: d\nmetadata: \n  type: project\n---\n{body}\n")
+        };
+        put("MEMORY.md", "- [A](project_a.md) — a\n");
+        put(
+            "project_a.md",
+            &topic(
+                "a-notes",
+                "See [[project-b]], [[c-rule]] and [[deploy]].\n## Local heading\n[[Local heading]]",
+            ),
+        );
+        put("project_b.md", &topic("b", "Back to [[a-notes]]."));
+        put("feedback_c_rule.md", &topic("c", "x"));
+        put("project_d.md", &topic("d", "unlinked"));
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let inv = inventory::inventory(&dir, None).unwrap_or_else(|e| panic!("{e}"));
+        let dead: Vec<(&str, usize, &str)> = inv
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::DeadLink)
+            .map(|f| (f.file.as_str(), f.line, f.message.as_str()))
+            .collect();
+        assert_eq!(dead.len(), 1, "{dead:?}");
+        assert_eq!((dead[0].0, dead[0].1), ("project_a.md", 7));
+        assert!(dead[0].2.contains("[[deploy]]"), "{}", dead[0].2);
+        assert_eq!(inv.index.orphans, ["project_d.md"]);
+    }
+}
