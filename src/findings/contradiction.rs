@@ -5,6 +5,8 @@
 //!   `#711 OPEN`);
 //! - two values for the same setting: `port 5432` / `port 5433`, `API_URL=a` / `API_URL=b`.
 //!
+//! Feedback rules that CLAUDE.md contradicts in words (not as an item state or a setting) are not found yet.
+//!
 //! Each finding names both places and, when a date is known on both sides (on the lines, or for two
 //! files their modification dates), which looks newer, so the model can keep the newer one after checking it.
 
@@ -29,6 +31,9 @@ static SETTING: LazyRegex = LazyRegex::new(concat!(
     r"|(?-i:(?-u:\b)(?P<env>[A-Z][A-Z0-9_]{2,})=(?P<val>[A-Za-z0-9_./:-]+)(?:[\s`'\x22,;)]|$))"
 ));
 
+/// The name a finding gives the project's CLAUDE.md (it is not a memory file).
+pub(crate) const PROJECT_CLAUDE_MD: &str = "(project) CLAUDE.md";
+
 struct Claim<'a> {
     subject: String,
     value: String,
@@ -41,9 +46,9 @@ struct Claim<'a> {
     modified: Option<NaiveDate>,
 }
 
-/// The contradictions among `docs` (the memory's files; a doc named `CLAUDE.md` stands for the project's
-/// instructions).
-pub(crate) fn check(docs: &[Doc]) -> Vec<Finding> {
+/// The contradictions among `docs` (the memory's files; a doc named [`PROJECT_CLAUDE_MD`] stands for the
+/// project's instructions, compared with the memory but not with itself).
+pub(crate) fn check<'a>(docs: impl IntoIterator<Item = &'a Doc<'a>>) -> Vec<Finding> {
     let mut claims: BTreeMap<String, Vec<Claim>> = BTreeMap::new();
     for doc in docs {
         for line in doc.body() {
@@ -96,6 +101,9 @@ pub(crate) fn check(docs: &[Doc]) -> Vec<Finding> {
         else {
             continue;
         };
+        if first.file == PROJECT_CLAUDE_MD && other.file == PROJECT_CLAUDE_MD {
+            continue;
+        }
         let same_line_both = group
             .iter()
             .any(|c| c.file == other.file && c.line == other.line && c.value == first.value);
@@ -233,6 +241,22 @@ mod tests {
         assert_eq!(f[0].0, "port");
         assert_eq!(f[0].2, ["5432", "5433"]);
         assert_eq!(f[0].3, None);
+    }
+
+    #[test]
+    fn the_project_claude_md_is_compared_with_the_memory_not_with_itself() {
+        let f = found(&[
+            ("db.md", "- dev server on port 3000\n", ""),
+            (
+                PROJECT_CLAUDE_MD,
+                "- Run the dev server on port 8080.\n- port 9090 for metrics\n",
+                "",
+            ),
+        ]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].1, format!("db.md:1 {PROJECT_CLAUDE_MD}:1"));
+        let own = found(&[(PROJECT_CLAUDE_MD, "- port 1\n- port 2\n", "")]);
+        assert_eq!(own, []);
     }
 
     #[test]

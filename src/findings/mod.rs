@@ -291,7 +291,11 @@ pub fn collect(input: &Input) -> Vec<Finding> {
     // side.
     let (mut out, duplicates) = std::thread::scope(|scope| {
         let duplicates = scope.spawn(|| duplicate::check(&docs));
-        let contradictions = contradiction::check(&docs);
+        let claude_md = input.project_dir.and_then(project::claude_md);
+        let project_doc = claude_md
+            .as_deref()
+            .map(|t| Doc::new(contradiction::PROJECT_CLAUDE_MD, t, None, false));
+        let contradictions = contradiction::check(docs.iter().chain(project_doc.as_ref()));
         let mut out = index_problems::check(input.index, input.summary);
         for file in input.files {
             out.extend(frontmatter::check(file.path.as_str(), &file.text));

@@ -101,18 +101,34 @@ impl Moved {
     }
 }
 
+/// The project root holding `dir` (the git root above it, else `dir` when it holds a manifest) and whether
+/// it is a git repository.
+pub(crate) fn root_of(dir: &Path) -> Option<(PathBuf, bool)> {
+    match dir.ancestors().find(|a| a.join(".git").exists()) {
+        Some(r) => Some((r.to_path_buf(), true)),
+        None if MANIFESTS.iter().any(|m| dir.join(m).is_file()) => Some((dir.to_path_buf(), false)),
+        None => None,
+    }
+}
+
+/// The project's `CLAUDE.md` at its root, when there is one of at most 1 MiB.
+pub(crate) fn claude_md(dir: &Path) -> Option<String> {
+    let (root, _) = root_of(dir)?;
+    let path = root.join("CLAUDE.md");
+    let meta = std::fs::metadata(&path).ok()?;
+    (meta.is_file() && meta.len() <= 1 << 20)
+        .then(|| std::fs::read(&path).ok())
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
 impl Project {
     /// The project holding `dir`: the git root above it, else `dir` itself when it holds a manifest; `None`
     /// when there is no project to check paths against.
     pub(crate) fn open(dir: &Path) -> Option<Project> {
-        let git_root = dir.ancestors().find(|a| a.join(".git").exists());
-        let root = match git_root {
-            Some(r) => r.to_path_buf(),
-            None if MANIFESTS.iter().any(|m| dir.join(m).is_file()) => dir.to_path_buf(),
-            None => return None,
-        };
+        let (root, has_git) = root_of(dir)?;
         let mut p = Project {
-            has_git: git_root.is_some(),
+            has_git,
             root,
             entries: Vec::new(),
             files: HashSet::new(),
