@@ -134,6 +134,7 @@ async fn every_violation_is_listed_with_its_line_number() {
         "",
         "line 1:",
         "line 4: link to \"gone.md\"",
+        "line 210: link to \"../outside/secret.md\"",
         "line 211: link to \"team/\"",
     ];
     assert_eq!(problems.len(), expected_prefixes.len(), "{problems:#?}");

@@ -426,7 +426,7 @@ mod tests {
             [(Kind::DeadLink, 2), (Kind::OutsidePointer, 1)]
         );
         assert!(
-            found[0].message.contains("is a folder"),
+            found[0].message.contains("is a directory"),
             "{}",
             found[0].message
         );

@@ -238,7 +238,7 @@ impl Index {
                 let folder = file.ends_with('/') || dir.root().join(file).is_dir();
                 let reason = match dir.resolve(file, Access::Read) {
                     _ if folder => Some(
-                        "it is a folder, not a topic file: link the file inside it that holds the memory"
+                        "it is a directory, not a topic file: link the file inside it that holds the memory"
                             .to_string(),
                     ),
                     Ok(p) if p.is_index() => Some("points at MEMORY.md itself".to_string()),
@@ -329,8 +329,8 @@ pub struct Review {
 }
 
 /// Checks a proposed index against the rules: at most [`MAX_LINES`] lines and [`MAX_BYTES`] bytes, no
-/// frontmatter, every local link to an existing topic file; warns on long entries, pointers outside the
-/// memory directory and unlinked files.
+/// frontmatter, every link to an existing topic file inside the memory directory; warns on long entries
+/// and unlinked files.
 pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review {
     let index = Index::parse(text);
     let mut r = Review::default();
@@ -353,19 +353,32 @@ pub fn review(text: &str, dir: &MemoryDir, topic_files: &[MemoryPath]) -> Review
         r.violations
             .push("line 1: the index has no frontmatter; start with the entries".to_string());
     }
-    for dead in index.dead_links(dir) {
+    // An existing index may point outside (a pointer, reported as such); a new one written by the tools
+    // links only topic files inside the memory directory, so those links are refused with the path rule.
+    let mut dead = index.dead_links(dir);
+    for line in &index.lines {
+        for link in line.links.iter().filter(|l| l.is_outside()) {
+            let reason = match dir.resolve(&link.target, Access::Read) {
+                Err(e) => e.to_string(),
+                Ok(_) => {
+                    "outside the memory directory; the index links only topic files".to_string()
+                }
+            };
+            dead.push(DeadLink {
+                line: line.line,
+                target: link.target.clone(),
+                reason,
+            });
+        }
+    }
+    dead.sort_by_key(|d| d.line);
+    for dead in dead {
         r.violations.push(format!(
             "line {}: link to {:?}: {}",
             dead.line, dead.target, dead.reason
         ));
     }
     for line in &index.lines {
-        if let Some(target) = &line.outside {
-            r.warnings.push(format!(
-                "line {}: points at {target:?}, outside the memory directory (a pointer the tools cannot follow)",
-                line.line
-            ));
-        }
         let chars = line.chars();
         match line.length() {
             Length::VeryLong => r.warnings.push(format!(
