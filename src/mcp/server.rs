@@ -421,6 +421,7 @@ impl DreamServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<GrepResult>, String> {
         let locations = self.dreamer.locations();
+        locations.usable_memory_dir().map_err(message)?;
         let query = Query::new(&p, self.dreamer.last_consolidation()).map_err(|e| e.to_string())?;
         let dir = locations.transcripts_dir.clone();
         let cancel = Arc::new(AtomicBool::new(false));
