@@ -95,6 +95,28 @@ pub fn frontmatter_warnings(content: &str) -> Vec<String> {
         .collect()
 }
 
+/// Refuses content holding a likely credential, naming each line and kind (never the value): memory is
+/// loaded into every session and `team/` is shared, so only a pointer to where a secret is kept belongs
+/// there.
+fn refuse_credentials(path: &MemoryPath, content: &str) -> Result<()> {
+    let found = crate::secrets::find(content);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let line_of = |at: usize| content[..at].bytes().filter(|&b| b == b'\n').count() + 1;
+    let places: Vec<String> = found
+        .iter()
+        .map(|m| format!("line {} ({})", line_of(m.range.start), m.kind))
+        .collect();
+    Err(Error::ContentRefused {
+        path: path.to_string(),
+        rule: format!(
+            "it holds what looks like a credential at {}; memory is loaded into every session, so write where it is kept instead (e.g. \"staging DB password: in 1Password under staging-db\"); nothing was written",
+            places.join(", ")
+        ),
+    })
+}
+
 /// Creates or replaces the topic file `raw_path` with `content`.
 ///
 /// With `expected_sha256`, refuses unless the file's current content has that hash (no lost update when
@@ -108,6 +130,7 @@ pub fn write_file(
 ) -> Result<WriteOutcome> {
     let path = dir.resolve(raw_path, Access::Write)?;
     MemoryDir::check_content(&path, content.as_bytes())?;
+    refuse_credentials(&path, content)?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
     run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
@@ -162,6 +185,7 @@ pub fn rewrite_index(
         return Err(Error::IndexRefused(review.violations));
     }
     MemoryDir::check_content(&path, content.as_bytes())?;
+    refuse_credentials(&path, content)?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
     run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
