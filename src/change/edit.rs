@@ -197,3 +197,55 @@ pub fn rewrite_index(
         warnings: review.warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::run::Dreamer;
+    use crate::claude_code::locations::LocationOptions;
+
+    #[test]
+    fn a_write_holding_a_credential_is_refused_naming_line_and_kind_and_changes_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("mem");
+        std::fs::create_dir(&mem).unwrap();
+        std::fs::write(mem.join("ops.md"), "# Ops\n").unwrap();
+        let dreamer = Dreamer::new(
+            LocationOptions {
+                memory_dir: Some(mem.clone()),
+                journal_dir: Some(t.path().join("journal")),
+                home: Some(t.path().join("home")),
+                project_dir: Some(t.path().to_path_buf()),
+                ..LocationOptions::default()
+            }
+            .resolve(),
+        );
+        let cases = [
+            ("# Ops\nCI uses ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n", "line 2 (github_token)"),
+            ("# Ops\n\n- staging 비밀번호는 qwer1234!\n", "line 3 (stated_password)"),
+            ("x\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n", "line 2 (private_key)"),
+            ("npm: npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "line 1 (npm_token)"),
+        ];
+        for (content, place) in cases {
+            let err = dreamer
+                .change("write ops.md", |dir, run| write_file(dir, run, "ops.md", content, None))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(place) && err.contains("where it is kept"), "{err}");
+            assert!(!err.contains("qwer1234") && !err.contains("ghp_"), "{err}");
+            let err = dreamer
+                .change("index", |dir, run| rewrite_index(dir, run, content, None))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("credential") || err.contains("MEMORY.md"), "{err}");
+        }
+        assert_eq!(std::fs::read_to_string(mem.join("ops.md")).unwrap(), "# Ops\n");
+        assert!(!mem.join("MEMORY.md").exists());
+        assert!(dreamer.journal().runs().unwrap_or_default().is_empty());
+        let pointer = "# Ops\nThe staging DB password is in 1Password under staging-db.\n";
+        dreamer
+            .change("write ops.md", |dir, run| write_file(dir, run, "ops.md", pointer, None))
+            .unwrap();
+        assert_eq!(std::fs::read_to_string(mem.join("ops.md")).unwrap(), pointer);
+    }
+}
