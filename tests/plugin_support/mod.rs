@@ -19,7 +19,7 @@ use serde_json::Value;
 
 /// The Claude Code release these tests were written against (REFERENCE.md section 5). Override with
 /// `DREAM_TEST_CLAUDE_VERSION`.
-pub const CLAUDE_VERSION: &str = "2.1.330";
+pub const CLAUDE_VERSION: &str = "2.1.332";
 
 /// The checkout: the plugin's source folder.
 pub fn repo() -> PathBuf {
@@ -279,7 +279,7 @@ impl Sandbox {
     }
 
     /// Where Claude Code keeps the installed plugin's data (`${CLAUDE_PLUGIN_DATA}`):
-    /// `<config>/plugins/data/<plugin>-<marketplace>` in Claude Code 2.1.330.
+    /// `<config>/plugins/data/<plugin>-<marketplace>` in Claude Code 2.1.332.
     pub fn plugin_data(&self) -> PathBuf {
         self.config().join("plugins/data/dream-dream")
     }
