@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
-use dream_mcp::digest::sha256_hex;
+use dream_mcp::sha256_hex;
 use plugin_support::scripted_model::{Block, ScriptedModel};
 use plugin_support::{
-    Sandbox, VERSION, assert_success, binary, copy_tree, path_without_dream_mcp, repo,
+    Sandbox, blocks, is_fork, session_start_context, tool_names, VERSION, assert_success, binary, copy_tree, path_without_dream_mcp, repo,
     server_tools, skill_parts, skip, text,
 };
 use serde_json::{Value, json};
@@ -260,7 +260,7 @@ fn install_example(sandbox: &Sandbox) {
 
 /// Where Claude Code keeps the sandbox project's session transcripts.
 fn transcripts_dir(sandbox: &Sandbox) -> PathBuf {
-    dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project)
+    dream_mcp::project_folder(&sandbox.config().join("projects"), &sandbox.project)
 }
 
 /// Every file in a memory directory but the lock, by name.
@@ -396,31 +396,6 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
     }
     let missing: Vec<&&str> = needles.iter().filter(|n| !message.contains(**n)).collect();
     (!missing.is_empty()).then(|| format!("lacks {missing:?}: {shown}"))
-}
-
-/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
-fn is_fork(request: &Value) -> bool {
-    let names = tool_names(request);
-    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
-}
-
-fn tool_names(request: &Value) -> BTreeSet<String> {
-    request["tools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t["name"].as_str().map(String::from))
-        .collect()
-}
-
-/// Every block of every message of a request.
-fn blocks(request: &Value) -> Vec<&Value> {
-    request["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["content"].as_array().into_iter().flatten())
-        .collect()
 }
 
 /// A tool result's text, whether its content is a string or a block array.
@@ -647,17 +622,6 @@ fn write_sessions(sandbox: &Sandbox, count: usize) {
         let line = json!({"type": "user", "sessionId": id, "message": {"role": "user", "content": "hello"}});
         fs::write(dir.join(format!("{id}.jsonl")), format!("{line}\n")).expect("write session");
     }
-}
-
-/// The SessionStart context the main conversation's first request carries, if any.
-fn session_start_context(model: &ScriptedModel) -> Option<String> {
-    let requests = model.requests();
-    let first = requests.iter().find(|r| !is_fork(r))?;
-    blocks(first)
-        .into_iter()
-        .filter_map(|b| b["text"].as_str())
-        .find(|t| t.contains("SessionStart hook additional context:"))
-        .map(String::from)
 }
 
 #[test]

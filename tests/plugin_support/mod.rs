@@ -5,8 +5,10 @@
 //! Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod asset_server;
 pub mod scripted_model;
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
@@ -286,7 +288,7 @@ impl Sandbox {
 
     /// The auto-memory folder Claude Code uses for `self.project`.
     pub fn memory_dir(&self) -> PathBuf {
-        dream_mcp::slug::project_folder(&self.config().join("projects"), &self.project)
+        dream_mcp::project_folder(&self.config().join("projects"), &self.project)
             .join("memory")
     }
 
@@ -407,6 +409,52 @@ pub async fn mcp_client(root: &Path) -> rmcp::service::RunningService<rmcp::Role
     ().serve(transport).await.expect("MCP handshake")
 }
 
+/// The system tools the launcher uses, and nothing else: no `cargo`, no `dream-mcp`.
+pub const LAUNCHER_TOOLS: &[&str] = &[
+    "sh", "sed", "head", "tr", "cat", "mkdir", "rm", "cp", "mv", "find", "sleep", "tail", "dirname",
+    "uname", "sha256sum", "chmod", "curl", "setsid", "nohup",
+];
+
+/// Creates `dir` holding links to [`LAUNCHER_TOOLS`] found on this PATH, for a PATH a person without Rust
+/// could have.
+pub fn launcher_tools(dir: &Path) -> PathBuf {
+    fs::create_dir_all(dir).expect("create tools folder");
+    for tool in LAUNCHER_TOOLS {
+        if let Some(path) = on_path(tool) {
+            std::os::unix::fs::symlink(path, dir.join(tool)).expect("link tool");
+        }
+    }
+    dir.to_path_buf()
+}
+
+/// The target triple the launcher computes here, which names this platform's release asset.
+pub fn this_triple() -> String {
+    let os = if cfg!(target_os = "macos") {
+        "apple-darwin"
+    } else {
+        "unknown-linux-musl"
+    };
+    format!("{}-{os}", std::env::consts::ARCH)
+}
+
+/// This platform's release asset name.
+pub fn asset_name() -> String {
+    format!("dream-mcp-{}", this_triple())
+}
+
+/// Runs `scripts/release <assets> --plugin <plugin>` and returns its output.
+pub fn release(assets: &Path, plugin: &Path, extra: &[&str]) -> Output {
+    run_with_limit(
+        Command::new("python3")
+            .arg(repo().join("scripts/release"))
+            .arg(assets)
+            .arg("--plugin")
+            .arg(plugin)
+            .args(extra),
+        Duration::from_secs(120),
+    )
+}
+
 /// The names of the tools the server offers.
 pub fn server_tools() -> Vec<String> {
     let root = tempfile::tempdir().expect("tempdir");
@@ -418,3 +466,40 @@ pub fn server_tools() -> Vec<String> {
         tools.into_iter().map(|t| t.name.to_string()).collect()
     })
 }
+
+/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
+pub fn is_fork(request: &Value) -> bool {
+    let names = tool_names(request);
+    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
+}
+
+pub fn tool_names(request: &Value) -> BTreeSet<String> {
+    request["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(String::from))
+        .collect()
+}
+
+/// Every block of every message of a request.
+pub fn blocks(request: &Value) -> Vec<&Value> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["content"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// The SessionStart context the main conversation's first request carries, if any.
+pub fn session_start_context(model: &scripted_model::ScriptedModel) -> Option<String> {
+    let requests = model.requests();
+    let first = requests.iter().find(|r| !is_fork(r))?;
+    blocks(first)
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.contains("SessionStart hook additional context:"))
+        .map(String::from)
+}
+
