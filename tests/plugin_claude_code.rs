@@ -12,6 +12,8 @@
 //!    exactly as scripted, and the undo command it reports restores it byte for byte.
 //! 4. The SessionStart hook tells the model a dream is due when the automatic gate is open, and says nothing
 //!    when it is closed.
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 mod plugin_support;
 

@@ -8,6 +8,8 @@
 //! (c) with nothing to be had, the SessionStart hook's context tells Claude what is missing and the fix.
 //!
 //! The time from `claude plugin install` to a connected server is printed (BENCHMARKS.md keeps the figures).
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 mod plugin_support;
 

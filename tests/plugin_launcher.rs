@@ -3,6 +3,8 @@
 //!
 //! Every run is hermetic: PATH holds only links to the few system tools the launcher uses, plus the fakes a
 //! test puts there (binaries that say which one ran, and a `cargo` that "builds" one).
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 mod plugin_support;
 

@@ -1,6 +1,8 @@
 //! The plugin's files agree with each other and with the crate: one version, one license, the skill
 //! pre-approves exactly the server's tools, the agent is offered nothing that writes outside the memory
 //! directory, and the icon is what the plugin directory accepts.
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 mod plugin_support;
 
