@@ -27,8 +27,8 @@ use std::time::{Duration, SystemTime};
 use dream_mcp::sha256_hex;
 use plugin_support::scripted_model::{Block, ScriptedModel};
 use plugin_support::{
-    Sandbox, blocks, is_fork, session_start_context, tool_names, VERSION, assert_success, binary, copy_tree, path_without_dream_mcp, repo,
-    server_tools, skill_parts, skip, text,
+    Sandbox, VERSION, assert_success, binary, blocks, copy_tree, is_fork, path_without_dream_mcp,
+    repo, server_tools, session_start_context, skill_parts, skip, text, tool_names,
 };
 use serde_json::{Value, json};
 

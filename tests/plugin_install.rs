@@ -22,7 +22,7 @@ use dream_mcp::sha256_hex;
 use plugin_support::asset_server::AssetServer;
 use plugin_support::scripted_model::{Block, ScriptedModel};
 use plugin_support::{
-    Sandbox, VERSION, asset_name, assert_success, binary, launcher_tools, notice, release,
+    Sandbox, VERSION, assert_success, asset_name, binary, launcher_tools, notice, release,
     session_start_context, skip, text,
 };
 use serde_json::Value;
@@ -47,7 +47,8 @@ fn release_built_binary(sandbox: &Sandbox) -> String {
     assert_success("scripts/release", &out);
     let digest = sha256_hex(&fs::read(binary()).expect("read the built binary"));
     let manifest: Value = serde_json::from_str(
-        &fs::read_to_string(sandbox.plugin.join(".claude-plugin/plugin.json")).expect("plugin.json"),
+        &fs::read_to_string(sandbox.plugin.join(".claude-plugin/plugin.json"))
+            .expect("plugin.json"),
     )
     .expect("plugin.json is JSON");
     assert_eq!(
@@ -90,7 +91,11 @@ fn mcp_logs(sandbox: &Sandbox) -> String {
 
 /// Where the launcher keeps a downloaded or built binary.
 fn installed(sandbox: &Sandbox) -> PathBuf {
-    sandbox.plugin_data().join("bin").join(VERSION).join("dream-mcp")
+    sandbox
+        .plugin_data()
+        .join("bin")
+        .join(VERSION)
+        .join("dream-mcp")
 }
 
 /// The SessionStart context of a `claude -p hello` with only the launcher's tools on PATH, plus `env`.
@@ -117,7 +122,11 @@ fn a_release_binary_in_bin_connects_without_rust() {
     let tools = launcher_tools(&sandbox.root.join("tools"));
     release_built_binary(&sandbox);
     let shipped = sandbox.plugin.join("bin").join(asset_name());
-    assert!(shipped.is_file(), "scripts/release did not place {}", shipped.display());
+    assert!(
+        shipped.is_file(),
+        "scripts/release did not place {}",
+        shipped.display()
+    );
 
     let start = Instant::now();
     sandbox.install_plugin();
@@ -145,7 +154,10 @@ fn a_release_binary_in_bin_connects_without_rust() {
     );
     assert!(line.contains("Failed"), "{line}");
     let logs = mcp_logs(&sandbox);
-    assert!(logs.contains("not the") && logs.contains("not running it"), "{logs}");
+    assert!(
+        logs.contains("not the") && logs.contains("not running it"),
+        "{logs}"
+    );
 }
 
 #[test]
@@ -164,7 +176,11 @@ fn the_pinned_download_connects_and_a_wrong_checksum_is_refused_unrun() {
 
     let start = Instant::now();
     sandbox.install_plugin();
-    let line = mcp_line(&sandbox, &tools, &[("DREAM_MCP_DOWNLOAD_URL", OsStr::new(&url))]);
+    let line = mcp_line(
+        &sandbox,
+        &tools,
+        &[("DREAM_MCP_DOWNLOAD_URL", OsStr::new(&url))],
+    );
     let elapsed = start.elapsed();
     assert!(line.contains("✔ Connected"), "{line}");
     notice(&format!(

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use dream_mcp::sha256_hex;
 use plugin_support::asset_server::AssetServer;
 use plugin_support::{
-    VERSION, asset_name, assert_success, launcher_tools, release, repo, run_with_limit, text,
+    VERSION, assert_success, asset_name, launcher_tools, release, repo, run_with_limit, text,
 };
 use serde_json::Value;
 
@@ -52,7 +52,11 @@ impl World {
         ] {
             fs::create_dir_all(world.root.join(dir)).expect("create folder");
         }
-        for file in [".claude-plugin/plugin.json", "scripts/dream-mcp", "Cargo.toml"] {
+        for file in [
+            ".claude-plugin/plugin.json",
+            "scripts/dream-mcp",
+            "Cargo.toml",
+        ] {
             fs::copy(repo().join(file), world.plugin.join(file)).expect("copy plugin file");
         }
         launcher_tools(&world.tools);
@@ -149,7 +153,11 @@ impl World {
 
     /// The SessionStart context the launcher printed as the hook, asserting it is the hook's JSON.
     fn hook_context(&self, out: &Output) -> String {
-        assert_eq!(out.status.code(), Some(0), "the SessionStart hook must never fail");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "the SessionStart hook must never fail"
+        );
         let json: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("hook output is not JSON ({e}): {}", text(&out.stdout)));
         assert_eq!(json["hookSpecificOutput"]["hookEventName"], "SessionStart");
@@ -206,7 +214,11 @@ fn runs_the_first_of_placed_pinned_explicit_path_and_data_binaries() {
 
     // A checkout's own build is not one of the sources: with nothing else and no cargo, it fails.
     fs::remove_file(w.installed()).expect("remove data binary");
-    fake_binary(&w.plugin.join("target/release/dream-mcp"), "checkout", VERSION);
+    fake_binary(
+        &w.plugin.join("target/release/dream-mcp"),
+        "checkout",
+        VERSION,
+    );
     let out = w.run(&mut w.command(&["serve"]));
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "", "the launcher wrote to stdout");
@@ -239,7 +251,12 @@ fn downloads_the_pinned_asset_once_checks_it_and_keeps_it() {
         w.command(&["serve", "--z"])
             .env("DREAM_MCP_DOWNLOAD_URL", format!("{}/", server.url())),
     );
-    assert_eq!(text(&out.stdout), "downloaded serve --z\n", "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "downloaded serve --z\n",
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(server.requests(), [format!("/{}", asset_name())]);
     let kept = fs::read(w.installed()).expect("kept in plugin data");
     assert_eq!(sha256_hex(&kept), digest);
@@ -275,7 +292,10 @@ fn a_download_with_another_digest_is_deleted_unrun_and_the_hook_says_so() {
         assert!(message.contains("cargo is not installed"), "{message}");
     }
     assert!(!ran.exists(), "the unverified download ran");
-    assert!(!w.installed().exists(), "the unverified download was installed");
+    assert!(
+        !w.installed().exists(),
+        "the unverified download was installed"
+    );
     let left: Vec<_> = fs::read_dir(w.installed().parent().expect("parent"))
         .expect("read data bin")
         .flatten()
@@ -295,10 +315,18 @@ fn an_unreachable_download_names_the_url_and_the_fixes() {
     );
     let context = w.hook_context(&out);
     assert!(
-        context.contains(&format!("downloading http://127.0.0.1:9/mirror/{} failed", asset_name())),
+        context.contains(&format!(
+            "downloading http://127.0.0.1:9/mirror/{} failed",
+            asset_name()
+        )),
         "{context}"
     );
-    for needle in ["DREAM_MCP_DOWNLOAD_URL", "https://rustup.rs", "DREAM_MCP_BIN", "/mcp"] {
+    for needle in [
+        "DREAM_MCP_DOWNLOAD_URL",
+        "https://rustup.rs",
+        "DREAM_MCP_BIN",
+        "/mcp",
+    ] {
         assert!(context.contains(needle), "lacks {needle}: {context}");
     }
 }
@@ -372,7 +400,10 @@ fn slow_build_keeps_running_and_says_how_to_reconnect() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "");
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("is building from source in the background"), "{stderr}");
+    assert!(
+        stderr.contains("is building from source in the background"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("/mcp") && stderr.contains("reconnect"),
         "{stderr}"

@@ -216,8 +216,15 @@ fn release_script_writes_sha256sums_ships_the_assets_and_pins_them() {
     let digest = |name: &str| dream_mcp::sha256_hex(format!("binary {name}").as_bytes());
 
     let sums = fs::read_to_string(assets.join("SHA256SUMS")).expect("SHA256SUMS");
-    let mut expected: Vec<String> = names.iter().map(|n| format!("{}  {n}", digest(n))).collect();
-    expected.sort_by(|a, b| a.split_whitespace().nth(1).cmp(&b.split_whitespace().nth(1)));
+    let mut expected: Vec<String> = names
+        .iter()
+        .map(|n| format!("{}  {n}", digest(n)))
+        .collect();
+    expected.sort_by(|a, b| {
+        a.split_whitespace()
+            .nth(1)
+            .cmp(&b.split_whitespace().nth(1))
+    });
     assert_eq!(sums.lines().collect::<Vec<_>>(), expected);
 
     let manifest: Value = serde_json::from_str(
@@ -239,7 +246,10 @@ fn release_script_writes_sha256sums_ships_the_assets_and_pins_them() {
             fs::read_to_string(&shipped).expect("shipped asset"),
             format!("binary {name}")
         );
-        let mode = fs::metadata(&shipped).expect("metadata").permissions().mode();
+        let mode = fs::metadata(&shipped)
+            .expect("metadata")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o111, 0o111, "{name} is not executable");
     }
 
@@ -247,7 +257,10 @@ fn release_script_writes_sha256sums_ships_the_assets_and_pins_them() {
     let out = plugin_support::release(&assets, &plugin, &["--require-all"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = plugin_support::text(&out.stderr);
-    assert!(stderr.contains("missing assets: dream-mcp-aarch64-apple-darwin"), "{stderr}");
+    assert!(
+        stderr.contains("missing assets: dream-mcp-aarch64-apple-darwin"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -258,8 +271,14 @@ fn release_script_refuses_a_stray_asset_and_changes_nothing() {
     let out = plugin_support::release(&assets, &plugin, &[]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = plugin_support::text(&out.stderr);
-    assert!(stderr.contains("dream-mcp-sparc-sun-solaris") && stderr.contains("released triple"), "{stderr}");
-    assert_eq!(fs::read(plugin.join(".claude-plugin/plugin.json")).expect("plugin.json"), before);
+    assert!(
+        stderr.contains("dream-mcp-sparc-sun-solaris") && stderr.contains("released triple"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(plugin.join(".claude-plugin/plugin.json")).expect("plugin.json"),
+        before
+    );
     assert!(!assets.join("SHA256SUMS").exists());
     assert!(!plugin.join("bin").exists());
 }

@@ -288,8 +288,7 @@ impl Sandbox {
 
     /// The auto-memory folder Claude Code uses for `self.project`.
     pub fn memory_dir(&self) -> PathBuf {
-        dream_mcp::project_folder(&self.config().join("projects"), &self.project)
-            .join("memory")
+        dream_mcp::project_folder(&self.config().join("projects"), &self.project).join("memory")
     }
 
     /// A `claude` command in the project folder with nothing inherited but PATH: HOME is the sandbox's, no
@@ -411,8 +410,25 @@ pub async fn mcp_client(root: &Path) -> rmcp::service::RunningService<rmcp::Role
 
 /// The system tools the launcher uses, and nothing else: no `cargo`, no `dream-mcp`.
 pub const LAUNCHER_TOOLS: &[&str] = &[
-    "sh", "sed", "head", "tr", "cat", "mkdir", "rm", "cp", "mv", "find", "sleep", "tail", "dirname",
-    "uname", "sha256sum", "chmod", "curl", "setsid", "nohup",
+    "sh",
+    "sed",
+    "head",
+    "tr",
+    "cat",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "find",
+    "sleep",
+    "tail",
+    "dirname",
+    "uname",
+    "sha256sum",
+    "chmod",
+    "curl",
+    "setsid",
+    "nohup",
 ];
 
 /// Creates `dir` holding links to [`LAUNCHER_TOOLS`] found on this PATH, for a PATH a person without Rust
@@ -473,6 +489,7 @@ pub fn is_fork(request: &Value) -> bool {
     names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
 }
 
+/// The names of the tools a request offers the model.
 pub fn tool_names(request: &Value) -> BTreeSet<String> {
     request["tools"]
         .as_array()
@@ -502,4 +519,3 @@ pub fn session_start_context(model: &scripted_model::ScriptedModel) -> Option<St
         .find(|t| t.contains("SessionStart hook additional context:"))
         .map(String::from)
 }
-
