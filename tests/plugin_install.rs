@@ -11,36 +11,29 @@
 // The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
 #![cfg(unix)]
 
-mod plugin_support;
-
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dream_mcp::sha256_hex;
-use plugin_support::asset_server::AssetServer;
-use plugin_support::scripted_model::{Block, ScriptedModel};
-use plugin_support::{
-    Sandbox, VERSION, assert_success, asset_name, binary, launcher_tools, notice, release,
-    session_start_context, skip, text,
-};
 use serde_json::Value;
+
+use crate::util::asset_server::AssetServer;
+use crate::util::claude_code::{
+    Sandbox, assert_success, asset_name, claude_for, launcher_tools, release, session_start_context,
+};
+use crate::util::scripted_model::{Block, ScriptedModel};
+use crate::util::{VERSION, binary, notice, text};
 
 /// A sandbox with the plugin staged, or `None` after saying why the test is skipped.
 fn sandbox(test: &str) -> Option<Sandbox> {
-    match plugin_support::claude() {
-        Ok(claude) => Some(Sandbox::new(claude)),
-        Err(why) => {
-            skip(test, &why);
-            None
-        }
-    }
+    claude_for(test).map(Sandbox::new)
 }
 
 /// Pins the binary built here, as this platform's release asset, into the sandbox's plugin.
 fn release_built_binary(sandbox: &Sandbox) -> String {
-    let assets = sandbox.root.join("assets");
+    let assets = sandbox.root().join("assets");
     fs::create_dir_all(&assets).expect("create assets folder");
     fs::copy(binary(), assets.join(asset_name())).expect("copy the built binary");
     let out = release(&assets, &sandbox.plugin, &[]);
@@ -119,7 +112,7 @@ fn a_release_binary_in_bin_connects_without_rust() {
     let Some(sandbox) = sandbox("release_binary_in_bin") else {
         return;
     };
-    let tools = launcher_tools(&sandbox.root.join("tools"));
+    let tools = launcher_tools(&sandbox.root().join("tools"));
     release_built_binary(&sandbox);
     let shipped = sandbox.plugin.join("bin").join(asset_name());
     assert!(
@@ -165,7 +158,7 @@ fn the_pinned_download_connects_and_a_wrong_checksum_is_refused_unrun() {
     let Some(sandbox) = sandbox("pinned_download") else {
         return;
     };
-    let tools = launcher_tools(&sandbox.root.join("tools"));
+    let tools = launcher_tools(&sandbox.root().join("tools"));
     let digest = release_built_binary(&sandbox);
     fs::remove_dir_all(sandbox.plugin.join("bin")).expect("remove bin/");
     let server = AssetServer::start(vec![(
@@ -199,10 +192,10 @@ fn the_pinned_download_connects_and_a_wrong_checksum_is_refused_unrun() {
     let Some(wrong) = self::sandbox("wrong_checksum") else {
         return;
     };
-    let tools = launcher_tools(&wrong.root.join("tools"));
+    let tools = launcher_tools(&wrong.root().join("tools"));
     release_built_binary(&wrong);
     fs::remove_dir_all(wrong.plugin.join("bin")).expect("remove bin/");
-    let ran = wrong.root.join("the-download-ran");
+    let ran = wrong.root().join("the-download-ran");
     let impostor = format!("#!/bin/sh\ntouch '{}'\n", ran.display());
     let impostor_digest = sha256_hex(impostor.as_bytes());
     let server = AssetServer::start(vec![(asset_name(), impostor.into_bytes())]);
@@ -237,7 +230,7 @@ fn with_nothing_available_the_session_start_hook_names_the_problem_and_the_fix()
     let Some(sandbox) = sandbox("nothing_available") else {
         return;
     };
-    let tools = launcher_tools(&sandbox.root.join("tools"));
+    let tools = launcher_tools(&sandbox.root().join("tools"));
     // The checkout's own plugin.json pins no release binary, and there is no cargo.
     sandbox.install_plugin();
     let line = mcp_line(&sandbox, &tools, &[]);

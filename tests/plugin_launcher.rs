@@ -6,8 +6,6 @@
 // The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
 #![cfg(unix)]
 
-mod plugin_support;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -15,14 +13,17 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use dream_mcp::sha256_hex;
-use plugin_support::asset_server::AssetServer;
-use plugin_support::{
-    VERSION, assert_success, asset_name, launcher_tools, release, repo, run_with_limit, text,
-};
 use serde_json::Value;
 
+use crate::util::asset_server::AssetServer;
+use crate::util::claude_code::{
+    assert_success, asset_name, launcher_tools, release, run_with_limit,
+};
+use crate::util::{Env, VERSION, repo, text};
+
+/// The fixture world with a plugin folder holding only the manifest, the launcher and Cargo.toml.
 struct World {
-    _tmp: tempfile::TempDir,
+    env: Env,
     root: PathBuf,
     plugin: PathBuf,
     data: PathBuf,
@@ -33,23 +34,17 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let root = fs::canonicalize(tmp.path()).expect("canonical tempdir");
+        let env = Env::new();
+        let root = env.root().to_path_buf();
         let world = World {
             plugin: root.join("plugin"),
             data: root.join("data"),
             fakes: root.join("fakes"),
             tools: root.join("tools"),
             root,
-            _tmp: tmp,
+            env,
         };
-        for dir in [
-            "plugin/.claude-plugin",
-            "plugin/scripts",
-            "fakes",
-            "tools",
-            "home",
-        ] {
+        for dir in ["plugin/.claude-plugin", "plugin/scripts", "fakes", "tools"] {
             fs::create_dir_all(world.root.join(dir)).expect("create folder");
         }
         for file in [
@@ -79,7 +74,7 @@ impl World {
                 "PATH",
                 format!("{}:{}", self.fakes.display(), self.tools.display()),
             )
-            .env("HOME", self.root.join("home"))
+            .env("HOME", &self.env.home)
             .env("CLAUDE_PLUGIN_ROOT", &self.plugin)
             .env("CLAUDE_PLUGIN_DATA", &self.data)
             .args(args);

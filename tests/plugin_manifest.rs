@@ -4,14 +4,14 @@
 // The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
 #![cfg(unix)]
 
-mod plugin_support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use plugin_support::{VERSION, repo, server_tools, skill_field, skill_parts};
 use serde_json::{Value, json};
+
+use crate::util::claude_code::{server_tools, skill_field, skill_md, skill_parts};
+use crate::util::{VERSION, repo};
 
 const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
 
@@ -37,7 +37,7 @@ fn plugin_manifest_repeats_the_crate_and_declares_the_server_inline() {
     );
     assert_eq!(
         plugin["engines"],
-        json!({"claude-code": format!(">={}", plugin_support::CLAUDE_VERSION)}),
+        json!({"claude-code": format!(">={}", crate::util::claude_code::CLAUDE_VERSION)}),
         "engines names the Claude Code release the acceptance tests run against"
     );
     assert!(
@@ -89,7 +89,7 @@ fn icon_is_a_square_png_the_directory_accepts() {
 
 #[test]
 fn skill_frontmatter_triggers_forks_and_preapproves_exactly_the_servers_tools() {
-    let text = plugin_support::skill_md();
+    let text = skill_md();
     assert!(
         text.lines().count() < 500,
         "SKILL.md has {} lines",
@@ -211,8 +211,8 @@ fn release_script_writes_sha256sums_ships_the_assets_and_pins_them() {
     for name in names {
         fs::write(assets.join(name), format!("binary {name}")).expect("write asset");
     }
-    let out = plugin_support::release(&assets, &plugin, &[]);
-    plugin_support::assert_success("scripts/release", &out);
+    let out = crate::util::claude_code::release(&assets, &plugin, &[]);
+    crate::util::claude_code::assert_success("scripts/release", &out);
     let digest = |name: &str| dream_mcp::sha256_hex(format!("binary {name}").as_bytes());
 
     let sums = fs::read_to_string(assets.join("SHA256SUMS")).expect("SHA256SUMS");
@@ -254,9 +254,9 @@ fn release_script_writes_sha256sums_ships_the_assets_and_pins_them() {
     }
 
     // In CI every released platform must be there.
-    let out = plugin_support::release(&assets, &plugin, &["--require-all"]);
+    let out = crate::util::claude_code::release(&assets, &plugin, &["--require-all"]);
     assert_eq!(out.status.code(), Some(1));
-    let stderr = plugin_support::text(&out.stderr);
+    let stderr = crate::util::text(&out.stderr);
     assert!(
         stderr.contains("missing assets: dream-mcp-aarch64-apple-darwin"),
         "{stderr}"
@@ -268,9 +268,9 @@ fn release_script_refuses_a_stray_asset_and_changes_nothing() {
     let (_tmp, plugin, assets) = release_world();
     fs::write(assets.join("dream-mcp-sparc-sun-solaris"), "x").expect("write asset");
     let before = fs::read(plugin.join(".claude-plugin/plugin.json")).expect("plugin.json");
-    let out = plugin_support::release(&assets, &plugin, &[]);
+    let out = crate::util::claude_code::release(&assets, &plugin, &[]);
     assert_eq!(out.status.code(), Some(1));
-    let stderr = plugin_support::text(&out.stderr);
+    let stderr = crate::util::text(&out.stderr);
     assert!(
         stderr.contains("dream-mcp-sparc-sun-solaris") && stderr.contains("released triple"),
         "{stderr}"
