@@ -221,31 +221,59 @@ mod tests {
             .resolve(),
         );
         let cases = [
-            ("# Ops\nCI uses ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n", "line 2 (github_token)"),
-            ("# Ops\n\n- staging 비밀번호는 qwer1234!\n", "line 3 (stated_password)"),
-            ("x\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n", "line 2 (private_key)"),
-            ("npm: npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "line 1 (npm_token)"),
+            (
+                "# Ops\nCI uses ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n",
+                "line 2 (github_token)",
+            ),
+            (
+                "# Ops\n\n- staging 비밀번호는 qwer1234!\n",
+                "line 3 (stated_password)",
+            ),
+            (
+                "x\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+                "line 2 (private_key)",
+            ),
+            (
+                "npm: npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+                "line 1 (npm_token)",
+            ),
         ];
         for (content, place) in cases {
             let err = dreamer
-                .change("write ops.md", |dir, run| write_file(dir, run, "ops.md", content, None))
+                .change("write ops.md", |dir, run| {
+                    write_file(dir, run, "ops.md", content, None)
+                })
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains(place) && err.contains("where it is kept"), "{err}");
+            assert!(
+                err.contains(place) && err.contains("where it is kept"),
+                "{err}"
+            );
             assert!(!err.contains("qwer1234") && !err.contains("ghp_"), "{err}");
             let err = dreamer
                 .change("index", |dir, run| rewrite_index(dir, run, content, None))
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains("credential") || err.contains("MEMORY.md"), "{err}");
+            assert!(
+                err.contains("credential") || err.contains("MEMORY.md"),
+                "{err}"
+            );
         }
-        assert_eq!(std::fs::read_to_string(mem.join("ops.md")).unwrap(), "# Ops\n");
+        assert_eq!(
+            std::fs::read_to_string(mem.join("ops.md")).unwrap(),
+            "# Ops\n"
+        );
         assert!(!mem.join("MEMORY.md").exists());
         assert!(dreamer.journal().runs().unwrap_or_default().is_empty());
         let pointer = "# Ops\nThe staging DB password is in 1Password under staging-db.\n";
         dreamer
-            .change("write ops.md", |dir, run| write_file(dir, run, "ops.md", pointer, None))
+            .change("write ops.md", |dir, run| {
+                write_file(dir, run, "ops.md", pointer, None)
+            })
             .unwrap();
-        assert_eq!(std::fs::read_to_string(mem.join("ops.md")).unwrap(), pointer);
+        assert_eq!(
+            std::fs::read_to_string(mem.join("ops.md")).unwrap(),
+            pointer
+        );
     }
 }

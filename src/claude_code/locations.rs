@@ -536,7 +536,7 @@ mod tests {
         let loc = w.opts().resolve();
         assert_eq!(
             (loc.memory_source, loc.memory_dir.clone()),
-            (MemorySource::UserSettings, w.home.join("user-mem/"))
+            (MemorySource::UserSettings, w.home.join("user-mem"))
         );
         w.set(&w.project(), "~/project-mem");
         assert_eq!(
@@ -547,7 +547,7 @@ mod tests {
         let loc = w.opts().resolve();
         assert_eq!(
             (loc.memory_source, loc.memory_dir.clone()),
-            (MemorySource::LocalSettings, w.home.join("local-mem/"))
+            (MemorySource::LocalSettings, w.home.join("local-mem"))
         );
         w.set(&w.home.join("policy.json"), "/srv/policy-mem");
         let loc = w.opts().resolve();
@@ -555,7 +555,7 @@ mod tests {
             (loc.memory_source, loc.memory_dir),
             (
                 MemorySource::PolicySettings,
-                PathBuf::from("/srv/policy-mem/")
+                PathBuf::from("/srv/policy-mem")
             )
         );
         assert_eq!(loc.memory_refused, None);
@@ -575,7 +575,7 @@ mod tests {
         );
         let mut o = w.opts();
         o.trust_project_settings = true;
-        assert_eq!(o.resolve().memory_dir, PathBuf::from("/srv/checked-in/"));
+        assert_eq!(o.resolve().memory_dir, PathBuf::from("/srv/checked-in"));
     }
 
     #[test]
@@ -645,7 +645,7 @@ mod tests {
         let loc = o.resolve();
         assert_eq!(
             (loc.memory_source, loc.memory_dir),
-            (MemorySource::CoworkOverride, PathBuf::from("/srv/cowork/"))
+            (MemorySource::CoworkOverride, PathBuf::from("/srv/cowork"))
         );
         o.cowork_override = Some("~/cowork".to_string());
         assert_eq!(o.resolve().memory_source, MemorySource::UserSettings);

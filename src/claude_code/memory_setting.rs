@@ -2,8 +2,8 @@
 //! validates them, and the refusals this server adds on top.
 //!
 //! Claude Code's rule (its function `Bu`): only `~/` (or `~\`) is expanded, and only in settings; the
-//! value is normalised lexically (no symlinks resolved), trailing separators dropped, one appended, and
-//! NFC-normalised. Refused, so the default `projects/<key>/memory/` is used instead: an empty value, a
+//! value is normalised lexically (no symlinks resolved), trailing separators dropped (Claude Code then
+//! appends one; a path here has none, so journal names stay as they were), and NFC-normalised. Refused, so the default `projects/<key>/memory/` is used instead: an empty value, a
 //! relative path (`.`, `~`, `~user/x`), `~/` with a rest that normalises to `.`, `..` or `../…`, anything
 //! shorter than 3 characters once normalised (`/`, `/a`), a bare drive (`C:`), UNC and device paths,
 //! `/net/<host>` and `/Network/Servers/<host>` automounts, macOS `/.vol`-style paths, and NUL bytes.
@@ -37,9 +37,7 @@ pub fn accepted(value: &str, expand_tilde: bool, home: &Path) -> Option<PathBuf>
     if refused(trimmed) {
         return None;
     }
-    Some(PathBuf::from(
-        format!("{trimmed}/").nfc().collect::<String>(),
-    ))
+    Some(PathBuf::from(trimmed.nfc().collect::<String>()))
 }
 
 /// Claude Code's `XWs`: what it refuses once the value is normalised and its trailing separators cut.
@@ -206,14 +204,14 @@ mod tests {
     fn claude_code_accepts_these_values() {
         let home = Path::new("/home/u");
         for (v, tilde, want) in [
-            ("~/mem", true, "/home/u/mem/"),
-            ("~/a/../mem//", true, "/home/u/mem/"),
-            ("/srv/mem", true, "/srv/mem/"),
-            ("/srv/./x/../mem/", true, "/srv/mem/"),
-            ("/ab", true, "/ab/"),
-            ("//srv/mem", true, "/srv/mem/"),
-            ("/net", true, "/net/"),
-            ("/tmp/cafe\u{301}", true, "/tmp/caf\u{e9}/"),
+            ("~/mem", true, "/home/u/mem"),
+            ("~/a/../mem//", true, "/home/u/mem"),
+            ("/srv/mem", true, "/srv/mem"),
+            ("/srv/./x/../mem/", true, "/srv/mem"),
+            ("/ab", true, "/ab"),
+            ("//srv/mem", true, "/srv/mem"),
+            ("/net", true, "/net"),
+            ("/tmp/cafe\u{301}", true, "/tmp/caf\u{e9}"),
         ] {
             assert_eq!(accepted(v, tilde, home), Some(PathBuf::from(want)), "{v:?}");
         }
