@@ -55,16 +55,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             status(&locations, settings.gate, json)
         }
-        Command::History { json } => history(dreamer(locations), json),
-        Command::Diff { run, color } => diff(dreamer(locations), run.as_deref(), color),
-        Command::Undo { run, force } => undo(dreamer(locations), run.as_deref(), force),
+        Command::History { json } => history(dreamer(locations)?, json),
+        Command::Diff { run, color } => diff(dreamer(locations)?, run.as_deref(), color),
+        Command::Undo { run, force } => undo(dreamer(locations)?, run.as_deref(), force),
         Command::Grep(args) => grep(&locations, &args),
     }
 }
 
-/// A dreamer with the settings from the environment.
-fn dreamer(locations: Locations) -> Dreamer {
-    Dreamer::with_settings(locations, config::settings(None, None))
+/// A dreamer with the settings from the environment, for a memory directory this server serves (the
+/// journal commands refuse with the same message as the tools).
+fn dreamer(locations: Locations) -> anyhow::Result<Dreamer> {
+    locations.usable_memory_dir()?;
+    Ok(Dreamer::with_settings(
+        locations,
+        config::settings(None, None),
+    ))
 }
 
 /// Prints `value` as pretty JSON with `--json`, else the text `render` makes of it. A closed pipe

@@ -24,6 +24,7 @@ mod grep_mcp;
 mod grep_real;
 mod journal;
 mod mcp_tools;
+mod memory_location;
 mod plugin_claude_code;
 mod plugin_install;
 mod plugin_launcher;
