@@ -44,6 +44,9 @@ fn set(env: &Env, value: &str) {
     .expect("settings");
 }
 
+/// A settings value computed from the environment's folders.
+type ValueIn = fn(&Env) -> String;
+
 fn snapshot(env: &Env) -> Tree {
     Tree::of(
         env.root(),
@@ -136,7 +139,7 @@ fn values_claude_code_refuses_fall_back_to_its_default() {
 
 #[test]
 fn folders_claude_code_accepts_but_that_hold_a_source_tree_or_home_are_refused() {
-    let cases: [(fn(&Env) -> String, &str); 5] = [
+    let cases: [(ValueIn, &str); 5] = [
         (|e| e.project.display().to_string(), "project"),
         (|e| e.root().display().to_string(), "project"),
         (|e| e.home.display().to_string(), "home folder"),
