@@ -188,12 +188,8 @@ fn r_dot_memory_directory_served_the_source_tree() {
         "{v}"
     );
     assert_ne!(v["memory_dir"], env.project.to_string_lossy().as_ref());
-    let o = env
-        .command()
-        .args(["write-test-nothing"])
-        .output()
-        .expect("run");
-    assert_ne!(o.status.code(), Some(0));
+    let o = env.command().args(["check"]).output().expect("run");
+    assert_ne!(o.status.code(), Some(0), "check must refuse the folder");
     assert_eq!(
         std::fs::read_to_string(env.project.join("README.md")).expect("readme"),
         "# keep\n"
