@@ -167,7 +167,13 @@ impl LocationOptions {
 
         let chosen = self.choose_memory(&home, &project_dir, &config_dir, &absolute);
         let memory_refused = chosen.refused.or_else(|| {
-            memory_setting::unsafe_memory_dir(&chosen.dir, self.home.as_deref(), &project_dir).map(
+            memory_setting::unsafe_memory_dir(
+                &chosen.dir,
+                self.home.as_deref(),
+                &project_dir,
+                chosen.source != MemorySource::Explicit,
+            )
+            .map(
                 |why| match &chosen.origin {
                     Some(o) => format!(
                         "refused: {why}; it comes from {o}; set it to a folder of its own, or remove it to use Claude Code's default"

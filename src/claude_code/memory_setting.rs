@@ -117,9 +117,16 @@ pub fn normalize(p: &str) -> String {
 }
 
 /// Why this server refuses to serve `dir` even though Claude Code would use it: it is the filesystem
-/// root, the home folder, a folder holding `.git`, or the project (or an ancestor of it), where every
-/// `.md` of the source tree or of the home folder would become writable and deletable.
-pub fn unsafe_memory_dir(dir: &Path, home: Option<&Path>, project: &Path) -> Option<String> {
+/// root, the home folder, the project (or an ancestor of it), or, with `refuse_git`, a folder holding
+/// `.git`, where every `.md` of a source tree or of the home folder would become writable and deletable.
+/// (`refuse_git` is false for a folder the user named with `--memory-dir`: a memory kept in a git
+/// repository of its own is theirs to choose.)
+pub fn unsafe_memory_dir(
+    dir: &Path,
+    home: Option<&Path>,
+    project: &Path,
+    refuse_git: bool,
+) -> Option<String> {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let dir = canon(dir);
     if dir.parent().is_none() {
@@ -128,7 +135,7 @@ pub fn unsafe_memory_dir(dir: &Path, home: Option<&Path>, project: &Path) -> Opt
     if home.is_some_and(|h| canon(h) == dir) {
         return Some("it is the home folder".to_string());
     }
-    if std::fs::symlink_metadata(dir.join(".git")).is_ok() {
+    if refuse_git && std::fs::symlink_metadata(dir.join(".git")).is_ok() {
         return Some("it holds a .git, so it is a source tree".to_string());
     }
     if canon(project).starts_with(&dir) {
@@ -227,7 +234,7 @@ mod tests {
         std::fs::create_dir_all(proj.join("sub")).unwrap();
         std::fs::create_dir_all(home.join("repo/.git")).unwrap();
         std::fs::create_dir_all(home.join("mem")).unwrap();
-        let check = |d: &Path| unsafe_memory_dir(d, Some(&home), &proj.join("sub"));
+        let check = |d: &Path| unsafe_memory_dir(d, Some(&home), &proj.join("sub"), true);
         assert!(check(Path::new("/")).unwrap().contains("root"));
         assert!(check(&home).unwrap().contains("home folder"));
         assert!(check(&home.join("repo")).unwrap().contains(".git"));
@@ -235,5 +242,10 @@ mod tests {
         assert!(check(&home.join("src")).unwrap().contains("project"));
         assert_eq!(check(&home.join("mem")), None);
         assert_eq!(check(&proj.join("sub/.claude/memory")), None);
+        let named = unsafe_memory_dir(&home.join("repo"), Some(&home), &proj, false);
+        assert_eq!(
+            named, None,
+            "a --memory-dir in a git repository of its own is allowed"
+        );
     }
 }
