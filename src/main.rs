@@ -55,16 +55,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             status(&locations, settings.gate, json)
         }
-        Command::History { json } => history(dreamer(locations), json),
-        Command::Diff { run, color } => diff(dreamer(locations), run.as_deref(), color),
-        Command::Undo { run, force } => undo(dreamer(locations), run.as_deref(), force),
+        Command::History { json } => history(dreamer(locations)?, json),
+        Command::Diff { run, color } => diff(dreamer(locations)?, run.as_deref(), color),
+        Command::Undo { run, force } => undo(dreamer(locations)?, run.as_deref(), force),
         Command::Grep(args) => grep(&locations, &args),
     }
 }
 
-/// A dreamer with the settings from the environment.
-fn dreamer(locations: Locations) -> Dreamer {
-    Dreamer::with_settings(locations, config::settings(None, None))
+/// A dreamer with the settings from the environment, for a memory directory this server serves (the
+/// journal commands refuse with the same message as the tools).
+fn dreamer(locations: Locations) -> anyhow::Result<Dreamer> {
+    locations.usable_memory_dir()?;
+    Ok(Dreamer::with_settings(
+        locations,
+        config::settings(None, None),
+    ))
 }
 
 /// Prints `value` as pretty JSON with `--json`, else the text `render` makes of it. A closed pipe
@@ -88,10 +93,14 @@ fn emit<T: Serialize>(
     }
 }
 
-/// `where`: the resolved directories.
+/// `where`: the resolved directories; exit 1 when the memory directory is refused.
 fn where_(locations: &Locations, json: bool) -> anyhow::Result<ExitCode> {
     emit(locations, json, render::locations)?;
-    Ok(ExitCode::Success)
+    Ok(if locations.memory_refused.is_some() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Success
+    })
 }
 
 /// `check`: the inventory and its findings; exit 1 when any finding is an error.
@@ -101,8 +110,10 @@ fn check(
     json: bool,
     color: ColorChoice,
 ) -> anyhow::Result<ExitCode> {
-    let path = dir.unwrap_or_else(|| locations.memory_dir.clone());
-    let dir = MemoryDir::open(&path)?;
+    let dir = match dir {
+        Some(path) => MemoryDir::open(&path)?,
+        None => MemoryDir::open(locations.usable_memory_dir()?)?,
+    };
     let inv = inventory(&dir, Some(&locations.project_dir))?;
     emit(&inv, json, |inv| render::inventory(inv, color.enabled()))?;
     Ok(if inv.has_errors() {
@@ -114,7 +125,7 @@ fn check(
 
 /// `status`: hours and sessions since the last consolidation, and whether a dream is due.
 fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Result<ExitCode> {
-    let dir = MemoryDir::open(&locations.memory_dir)?;
+    let dir = MemoryDir::open(locations.usable_memory_dir()?)?;
     let gate = gate::evaluate(
         dir.root(),
         &locations.transcripts_dir,
@@ -160,7 +171,10 @@ fn undo(dreamer: Dreamer, run: Option<&str>, force: bool) -> anyhow::Result<Exit
 
 /// `grep`: searches the transcripts; exit 1 when nothing matched, as grep does.
 fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
-    let query = Query::new(&args.request(), last_consolidation(&locations.memory_dir))?;
+    let query = Query::new(
+        &args.request(),
+        last_consolidation(locations.usable_memory_dir()?),
+    )?;
     let control = Control {
         threads: args.threads,
         ..Control::default()
@@ -189,6 +203,10 @@ fn serve(locations: Locations, settings: Settings) -> anyhow::Result<ExitCode> {
             "dream-mcp: speaking MCP on stdin/stdout for memory {} (run `dream-mcp --help` for the commands; Ctrl-C to quit)",
             locations.memory_dir.display()
         );
+    }
+    if let Err(e) = locations.usable_memory_dir() {
+        // Served anyway, so the user sees the refusal in every tool's answer.
+        eprintln!("dream-mcp: {e}");
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {

@@ -379,7 +379,7 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         "build",
         "- Yesterday the build failed in `scripts/build.sh`.\n\
          - The user prefers small focused commits, with imperative subject lines.\n\
-         - Staging: postgres://app:Tr4ck-st4ging-92@db.internal/app",
+         - Staging contact: jane.doe@acme-corp.io",
     );
     let v = client
         .ok(
@@ -393,7 +393,7 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
     let kinds: Vec<&str> = findings.iter().filter_map(|f| f["kind"].as_str()).collect();
     assert_eq!(
         kinds,
-        ["secret", "stale_path", "relative_date", "duplicate"],
+        ["stale_path", "relative_date", "secret", "duplicate"],
         "{findings:?}"
     );
     let yesterday = Local::now()
@@ -401,9 +401,9 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         .checked_sub_days(Days::new(1))
         .expect("a day earlier")
         .to_string();
-    let date = &findings[2]["evidence"];
+    let date = &findings[1]["evidence"];
     assert_eq!(date["resolved"], yesterday.as_str());
-    assert_eq!(findings[1]["evidence"]["path"], "scripts/build.sh");
+    assert_eq!(findings[0]["evidence"]["path"], "scripts/build.sh");
     let places: Vec<(String, u64)> = findings[3]["evidence"]["locations"]
         .as_array()
         .expect("locations")
@@ -420,7 +420,7 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         [("prefs.md".to_string(), 6), ("build.md".to_string(), 7)]
     );
     assert!(
-        !v.to_string().contains("Tr4ck"),
-        "the findings never repeat the secret"
+        !v.to_string().contains("jane.doe"),
+        "the findings never repeat the personal data"
     );
 }

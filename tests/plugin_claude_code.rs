@@ -12,6 +12,8 @@
 //!    exactly as scripted, and the undo command it reports restores it byte for byte.
 //! 4. The SessionStart hook tells the model a dream is due when the automatic gate is open, and says nothing
 //!    when it is closed.
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -24,7 +26,8 @@ use dream_mcp::sha256_hex;
 use serde_json::{Value, json};
 
 use crate::util::claude_code::{
-    Sandbox, assert_success, claude_for, path_without_dream_mcp, server_tools, skill_parts,
+    Sandbox, assert_success, blocks, claude_for, is_fork, path_without_dream_mcp, server_tools,
+    session_start_context, skill_parts, tool_names,
 };
 use crate::util::scripted_model::{Block, ScriptedModel};
 use crate::util::{VERSION, binary, copy_tree, example, memory_files, repo, text, write_lock};
@@ -364,31 +367,6 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
     (!missing.is_empty()).then(|| format!("lacks {missing:?}: {shown}"))
 }
 
-/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
-fn is_fork(request: &Value) -> bool {
-    let names = tool_names(request);
-    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
-}
-
-fn tool_names(request: &Value) -> BTreeSet<String> {
-    request["tools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t["name"].as_str().map(String::from))
-        .collect()
-}
-
-/// Every block of every message of a request.
-fn blocks(request: &Value) -> Vec<&Value> {
-    request["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["content"].as_array().into_iter().flatten())
-        .collect()
-}
-
 /// A tool result's text, whether its content is a string or a block array.
 fn result_text(result: &Value) -> String {
     match &result["content"] {
@@ -615,17 +593,6 @@ fn write_sessions(sandbox: &Sandbox, count: usize) {
         let line = json!({"type": "user", "sessionId": id, "message": {"role": "user", "content": "hello"}});
         fs::write(dir.join(format!("{id}.jsonl")), format!("{line}\n")).expect("write session");
     }
-}
-
-/// The SessionStart context the main conversation's first request carries, if any.
-fn session_start_context(model: &ScriptedModel) -> Option<String> {
-    let requests = model.requests();
-    let first = requests.iter().find(|r| !is_fork(r))?;
-    blocks(first)
-        .into_iter()
-        .filter_map(|b| b["text"].as_str())
-        .find(|t| t.contains("SessionStart hook additional context:"))
-        .map(String::from)
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The `dream` MCP prompt: listed by the server, and its text is the skill's body, for clients that have MCP
 //! prompts but no skills.
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 use rmcp::model::GetPromptRequestParams;
 

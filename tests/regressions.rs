@@ -237,3 +237,57 @@ fn r_check_json_into_a_closed_pipe() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+// Broke: `"autoMemoryDirectory": "."` in settings.local.json made every `.md` of the source tree writable.
+#[test]
+fn r_dot_memory_directory_served_the_source_tree() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.project.join(".claude")).expect("mkdir");
+    std::fs::write(env.project.join("README.md"), "# keep\n").expect("readme");
+    std::fs::write(
+        env.project.join(".claude/settings.local.json"),
+        r#"{"autoMemoryDirectory": "."}"#,
+    )
+    .expect("settings");
+    let o = env
+        .command()
+        .args(["where", "--json"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    // Untrusted here, so refused naming the file; trusted, Claude Code's default (tests/memory_location.rs).
+    assert!(
+        v["memory_refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("settings.local.json")),
+        "{v}"
+    );
+    assert_ne!(v["memory_dir"], env.project.to_string_lossy().as_ref());
+    let o = env.command().args(["check"]).output().expect("run");
+    assert_ne!(o.status.code(), Some(0), "check must refuse the folder");
+    assert_eq!(
+        std::fs::read_to_string(env.project.join("README.md")).expect("readme"),
+        "# keep\n"
+    );
+}
+
+// Broke: grep_transcripts matched inside redacted tokens, so a token could be rebuilt character by character.
+#[test]
+fn r_grep_was_an_oracle_on_redacted_tokens() {
+    use crate::util::transcripts::{S1, pattern, user};
+    let t = Env::new();
+    let token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+    t.session(
+        S1,
+        &[user(
+            S1,
+            "u1",
+            "2026-01-01T00:00:00Z",
+            &format!("token {token}"),
+        )],
+    );
+    let right = t.grep(pattern("ghp_AbC"));
+    let wrong = t.grep(pattern("ghp_AbX"));
+    assert!(right.hits.is_empty() && wrong.hits.is_empty());
+    assert_eq!(right.stats.raw_line_matches, wrong.stats.raw_line_matches);
+}

@@ -14,6 +14,11 @@ const STDIN_WAIT: Duration = Duration::from_millis(50);
 
 /// Runs the hook: prints the SessionStart `additionalContext` when the gate is open, nothing otherwise.
 pub fn run(locations: &Locations, config: GateConfig) {
+    if let Err(e) = locations.usable_memory_dir() {
+        // The session must not fail; the refusal is on stderr and in every tool's answer.
+        eprintln!("dream-mcp: {e}");
+        return;
+    }
     let current = current_session_from_stdin();
     let gate = gate::evaluate(
         &locations.memory_dir,

@@ -2,6 +2,7 @@
 //! [`Sandbox`] (the fixture world with the plugin staged) that runs it with no real configuration touched;
 //! and the skill's text, read independently of the crate.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
 use std::ops::Deref;
@@ -16,7 +17,7 @@ use super::{Env, VERSION, copy_tree, notice, repo, skip, text};
 
 /// The Claude Code release these tests were written against (REFERENCE.md section 5). Override with
 /// `DREAM_TEST_CLAUDE_VERSION`.
-pub const CLAUDE_VERSION: &str = "2.1.330";
+pub const CLAUDE_VERSION: &str = "2.1.332";
 
 /// `skill/dream/SKILL.md` as written.
 pub fn skill_md() -> String {
@@ -237,7 +238,7 @@ impl Sandbox {
     }
 
     /// Where Claude Code keeps the installed plugin's data (`${CLAUDE_PLUGIN_DATA}`):
-    /// `<config>/plugins/data/<plugin>-<marketplace>` in Claude Code 2.1.330.
+    /// `<config>/plugins/data/<plugin>-<marketplace>` in Claude Code 2.1.332.
     pub fn plugin_data(&self) -> PathBuf {
         self.config.join("plugins/data/dream-dream")
     }
@@ -303,6 +304,69 @@ impl Sandbox {
     }
 }
 
+/// The system tools the launcher uses, and nothing else: no `cargo`, no `dream-mcp`.
+pub const LAUNCHER_TOOLS: &[&str] = &[
+    "sh",
+    "sed",
+    "head",
+    "tr",
+    "cat",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "find",
+    "sleep",
+    "tail",
+    "dirname",
+    "uname",
+    "sha256sum",
+    "chmod",
+    "curl",
+    "setsid",
+    "nohup",
+];
+
+/// Creates `dir` holding links to [`LAUNCHER_TOOLS`] found on this PATH, for a PATH a person without Rust
+/// could have.
+pub fn launcher_tools(dir: &Path) -> PathBuf {
+    fs::create_dir_all(dir).expect("create tools folder");
+    for tool in LAUNCHER_TOOLS {
+        if let Some(path) = on_path(tool) {
+            std::os::unix::fs::symlink(path, dir.join(tool)).expect("link tool");
+        }
+    }
+    dir.to_path_buf()
+}
+
+/// The target triple the launcher computes here, which names this platform's release asset.
+pub fn this_triple() -> String {
+    let os = if cfg!(target_os = "macos") {
+        "apple-darwin"
+    } else {
+        "unknown-linux-musl"
+    };
+    format!("{}-{os}", std::env::consts::ARCH)
+}
+
+/// This platform's release asset name.
+pub fn asset_name() -> String {
+    format!("dream-mcp-{}", this_triple())
+}
+
+/// Runs `scripts/release <assets> --plugin <plugin>` and returns its output.
+pub fn release(assets: &Path, plugin: &Path, extra: &[&str]) -> Output {
+    run_with_limit(
+        Command::new("python3")
+            .arg(repo().join("scripts/release"))
+            .arg(assets)
+            .arg("--plugin")
+            .arg(plugin)
+            .args(extra),
+        Duration::from_secs(120),
+    )
+}
+
 /// Runs `cmd` to completion, killing it after `limit` (a hung Claude Code must fail the test, not hang it).
 pub fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
     let child = cmd
@@ -352,4 +416,41 @@ pub fn server_tools() -> Vec<String> {
         let _ = client.cancel().await;
         tools.into_iter().map(|t| t.name.to_string()).collect()
     })
+}
+
+/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
+pub fn is_fork(request: &Value) -> bool {
+    let names = tool_names(request);
+    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
+}
+
+/// The names of the tools a request offers the model.
+pub fn tool_names(request: &Value) -> BTreeSet<String> {
+    request["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(String::from))
+        .collect()
+}
+
+/// Every block of every message of a request.
+pub fn blocks(request: &Value) -> Vec<&Value> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["content"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// The SessionStart context the main conversation's first request carries, if any.
+pub fn session_start_context(model: &super::scripted_model::ScriptedModel) -> Option<String> {
+    let requests = model.requests();
+    let first = requests.iter().find(|r| !is_fork(r))?;
+    blocks(first)
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.contains("SessionStart hook additional context:"))
+        .map(String::from)
 }

@@ -3,6 +3,7 @@
 //! journal), the server spoken to in process, over stdio or as a CLI, synthetic transcripts, a real Claude
 //! Code with a scripted model, and [`skip`] for a test that cannot run here.
 
+pub mod asset_server;
 pub mod claude_code;
 pub mod scripted_model;
 pub mod transcripts;
