@@ -528,7 +528,13 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str, bool)) -> usize {
         let core = chunk
             .trim_matches(|c: char| !(c.is_alphanumeric() || "/_.-~".contains(c)))
             .trim_end_matches(['.', '-']);
-        if is_path(core) {
+        // A file name is compared by its stem's words (`wind_calendar.csv` states what `wind_calendar`
+        // does); a path with folders is one word.
+        let chunk = match core.rsplit_once('.') {
+            Some((stem, _)) if !core.contains('/') && is_path(core) => stem,
+            _ => chunk,
+        };
+        if core.contains('/') && is_path(core) {
             word.clear();
             word.extend(core.chars().flat_map(char::to_lowercase));
             count += core
@@ -948,7 +954,7 @@ fn groups(
         }
         i
     }
-    let mut unite = |parent: &mut HashMap<usize, usize>, a: usize, b: usize| {
+    let unite = |parent: &mut HashMap<usize, usize>, a: usize, b: usize| {
         let (ra, rb) = (root(parent, a), root(parent, b));
         if ra != rb {
             parent.insert(ra.max(rb), ra.min(rb));
@@ -1087,8 +1093,8 @@ mod tests {
 
     #[test]
     fn a_path_is_one_word_and_counts_its_parts() {
-        let (words, n) = words_of("see `src/Cells/lock.rs`, then config.toml");
-        assert_eq!(words, ["see", "src/cells/lock.rs", "config.toml"]);
+        let (words, n) = words_of("see `src/Cells/lock.rs`, then wind_calendar.csv");
+        assert_eq!(words, ["see", "src/cells/lock.rs", "wind", "calendar"]);
         assert_eq!(n, 1 + 4 + 2);
     }
 
