@@ -178,7 +178,11 @@ impl Inventory {
             }
         }
         let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for f in self.findings.iter().filter(|f| f.file != crate::memory::dir::INDEX_NAME) {
+        for f in self
+            .findings
+            .iter()
+            .filter(|f| f.file != crate::memory::dir::INDEX_NAME)
+        {
             *counts.entry(f.file.as_str()).or_insert(0) += 1;
         }
         let mut with_findings: Vec<(&str, usize)> = counts.into_iter().collect();
