@@ -65,8 +65,12 @@ pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> In
     }
 }
 
-/// Most topic files one `list_memory` answer lists by default.
-pub const DEFAULT_FILES_LIMIT: usize = 100;
+/// Most topic files one `list_memory` answer lists by default (the files with findings are named
+/// apart; the full table is paged with `files_offset` and `files_limit`).
+pub const DEFAULT_FILES_LIMIT: usize = 25;
+/// Most orphans, dead links, skipped entries and files with findings one answer names (each with its
+/// total).
+pub const MAX_NAMED: usize = 50;
 /// Most topic files one answer may list.
 pub const MAX_FILES_LIMIT: usize = 500;
 /// Most findings of each kind one answer carries by default (the counts always cover all of them).
@@ -122,8 +126,10 @@ pub struct IndexState {
     pub cut_lines: Vec<LineRef>,
     /// Links that lead to no existing topic file.
     pub dead_links: Vec<DeadLink>,
-    /// Topic files no index line links to.
+    /// Topic files no index line links to (the first 50).
     pub orphans: Vec<String>,
+    /// How many topic files no index line links to.
+    pub orphans_total: usize,
 }
 
 /// One answer's worth of the inventory (see [`PageOptions`]).
@@ -141,8 +147,12 @@ pub struct InventoryPage {
     pub files_offset: usize,
     /// This page of topic files, sorted by path.
     pub files: Vec<TopicFile>,
-    /// Entries the tools leave alone, with reasons.
+    /// Entries the tools leave alone, with reasons (the first 50).
     pub skipped: Vec<Skipped>,
+    /// The topic files with findings, most findings first (the first 50).
+    pub files_with_findings: Vec<String>,
+    /// How many topic files have findings.
+    pub files_with_findings_total: usize,
     /// How many findings of each kind there are in all.
     pub findings_by_kind: std::collections::BTreeMap<String, usize>,
     /// The first findings of each kind, errors first.
@@ -167,6 +177,16 @@ impl Inventory {
                 findings.push(f.clone());
             }
         }
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for f in self
+            .findings
+            .iter()
+            .filter(|f| f.file != crate::memory::dir::INDEX_NAME)
+        {
+            *counts.entry(f.file.as_str()).or_insert(0) += 1;
+        }
+        let mut with_findings: Vec<(&str, usize)> = counts.into_iter().collect();
+        with_findings.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let idx = &self.index;
         InventoryPage {
             memory_dir: self.memory_dir.clone(),
@@ -184,8 +204,9 @@ impl Inventory {
                         target: e.target.clone(),
                     })
                     .collect(),
-                dead_links: idx.dead_links.clone(),
-                orphans: idx.orphans.clone(),
+                dead_links: idx.dead_links.iter().take(MAX_NAMED).cloned().collect(),
+                orphans: idx.orphans.iter().take(MAX_NAMED).cloned().collect(),
+                orphans_total: idx.orphans.len(),
             },
             files_total: self.files.len(),
             files_offset: options.files_offset,
@@ -196,7 +217,13 @@ impl Inventory {
                 .take(limit)
                 .cloned()
                 .collect(),
-            skipped: self.skipped.clone(),
+            skipped: self.skipped.iter().take(MAX_NAMED).cloned().collect(),
+            files_with_findings_total: with_findings.len(),
+            files_with_findings: with_findings
+                .into_iter()
+                .take(MAX_NAMED)
+                .map(|(file, _)| file.to_string())
+                .collect(),
             findings_omitted: self.findings.len() - findings.len(),
             findings_by_kind,
             findings,

@@ -207,7 +207,7 @@ async fn list_memory_shows_which_entries_claude_code_would_cut() {
     assert_eq!(v["files_total"], 205);
     assert_eq!(
         v["files"].as_array().map(Vec::len),
-        Some(100),
+        Some(25),
         "default page"
     );
     let last = client

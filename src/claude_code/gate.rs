@@ -50,20 +50,25 @@ pub fn is_session_id(stem: &str) -> bool {
 
 /// Every session transcript in `dir`, oldest first. A missing directory has none.
 pub fn list(dir: &Path) -> Vec<Session> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out: Vec<Session> = entries
+    let mut out: Vec<Session> = sessions(dir).collect();
+    out.sort_by_key(|s| s.modified);
+    out
+}
+
+/// The session transcripts in `dir`, in directory order, each read from its directory entry and one
+/// `lstat`.
+fn sessions(dir: &Path) -> impl Iterator<Item = Session> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
         .filter_map(|e| e.ok())
         .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_suffix(".jsonl")?;
+            let name = e.file_name();
+            let stem = name.to_str()?.strip_suffix(".jsonl")?;
             if !is_session_id(stem) {
                 return None;
             }
-            let meta = fs::symlink_metadata(e.path())
-                .ok()
-                .filter(|m| m.is_file())?;
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
             let modified = meta.modified().ok()?;
             Some(Session {
                 id: stem.to_string(),
@@ -74,9 +79,6 @@ pub fn list(dir: &Path) -> Vec<Session> {
                 modified,
             })
         })
-        .collect();
-    out.sort_by_key(|s| s.modified);
-    out
 }
 
 /// The first `timestamp` field within the first 64 KiB of a transcript.
@@ -162,6 +164,44 @@ pub fn evaluate(
         min_sessions: config.min_sessions,
         open,
     }
+}
+
+/// That a consolidation is due, as the session-start hook needs to know it.
+#[derive(Debug, Clone, Copy)]
+pub struct Due {
+    /// Hours since the last consolidation, or `None` if never.
+    pub hours_since_last: Option<f64>,
+    /// Sessions counted since then: the threshold (counting stops there).
+    pub sessions: usize,
+}
+
+/// Whether a consolidation is due, doing only the work the answer needs: the hours first (one `stat` of
+/// the lock; no listing when they are not yet due), then a count of sessions that stops at the threshold.
+/// [`evaluate`] gives the full picture for `status`.
+pub fn due(
+    memory_dir: &Path,
+    transcripts_dir: &Path,
+    config: GateConfig,
+    current_session: Option<&str>,
+    now: SystemTime,
+) -> Option<Due> {
+    let last = lock::last_consolidation(memory_dir);
+    let hours = last.map(|t| {
+        now.duration_since(t)
+            .map_or(0.0, |d| d.as_secs_f64() / 3600.0)
+    });
+    if hours.is_some_and(|h| h < config.min_hours) {
+        return None;
+    }
+    let sessions = sessions(transcripts_dir)
+        .filter(|s| last.is_none_or(|t| s.modified > t))
+        .filter(|s| Some(s.id.as_str()) != current_session)
+        .take(config.min_sessions)
+        .count();
+    (sessions >= config.min_sessions).then(|| Due {
+        hours_since_last: hours.map(|h| (h * 10.0).round() / 10.0),
+        sessions,
+    })
 }
 
 impl Gate {

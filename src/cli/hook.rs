@@ -20,18 +20,20 @@ pub fn run(locations: &Locations, config: GateConfig) {
         return;
     }
     let current = current_session_from_stdin();
-    let gate = gate::evaluate(
+    let due = gate::due(
         &locations.memory_dir,
         &locations.transcripts_dir,
         config,
         current.as_deref(),
         SystemTime::now(),
     );
-    if gate.open && locations.memory_dir.is_dir() {
+    if let Some(due) = due
+        && locations.memory_dir.is_dir()
+    {
         let out = serde_json::json!({
             "hookSpecificOutput": {
                 "hookEventName": "SessionStart",
-                "additionalContext": render::hook_context(&gate),
+                "additionalContext": render::hook_context(due, config),
             }
         });
         println!("{out}");

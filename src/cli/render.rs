@@ -4,25 +4,23 @@ use std::fmt::Write;
 
 use crate::change::journal::{RunRecord, RunStatus};
 use crate::change::run::RunReport;
-use crate::claude_code::gate::Gate;
+use crate::claude_code::gate::{Due, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::findings::{Finding, Kind, Severity};
 use crate::inventory::Inventory;
 
 /// The text Claude Code adds to a session when a consolidation is due.
-pub fn hook_context(gate: &Gate) -> String {
-    let since = gate
+pub fn hook_context(due: Due, config: GateConfig) -> String {
+    let since = due
         .hours_since_last
         .map_or("no consolidation has run yet".to_string(), |h| {
             format!("{h:.0} hours since the last one")
         });
     format!(
-        "A memory consolidation is due: {} sessions and {since} (threshold: {} h and {} sessions). \
+        "A memory consolidation is due: at least {} sessions and {since} (threshold: {} h and {} sessions). \
 At a natural pause, tell the user briefly and, if they agree, run the `dream` skill (/dream) to \
 consolidate the auto-memory files. Do not interrupt the current task for it.",
-        gate.sessions_since.len(),
-        gate.min_hours,
-        gate.min_sessions
+        due.sessions, config.min_hours, config.min_sessions
     )
 }
 

@@ -1,18 +1,30 @@
 //! `duplicate`: the same fact stated more than once, within a file or across files (the index included).
 //!
-//! Statements are list items (with their continuation lines), paragraphs and headings of topic files, and
-//! the lines of MEMORY.md with their links removed. Each becomes a set of words: lower-cased, split on
-//! anything that is not a letter or digit, common English words dropped, a plural `s` trimmed. Two
-//! statements are duplicates when each has at least [`MIN_WORDS`] words and the words they share are at
-//! least 60% of all their words together (Jaccard similarity, [`THRESHOLD_PERCENT`]). An index line is
-//! not a duplicate of the topic file it links to: summarising its target is what an index line is for.
+//! Statements are sentences of lines: each sentence of a list item or paragraph line of a topic file, the
+//! headings that name code (an identifier, a call, a path), and the lines of MEMORY.md with their links
+//! removed. Left out: code blocks, tables, HTML comments, template labels (`**How to apply:**`, a heading
+//! with no identifier), see-also and link-led lines, and boilerplate (the same first or last statement in
+//! three files or more). Each statement becomes a set of words: lower-cased, split on anything that is
+//! not a letter or digit except that a path or file name is one word, common English words dropped, a
+//! plural `s` trimmed, Chinese, Japanese and Korean runs cut into character bigrams. Two statements are
+//! duplicates when each has at least [`MIN_WORDS`] words and the words they share are at least 60% of all
+//! their words together (Jaccard similarity, [`THRESHOLD_PERCENT`]), unless they differ only in values
+//! (numbers, paths: two facts of one template, or a contradiction, not a repeat), are about entirely
+//! different values, or are neighbouring lines of one file (a list of alike items), each under
+//! [`CLOSE_PERCENT`]. An index line is not a duplicate of the topic file it links to: summarising its target
+//! is what an index line is for.
 //!
-//! Pairs are found without comparing every statement with every other: words are ordered rarest first,
-//! and two sets that reach the threshold must share a word among their first few (prefix filtering), so
-//! only statements sharing a rare word are compared (the PPJoin algorithm, in `similar_pairs`).
+//! The work is near-linear and bounded whatever the input: identical statements are grouped by hash before
+//! any pairing (a fact in twelve files is one finding with twelve locations); the rest are paired without
+//! comparing every statement with every other: words are ordered rarest first, and two sets that reach the
+//! threshold must share a word among their first few (prefix filtering), so only statements sharing a rare
+//! word are compared (the PPJoin algorithm, in `similar_pairs`). Each word's candidate list, each
+//! statement's pairs and the whole comparison have a ceiling ([`Budget`]); reaching one ends in a note
+//! that the result is partial, never in an abort.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
 use super::text::{Doc, LazyRegex};
 use super::{DuplicateEvidence, Evidence, Finding, Kind, Location, Severity};
@@ -20,10 +32,36 @@ use crate::memory::index;
 
 /// Two statements are duplicates when their shared words are at least this percentage of their union.
 pub const THRESHOLD_PERCENT: usize = 60;
-/// Statements with fewer distinct words than this are too short to call duplicates.
+/// Statements with fewer words than this are too short to call duplicates.
 pub const MIN_WORDS: usize = 4;
+/// Pairs at least this similar are duplicates even when they are neighbouring lines or differ in a value.
+pub const CLOSE_PERCENT: usize = 90;
+/// Pairs about values that share none (`/ambiance` and `/poche`) need this similarity.
+const DIFFERENT_VALUES_PERCENT: usize = 80;
 /// How much of a statement's text a location quotes.
 const QUOTE_CHARS: usize = 160;
+/// Most locations one finding lists (its message gives the full count).
+const MAX_LOCATIONS: usize = 20;
+/// Identical first or last statements in this many files or more are boilerplate, not a fact.
+const BOILERPLATE_FILES: usize = 3;
+
+/// Ceilings on the pairing work, so that no input makes it quadratic.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Most similar pairs kept per statement (more add nothing to its group).
+    pairs_per_statement: usize,
+    /// Most statements indexed under one word.
+    postings_per_word: usize,
+    /// Most candidate visits in all.
+    visits: usize,
+}
+
+/// The ceilings `check` works within.
+const BUDGET: Budget = Budget {
+    pairs_per_statement: 16,
+    postings_per_word: 1_000,
+    visits: 30_000_000,
+};
 
 /// Whether `word` (lower case) is a common English word that carries no fact.
 fn is_stopword(word: &str) -> bool {
@@ -157,96 +195,286 @@ fn is_stopword(word: &str) -> bool {
 
 /// `[title](target)` (and images): removed from index lines, reduced to the title elsewhere.
 static LINK: LazyRegex = LazyRegex::new(r"!?\[([^\]]*)\]\([^)]*\)");
+/// `[[name]]` wiki-links: the fact pointed at, not a fact stated.
+static WIKI_LINK: LazyRegex = LazyRegex::new(r"\[\[[^\]]*\]\]");
+
+/// Openings of see-also lines (lower case).
+const SEE_ALSO: [&str; 10] = [
+    "see also",
+    "related:",
+    "related notes",
+    "related memories",
+    "cf.",
+    "参见",
+    "相关",
+    "関連",
+    "voir aussi",
+    "siehe auch",
+];
 
 /// One statement.
 #[derive(Debug)]
 struct Statement {
-    doc: usize,
-    line: usize,
-    /// The text the words come from (for an index line: without its links).
-    text: String,
-    /// The text as a location quotes it, when it differs from `text` (index lines).
-    shown: Option<String>,
+    doc: u32,
+    line: u32,
+    /// Its place among its file's statements (0-based), for boilerplate.
+    position: u32,
+    /// Byte range in the file's text of what a location quotes.
+    quote: Range<usize>,
     /// For an index line: the topic files it links to.
     links: Vec<String>,
 }
 
 /// The duplicate groups among `docs`.
 pub(crate) fn check(docs: &[Doc]) -> Vec<Finding> {
+    check_within(docs, BUDGET)
+}
+
+/// The duplicate groups among `docs`, within `budget`.
+fn check_within(docs: &[Doc], budget: Budget) -> Vec<Finding> {
     let mut statements = Vec::new();
+    let mut words = WordSetsBuilder::default();
+    let mut last_position = Vec::with_capacity(docs.len());
     for (i, doc) in docs.iter().enumerate() {
-        statements_of(i, doc, &mut statements);
+        let before = statements.len();
+        statements_of(i, doc, &mut statements, &mut words);
+        last_position.push(statements.len().saturating_sub(before + 1));
     }
-    let sets = WordSets::of(&statements);
-    let pairs = similar_pairs(docs, &statements, &sets);
-    groups(docs, &statements, &pairs)
+    let sets = words.finish();
+    let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
+    // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
+    // repeat depends on what they link to).
+    let mut by_set: HashMap<&[u32], usize> = HashMap::new();
+    let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut reps = Vec::new();
+    for i in (0..statements.len()).filter(|&i| eligible(i)) {
+        if !statements[i].links.is_empty() {
+            reps.push(i);
+            continue;
+        }
+        match by_set.entry(sets.get(i)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                same.entry(*e.get())
+                    .or_insert_with(|| vec![*e.get()])
+                    .push(i);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+                reps.push(i);
+            }
+        }
+    }
+    let boilerplate = |members: &[usize]| {
+        let mut files: Vec<u32> = members.iter().map(|&m| statements[m].doc).collect();
+        files.dedup();
+        files.len() >= BOILERPLATE_FILES
+            && members.iter().all(|&m| {
+                let s = &statements[m];
+                s.position == 0 || s.position as usize == last_position[s.doc as usize]
+            })
+    };
+    let dropped: Vec<usize> = same
+        .iter()
+        .filter(|(_, members)| boilerplate(members))
+        .map(|(&rep, _)| rep)
+        .collect();
+    for rep in &dropped {
+        same.remove(rep);
+    }
+    reps.retain(|r| !dropped.contains(r));
+    let (pairs, stopped_at) = similar_pairs(&statements, &sets, &reps, budget);
+    let pairs: Vec<(usize, usize, usize)> = pairs
+        .into_iter()
+        .filter_map(|(a, b, similarity)| {
+            let b = unlinked(docs, &statements, &same, a, b)?;
+            let a = unlinked(docs, &statements, &same, b, a)?;
+            worth_reporting(docs, &statements, &sets, a, b, similarity)
+                .then_some((a, b, similarity))
+        })
+        .collect();
+    let mut out = groups(docs, &statements, &pairs, &same);
+    if let Some(at) = stopped_at {
+        out.push(Finding {
+            kind: Kind::Duplicate,
+            severity: Severity::Info,
+            file: docs[statements[at].doc as usize].file.to_string(),
+            line: statements[at].line as usize,
+            message: format!(
+                "duplicate detection stopped at this statement: the memory has too many alike statements to compare them all ({} statements), so the duplicates listed are only the first found",
+                statements.len()
+            ),
+            suggestion: Some(
+                "split or trim the files of near-identical lines; the check compares everything again afterwards"
+                    .to_string(),
+            ),
+            evidence: None,
+        });
+    }
+    out
+}
+
+/// `rep`, or when `from` is an index line linking to its file, the first statement identical to it in a
+/// file `from` does not link to; `None` when there is none.
+fn unlinked(
+    docs: &[Doc],
+    statements: &[Statement],
+    same: &HashMap<usize, Vec<usize>>,
+    from: usize,
+    rep: usize,
+) -> Option<usize> {
+    if !summarises(docs, statements, from, rep) {
+        return Some(rep);
+    }
+    same.get(&rep)?
+        .iter()
+        .copied()
+        .find(|&m| !summarises(docs, statements, from, m))
 }
 
 /// Collects the statements of one file.
-fn statements_of(doc_index: usize, doc: &Doc, out: &mut Vec<Statement>) {
-    let push = |out: &mut Vec<Statement>, line: usize, text: String, shown: Option<&str>, links| {
+fn statements_of(
+    doc_index: usize,
+    doc: &Doc,
+    out: &mut Vec<Statement>,
+    words: &mut WordSetsBuilder,
+) {
+    let first = out.len();
+    let mut push = |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links| {
+        let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
         out.push(Statement {
-            doc: doc_index,
-            line,
-            shown: shown.map(str::to_string),
-            text,
+            doc: doc_index as u32,
+            line: line as u32,
+            position: (out.len() - first) as u32,
+            quote: start..start + quote.len(),
             links,
         });
+        words.push(text);
     };
-    if doc.is_index {
-        for line in doc.body().iter().filter(|l| !l.in_code) {
+    let mut in_comment = false;
+    for line in doc.body().iter().filter(|l| !l.in_code) {
+        let t = line.text.trim();
+        if in_comment || t.starts_with("<!--") {
+            in_comment = !t.contains("-->");
+            continue;
+        }
+        if t.is_empty()
+            || t.starts_with('|')
+            || t.starts_with("> [!")
+            || t.chars()
+                .all(|c| c == '-' || c == '*' || c == '_' || c == '=')
+        {
+            continue;
+        }
+        if let Some(heading) = t.strip_prefix('#') {
+            let heading = heading.trim_start_matches('#').trim();
+            if has_identifier(heading) {
+                push(out, line.number, heading, heading, Vec::new());
+            }
+            continue;
+        }
+        if doc.is_index {
             let links = index::links(line.text)
                 .iter()
                 .filter_map(|l| l.local_file().map(str::to_string))
                 .collect();
             let text = without_links(line.text, "");
-            push(out, line.number, text, Some(line.text), links);
-        }
-        return;
-    }
-    let mut current: Option<(usize, String)> = None;
-    let flush = |out: &mut Vec<Statement>, current: &mut Option<(usize, String)>| {
-        if let Some((line, text)) = current.take() {
-            push(out, line, text, None, Vec::new());
-        }
-    };
-    for line in doc.body() {
-        let t = line.text.trim();
-        if line.in_code
-            || t.is_empty()
-            || t.starts_with('|')
-            || t.chars().all(|c| c == '-' || c == '*' || c == '_')
-        {
-            flush(out, &mut current);
+            push(out, line.number, line.text, &text, links);
             continue;
         }
-        if t.starts_with('#') {
-            flush(out, &mut current);
-            let heading = t.trim_start_matches('#').trim().to_string();
-            push(out, line.number, heading, None, Vec::new());
+        let item = list_item(t).unwrap_or(t);
+        let Some(item) = without_label(item) else {
+            continue;
+        };
+        if is_see_also(item) {
             continue;
         }
-        let text = without_links(t, "$1");
-        match (list_item(&text), current.as_mut()) {
-            (Some(item), _) => {
-                flush(out, &mut current);
-                current = Some((line.number, item.to_string()));
-            }
-            (None, Some((_, acc))) => {
-                acc.push(' ');
-                acc.push_str(&text);
-            }
-            (None, None) => current = Some((line.number, text)),
+        for sentence in sentences(item) {
+            let text = without_links(sentence, "$1");
+            push(out, line.number, sentence, &text, Vec::new());
         }
     }
-    flush(out, &mut current);
 }
 
-/// `text` with its Markdown links replaced by `replacement` (`$1` keeps the title).
+/// Whether a heading names code: a token with `_`, `::`, `()`, `<`, a dot or slash inside a word, a
+/// backtick, or an inner capital (`StagedEffects`). Headings without one are template labels ("How to
+/// apply", "Context") that every file of a kind repeats.
+fn has_identifier(heading: &str) -> bool {
+    heading.contains(['_', '`', '<'])
+        || heading.contains("::")
+        || heading.contains("()")
+        || heading.split_whitespace().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let b = w.as_bytes();
+            b.windows(2)
+                .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase())
+                || b.windows(3).any(|p| {
+                    matches!(p[1], b'.' | b'/')
+                        && p[0].is_ascii_alphanumeric()
+                        && p[2].is_ascii_alphanumeric()
+                })
+        })
+}
+
+/// The line without a leading template label (`**Why:**`, `**How to apply:**`); `None` when the label is
+/// all there is.
+fn without_label(item: &str) -> Option<&str> {
+    let rest = match item.strip_prefix("**").and_then(|r| r.split_once("**")) {
+        Some((label, rest)) if label.ends_with(':') || rest.starts_with(':') => {
+            rest.trim_start_matches(':').trim()
+        }
+        _ => item,
+    };
+    let only_label = rest.ends_with(':') && !rest.contains(' ') || rest.is_empty();
+    (!only_label).then_some(rest)
+}
+
+/// Whether a line points elsewhere instead of stating a fact: a see-also line or one that starts with a
+/// link.
+fn is_see_also(item: &str) -> bool {
+    let lower = item.trim_start_matches(['*', '_', '→', ' ']).to_lowercase();
+    item.starts_with("[[")
+        || (item.starts_with('[') && item.contains("]("))
+        || SEE_ALSO.iter().any(|s| lower.starts_with(s))
+}
+
+/// The sentences of a line: split after `.`, `!` or `?` followed by a space, and after `。！？`.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let bytes = rest.as_bytes();
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            let next = i + c.len_utf8();
+            let ends = match c {
+                '.' | '!' | '?' => bytes.get(next) == Some(&b' '),
+                '。' | '！' | '？' => true,
+                _ => false,
+            };
+            if ends {
+                end = next;
+                break;
+            }
+        }
+        let (sentence, after) = rest.split_at(end);
+        rest = after.trim_start();
+        Some(sentence.trim())
+    })
+    .filter(|s| !s.is_empty())
+}
+
+/// `text` with its Markdown links replaced by `replacement` (`$1` keeps the title) and its wiki-links
+/// removed.
 fn without_links(text: &str, replacement: &str) -> String {
-    match LINK.get() {
+    let text = match LINK.get() {
         Some(re) if text.contains("](") => re.replace_all(text, replacement).into_owned(),
         _ => text.to_string(),
+    };
+    match WIKI_LINK.get() {
+        Some(re) if text.contains("[[") => re.replace_all(&text, "").into_owned(),
+        _ => text,
     }
 }
 
@@ -257,7 +485,7 @@ fn list_item(t: &str) -> Option<&str> {
         .or_else(|| t.strip_prefix("* "))
         .or_else(|| t.strip_prefix("+ "))
     {
-        return Some(rest);
+        return Some(rest.trim_start_matches("[ ] ").trim_start_matches("[x] "));
     }
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     let rest = &t[digits..];
@@ -266,27 +494,209 @@ fn list_item(t: &str) -> Option<&str> {
         .flatten()
 }
 
-/// Calls `f` with each normalised word of `text` (lower-cased, stopwords dropped, a plural `s` trimmed),
-/// reusing one buffer.
-fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+/// Whether `c` is written without spaces between words (Chinese, Japanese) or is Hangul: such text is
+/// compared by character bigrams.
+fn is_cjk(c: char) -> bool {
+    matches!(u32::from(c),
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+/// Whether a whitespace-separated token (punctuation trimmed) is a path or file name, compared as one
+/// word: it has a `/` between letters or digits, or ends in a short extension.
+fn is_path(core: &str) -> bool {
+    let alnum = core.chars().filter(|c| c.is_alphanumeric()).count();
+    if alnum < 2 {
+        return false;
+    }
+    if core.contains('/') {
+        return true;
+    }
+    match core.rsplit_once('.') {
+        Some((stem, ext)) => {
+            (1..=5).contains(&ext.len())
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+                && ext.bytes().any(|b| b.is_ascii_alphabetic())
+                && stem.chars().any(char::is_alphanumeric)
+                && (stem.len() >= 2 || ext.len() >= 2)
+        }
+        None => false,
+    }
+}
+
+/// Calls `f` with each normalised word of `text` and whether it is a value (has a digit, or is a path),
+/// reusing one buffer; returns the number of words as a person counts them (a path counts its parts, a
+/// CJK run one per two characters), which [`MIN_WORDS`] applies to.
+fn for_each_word(text: &str, mut f: impl FnMut(&str, bool)) -> usize {
     let mut word = String::new();
-    for raw in text.split(|c: char| !c.is_alphanumeric()) {
-        if raw.len() < 2 || (!raw.is_ascii() && raw.chars().nth(1).is_none()) {
+    let mut count = 0;
+    for chunk in text.split_whitespace() {
+        let core = chunk
+            .trim_matches(|c: char| !(c.is_alphanumeric() || "/_.-~".contains(c)))
+            .trim_end_matches(['.', '-']);
+        // A file name is compared by its stem's words (`wind_calendar.csv` states what `wind_calendar`
+        // does); a path with folders is one word.
+        let chunk = match core.rsplit_once('.') {
+            Some((stem, _)) if !core.contains('/') && is_path(core) => stem,
+            _ => chunk,
+        };
+        if core.contains('/') && is_path(core) {
+            word.clear();
+            word.extend(core.chars().flat_map(char::to_lowercase));
+            count += core
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .count();
+            f(&word, true);
             continue;
         }
-        word.clear();
-        if raw.is_ascii() {
-            word.extend(raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        } else {
-            word.extend(raw.chars().flat_map(char::to_lowercase));
+        for raw in chunk.split(|c: char| !c.is_alphanumeric()) {
+            if raw.chars().any(is_cjk) {
+                count += cjk_words(raw, &mut word, &mut f);
+            } else {
+                count += usize::from(plain_word(raw, &mut word, &mut f));
+            }
         }
-        if is_stopword(&word) {
+    }
+    count
+}
+
+/// The words of a run of letters and digits holding CJK characters: bigrams of each CJK stretch (a lone
+/// character as itself), plain words between them.
+fn cjk_words(raw: &str, word: &mut String, f: &mut impl FnMut(&str, bool)) -> usize {
+    let mut count = 0;
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        let cjk = is_cjk(c);
+        let end = rest
+            .char_indices()
+            .find(|&(_, d)| is_cjk(d) != cjk)
+            .map_or(rest.len(), |(i, _)| i);
+        let (part, after) = rest.split_at(end);
+        rest = after;
+        if !cjk {
+            count += usize::from(plain_word(part, word, f));
             continue;
         }
-        if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
-            word.pop();
+        let chars: Vec<char> = part.chars().collect();
+        count += chars.len().div_ceil(2);
+        if chars.len() == 1 {
+            word.clear();
+            word.push(chars[0]);
+            f(word, false);
         }
-        f(&word);
+        for pair in chars.windows(2) {
+            word.clear();
+            word.extend(pair);
+            f(word, false);
+        }
+    }
+    count
+}
+
+/// One word of letters and digits, lower-cased, a plural `s` trimmed; `false` when it is too short or a
+/// common word.
+fn plain_word(raw: &str, word: &mut String, f: &mut impl FnMut(&str, bool)) -> bool {
+    let number = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+    if !number && (raw.len() < 2 || (!raw.is_ascii() && raw.chars().nth(1).is_none())) {
+        return false;
+    }
+    word.clear();
+    if raw.is_ascii() {
+        word.extend(raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        word.extend(raw.chars().flat_map(char::to_lowercase));
+    }
+    if is_stopword(word) {
+        return false;
+    }
+    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+        word.pop();
+    }
+    f(word, raw.bytes().any(|b| b.is_ascii_digit()));
+    true
+}
+
+/// Interns the words of statements as they are collected.
+#[derive(Default)]
+struct WordSetsBuilder {
+    ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
+    frequency: Vec<u32>,
+    value: Vec<bool>,
+    ids_of: Vec<u32>,
+    spans: Vec<(u32, u32)>,
+    raw: Vec<u32>,
+}
+
+impl WordSetsBuilder {
+    /// Adds the next statement's words.
+    fn push(&mut self, text: &str) {
+        let start = self.ids_of.len();
+        let (ids, frequency, value, ids_of) = (
+            &mut self.ids,
+            &mut self.frequency,
+            &mut self.value,
+            &mut self.ids_of,
+        );
+        let raw = for_each_word(text, |word, is_value| {
+            let id = match ids.get(word) {
+                Some(&id) => id,
+                None => {
+                    let id = ids.len() as u32;
+                    ids.insert(word.to_string(), id);
+                    frequency.push(0);
+                    value.push(is_value);
+                    id
+                }
+            };
+            ids_of.push(id);
+        });
+        let set = &mut self.ids_of[start..];
+        set.sort_unstable();
+        let mut len = 0;
+        for k in 0..set.len() {
+            if k == 0 || set[k] != set[len - 1] {
+                set[len] = set[k];
+                len += 1;
+            }
+        }
+        self.ids_of.truncate(start + len);
+        for &id in &self.ids_of[start..] {
+            self.frequency[id as usize] += 1;
+        }
+        self.spans.push((start as u32, len as u32));
+        self.raw.push(u32::try_from(raw).unwrap_or(u32::MAX));
+    }
+
+    /// Every statement's words as ranks, rarest first.
+    fn finish(self) -> WordSets {
+        let WordSetsBuilder {
+            frequency,
+            value,
+            mut ids_of,
+            spans,
+            raw,
+            ..
+        } = self;
+        let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
+        by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
+        let mut rank = vec![0u32; frequency.len()];
+        for (r, &id) in by_rarity.iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        for &(start, len) in &spans {
+            let set = &mut ids_of[start as usize..(start + len) as usize];
+            for w in set.iter_mut() {
+                *w = rank[*w as usize];
+            }
+            set.sort_unstable();
+        }
+        WordSets {
+            value: by_rarity.iter().map(|&id| value[id as usize]).collect(),
+            ranks: ids_of,
+            spans,
+            raw,
+            vocabulary: frequency.len(),
+        }
     }
 }
 
@@ -296,65 +706,15 @@ struct WordSets {
     ranks: Vec<u32>,
     /// Per statement: start and length in `ranks`.
     spans: Vec<(u32, u32)>,
+    /// Per statement: its number of words as a person counts them.
+    raw: Vec<u32>,
+    /// Per rank: whether the word is a value (a number or a path).
+    value: Vec<bool>,
     /// Number of distinct words.
     vocabulary: usize,
 }
 
 impl WordSets {
-    fn of(statements: &[Statement]) -> WordSets {
-        let mut ids: HashMap<String, u32, BuildHasherDefault<Fnv>> = HashMap::default();
-        let mut frequency: Vec<u32> = Vec::new();
-        let mut ranks: Vec<u32> = Vec::new();
-        let mut spans = Vec::with_capacity(statements.len());
-        for s in statements {
-            let start = ranks.len();
-            for_each_word(&s.text, |word| {
-                let id = match ids.get(word) {
-                    Some(&id) => id,
-                    None => {
-                        let id = ids.len() as u32;
-                        ids.insert(word.to_string(), id);
-                        frequency.push(0);
-                        id
-                    }
-                };
-                ranks.push(id);
-            });
-            let set = &mut ranks[start..];
-            set.sort_unstable();
-            let mut len = 0;
-            for k in 0..set.len() {
-                if k == 0 || set[k] != set[len - 1] {
-                    set[len] = set[k];
-                    len += 1;
-                }
-            }
-            ranks.truncate(start + len);
-            for &id in &ranks[start..] {
-                frequency[id as usize] += 1;
-            }
-            spans.push((start as u32, len as u32));
-        }
-        let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
-        by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
-        let mut rank = vec![0u32; frequency.len()];
-        for (r, &id) in by_rarity.iter().enumerate() {
-            rank[id as usize] = r as u32;
-        }
-        for &(start, len) in &spans {
-            let set = &mut ranks[start as usize..(start + len) as usize];
-            for w in set.iter_mut() {
-                *w = rank[*w as usize];
-            }
-            set.sort_unstable();
-        }
-        WordSets {
-            ranks,
-            spans,
-            vocabulary: frequency.len(),
-        }
-    }
-
     /// The words of statement `i`.
     fn get(&self, i: usize) -> &[u32] {
         let (start, len) = self.spans[i];
@@ -406,7 +766,8 @@ fn ceil_div(num: usize, den: usize) -> usize {
     num.div_ceil(den)
 }
 
-/// Every pair of statements at or over the threshold, with its similarity in percent.
+/// Every pair among `reps` at or over the threshold, with its similarity in percent, and the statement
+/// the work stopped at when `budget` ran out.
 ///
 /// This is the PPJoin algorithm (Xiao et al., 2008): statements are visited from shortest to longest;
 /// each probes an inverted index with its first `|x| - ceil(t|x|) + 1` words (rarest first), which a pair
@@ -414,14 +775,13 @@ fn ceil_div(num: usize, den: usize) -> usize {
 /// each statement are indexed; a candidate is dropped as soon as the words left cannot reach the overlap
 /// the threshold needs; survivors are verified exactly.
 fn similar_pairs(
-    docs: &[Doc],
     statements: &[Statement],
     sets: &WordSets,
-) -> Vec<(usize, usize, usize)> {
+    reps: &[usize],
+    budget: Budget,
+) -> (Vec<(usize, usize, usize)>, Option<usize>) {
     const P: usize = THRESHOLD_PERCENT;
-    let mut order: Vec<usize> = (0..statements.len())
-        .filter(|&i| sets.get(i).len() >= MIN_WORDS)
-        .collect();
+    let mut order = reps.to_vec();
     order.sort_by_key(|&i| sets.get(i).len());
     // Per word: (statement, position of the word in it, its number of words), in indexing order.
     let mut postings: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); sets.vocabulary];
@@ -432,8 +792,11 @@ fn similar_pairs(
     let mut overlap: Vec<u32> = vec![0; statements.len()];
     // Per candidate: the positions in x and in it of the last shared word counted.
     let mut last: Vec<(u32, u32)> = vec![(0, 0); statements.len()];
+    let mut found: Vec<u16> = vec![0; statements.len()];
     let mut touched: Vec<usize> = Vec::new();
     let mut pairs = Vec::new();
+    let mut visits = 0usize;
+    let mut stopped_at = None;
     for &x in &order {
         let wx = sets.get(x);
         let lx = wx.len();
@@ -446,6 +809,7 @@ fn similar_pairs(
                 start += 1;
             }
             skip[w as usize] = start;
+            visits += list.len() - start;
             for &(y, j, ly) in &list[start..] {
                 let (y, ly) = (y as usize, ly as usize);
                 if overlap[y] == PRUNED {
@@ -453,16 +817,13 @@ fn similar_pairs(
                 }
                 let needed = ceil_div(P * (lx + ly), 100 + P);
                 let reachable = 1 + (lx - i - 1).min(ly - j as usize - 1);
+                if overlap[y] == 0 {
+                    touched.push(y);
+                }
                 if overlap[y] as usize + reachable >= needed {
-                    if overlap[y] == 0 {
-                        touched.push(y);
-                    }
                     overlap[y] += 1;
                     last[y] = (i as u32, j);
                 } else {
-                    if overlap[y] == 0 {
-                        touched.push(y);
-                    }
                     overlap[y] = PRUNED;
                 }
             }
@@ -475,46 +836,140 @@ fn similar_pairs(
             let counted = overlap[y] as usize;
             let (i, j) = (last[y].0 as usize + 1, last[y].1 as usize + 1);
             if overlap[y] != PRUNED
+                && (found[x] as usize) < budget.pairs_per_statement
+                && (found[y] as usize) < budget.pairs_per_statement
                 && let Some(rest) =
                     shared_at_least(&wx[i..], &wy[j..], needed.saturating_sub(counted))
-                && !summarises(docs, statements, x, y)
             {
                 let n = counted + rest;
                 pairs.push((y, x, n * 100 / (lx + wy.len() - n)));
+                found[x] += 1;
+                found[y] += 1;
             }
             overlap[y] = 0;
         }
         touched.clear();
+        if visits > budget.visits {
+            stopped_at = Some(x);
+            break;
+        }
         let indexed = lx - ceil_div(2 * P * lx, 100 + P) + 1;
         for (i, &w) in wx[..indexed].iter().enumerate() {
-            postings[w as usize].push((x as u32, i as u32, lx as u32));
+            let list = &mut postings[w as usize];
+            if list.len() - skip[w as usize] >= budget.postings_per_word {
+                stopped_at.get_or_insert(x);
+                continue;
+            }
+            list.push((x as u32, i as u32, lx as u32));
         }
     }
-    pairs
+    (pairs, stopped_at)
+}
+
+/// Whether a pair over the threshold is a repeated fact: not an index line and its own topic file, not
+/// two neighbouring lines of a list, not the same template with another value.
+fn worth_reporting(
+    docs: &[Doc],
+    statements: &[Statement],
+    sets: &WordSets,
+    a: usize,
+    b: usize,
+    similarity: usize,
+) -> bool {
+    if summarises(docs, statements, a, b) {
+        return false;
+    }
+    if similarity >= CLOSE_PERCENT {
+        return true;
+    }
+    let (sa, sb) = (&statements[a], &statements[b]);
+    if sa.doc == sb.doc && sa.line.abs_diff(sb.line) <= 1 {
+        return false;
+    }
+    let (wa, wb) = (sets.get(a), sets.get(b));
+    let (mut i, mut j) = (0, 0);
+    let (mut only_a, mut only_b, mut only_values) = (false, false, true);
+    let (mut values_a, mut values_b, mut values_shared) = (false, false, false);
+    while i < wa.len() || j < wb.len() {
+        let (x, y) = (wa.get(i).copied(), wb.get(j).copied());
+        let w = match (x, y) {
+            (Some(x), Some(y)) if x == y => {
+                values_shared |= sets.value[x as usize];
+                i += 1;
+                j += 1;
+                continue;
+            }
+            (Some(x), Some(y)) if x < y => {
+                only_a = true;
+                i += 1;
+                x
+            }
+            (Some(x), None) => {
+                only_a = true;
+                i += 1;
+                x
+            }
+            (_, Some(y)) => {
+                only_b = true;
+                j += 1;
+                y
+            }
+            (None, None) => break,
+        };
+        let is_value = sets.value[w as usize];
+        only_values &= is_value;
+        if wa.binary_search(&w).is_ok() {
+            values_a |= is_value;
+        } else {
+            values_b |= is_value;
+        }
+    }
+    let differ_in_values_only = only_a && only_b && only_values;
+    let different_values =
+        values_a && values_b && !values_shared && similarity < DIFFERENT_VALUES_PERCENT;
+    !differ_in_values_only && !different_values
 }
 
 /// Whether one of the two is an index line linking to the other's file.
 fn summarises(docs: &[Doc], statements: &[Statement], a: usize, b: usize) -> bool {
-    let links_to =
-        |from: &Statement, to: &Statement| from.links.iter().any(|f| f == docs[to.doc].file);
+    let links_to = |from: &Statement, to: &Statement| {
+        from.links.iter().any(|f| f == docs[to.doc as usize].file)
+    };
     links_to(&statements[a], &statements[b]) || links_to(&statements[b], &statements[a])
 }
 
-/// Joins pairs into groups and turns each group into a finding.
-fn groups(docs: &[Doc], statements: &[Statement], pairs: &[(usize, usize, usize)]) -> Vec<Finding> {
-    let mut parent: Vec<usize> = (0..statements.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
+/// Joins pairs and identical statements into groups and turns each group into a finding.
+fn groups(
+    docs: &[Doc],
+    statements: &[Statement],
+    pairs: &[(usize, usize, usize)],
+    same: &HashMap<usize, Vec<usize>>,
+) -> Vec<Finding> {
+    let mut parent: HashMap<usize, usize> = HashMap::new();
+    fn root(parent: &mut HashMap<usize, usize>, mut i: usize) -> usize {
+        while let Some(&p) = parent.get(&i) {
+            if p == i {
+                break;
+            }
+            let grand = parent.get(&p).copied().unwrap_or(p);
+            parent.insert(i, grand);
+            i = grand;
         }
         i
     }
-    for &(a, b, _) in pairs {
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+    let unite = |parent: &mut HashMap<usize, usize>, a: usize, b: usize| {
+        let (ra, rb) = (root(parent, a), root(parent, b));
         if ra != rb {
-            parent[ra.max(rb)] = ra.min(rb);
+            parent.insert(ra.max(rb), ra.min(rb));
         }
+    };
+    for (&rep, same) in same {
+        for &m in same {
+            unite(&mut parent, rep, m);
+        }
+    }
+    for &(a, b, _) in pairs {
+        unite(&mut parent, a, b);
     }
     let mut members: HashMap<usize, (Vec<usize>, usize)> = HashMap::new();
     for &(a, b, similarity) in pairs {
@@ -523,46 +978,63 @@ fn groups(docs: &[Doc], statements: &[Statement], pairs: &[(usize, usize, usize)
         entry.0.extend([a, b]);
         entry.1 = entry.1.min(similarity);
     }
+    for (&rep, same) in same {
+        let r = root(&mut parent, rep);
+        members.entry(r).or_insert((Vec::new(), 100)).0.extend(same);
+    }
     let mut out: Vec<Finding> = members
         .into_values()
         .map(|(mut m, similarity)| {
-            m.sort_by_key(|&i| (statements[i].doc, statements[i].line));
+            m.sort_by_key(|&i| (statements[i].doc, statements[i].line, i));
             m.dedup();
-            let locations: Vec<Location> = m
-                .iter()
-                .map(|&i| Location {
-                    file: docs[statements[i].doc].file.to_string(),
-                    line: statements[i].line,
-                    text: quote(statements[i].shown.as_deref().unwrap_or(&statements[i].text)),
-                })
-                .collect();
-            let places: Vec<String> = locations
-                .iter()
-                .map(|l| format!("{}:{}", l.file, l.line))
-                .collect();
-            Finding {
-                kind: Kind::Duplicate,
-                severity: Severity::Warning,
-                file: locations[0].file.clone(),
-                line: locations[0].line,
-                message: format!(
-                    "the same fact is stated {} times: {}",
-                    locations.len(),
-                    places.join(", ")
-                ),
-                suggestion: Some(
-                    "keep it once, in the topic file it belongs to, and delete the other copies; where they disagree, the transcripts show which is current"
-                        .to_string(),
-                ),
-                evidence: Some(Evidence::Duplicate(DuplicateEvidence {
-                    similarity_percent: similarity,
-                    locations,
-                })),
-            }
+            finding(docs, statements, &m, similarity)
         })
         .collect();
     out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     out
+}
+
+/// The finding for one group of statements (in file order), listing at most [`MAX_LOCATIONS`].
+fn finding(docs: &[Doc], statements: &[Statement], group: &[usize], similarity: usize) -> Finding {
+    let locations: Vec<Location> = group
+        .iter()
+        .take(MAX_LOCATIONS)
+        .map(|&i| {
+            let s = &statements[i];
+            let doc = &docs[s.doc as usize];
+            Location {
+                file: doc.file.to_string(),
+                line: s.line as usize,
+                text: quote(doc.text.get(s.quote.clone()).unwrap_or("")),
+            }
+        })
+        .collect();
+    let mut places: Vec<String> = locations
+        .iter()
+        .map(|l| format!("{}:{}", l.file, l.line))
+        .collect();
+    if group.len() > locations.len() {
+        places.push(format!("and {} more", group.len() - locations.len()));
+    }
+    Finding {
+        kind: Kind::Duplicate,
+        severity: Severity::Warning,
+        file: locations[0].file.clone(),
+        line: locations[0].line,
+        message: format!(
+            "the same fact is stated {} times: {}",
+            group.len(),
+            places.join(", ")
+        ),
+        suggestion: Some(
+            "keep it once, in the topic file it belongs to, and delete the other copies; where they disagree, the transcripts show which is current"
+                .to_string(),
+        ),
+        evidence: Some(Evidence::Duplicate(DuplicateEvidence {
+            similarity_percent: similarity,
+            locations,
+        })),
+    }
 }
 
 /// The statement's text, whitespace collapsed, cut at [`QUOTE_CHARS`] characters.
@@ -578,13 +1050,18 @@ fn quote(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The groups found among `files` as lists of `file:line`.
-    fn groups_of(files: &[(&str, &str)]) -> Vec<Vec<String>> {
+    /// The findings among `files` within `budget`.
+    fn findings_of(files: &[(&str, &str)], budget: Budget) -> Vec<Finding> {
         let docs: Vec<Doc> = files
             .iter()
             .map(|(name, text)| Doc::new(name, text, None, *name == "MEMORY.md"))
             .collect();
-        check(&docs)
+        check_within(&docs, budget)
+    }
+
+    /// The groups found among `files` as lists of `file:line`.
+    fn groups_of(files: &[(&str, &str)]) -> Vec<Vec<String>> {
+        findings_of(files, BUDGET)
             .into_iter()
             .map(|f| match f.evidence {
                 Some(Evidence::Duplicate(e)) => e
@@ -597,13 +1074,16 @@ mod tests {
             .collect()
     }
 
+    /// The words of `text` as `for_each_word` gives them, and its word count.
+    fn words_of(text: &str) -> (Vec<String>, usize) {
+        let mut words = Vec::new();
+        let n = for_each_word(text, |w, _| words.push(w.to_string()));
+        (words, n)
+    }
+
     #[test]
     fn words_are_normalised_and_common_words_dropped() {
-        let mut words = Vec::new();
-        for_each_word(
-            "The Builds were FAILING on a fresh clone; class and x, é ÉTÉ",
-            |w| words.push(w.to_string()),
-        );
+        let (words, _) = words_of("The Builds were FAILING on a fresh clone; class and x, é ÉTÉ");
         assert_eq!(
             words,
             ["build", "failing", "fresh", "clone", "class", "été"]
@@ -611,8 +1091,22 @@ mod tests {
     }
 
     #[test]
-    fn link_pattern_compiles() {
-        assert!(LINK.get().is_some());
+    fn a_path_is_one_word_and_counts_its_parts() {
+        let (words, n) = words_of("see `src/Cells/lock.rs`, then wind_calendar.csv");
+        assert_eq!(words, ["see", "src/cells/lock.rs", "wind", "calendar"]);
+        assert_eq!(n, 1 + 4 + 2);
+    }
+
+    #[test]
+    fn cjk_text_is_cut_into_character_bigrams() {
+        let (words, n) = words_of("周末不交易 ok");
+        assert_eq!(words, ["周末", "末不", "不交", "交易", "ok"]);
+        assert_eq!(n, 3 + 1);
+    }
+
+    #[test]
+    fn patterns_compile() {
+        assert!(LINK.get().is_some() && WIKI_LINK.get().is_some());
     }
 
     #[test]
@@ -640,6 +1134,96 @@ mod tests {
                 vec!["notes.md:3".to_string(), "notes.md:5".to_string()],
             ]
         );
+    }
+
+    #[test]
+    fn a_sentence_inside_a_paragraph_matches_a_bullet() {
+        let a = "We moved CI last spring. The staging deploy needs the VPN token from the vault first. Ask ops.\n";
+        let b = "- Staging deploy needs the VPN token from the vault.\n";
+        assert_eq!(
+            groups_of(&[("a.md", a), ("b.md", b)]),
+            [vec!["a.md:1".to_string(), "b.md:1".to_string()]]
+        );
+    }
+
+    #[test]
+    fn a_fact_in_twelve_files_is_one_finding_with_twelve_locations() {
+        let names: Vec<String> = (0..12).map(|i| format!("f{i:02}.md")).collect();
+        let text = "# Notes\n- intro line for this file only\n- Deploys run from the release branch after review.\n- closing words here\n";
+        let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), text)).collect();
+        let found = groups_of(&files);
+        // The first and last lines, the same in every file, are boilerplate.
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].len(), 12);
+        assert_eq!(found[0][0], "f00.md:3");
+    }
+
+    #[test]
+    fn boilerplate_first_and_last_lines_are_not_facts() {
+        let text = |fact: &str| {
+            format!(
+                "Generated by the notes tool, do not edit by hand.\n- {fact}\nEnd of the generated notes file here.\n"
+            )
+        };
+        let (a, b, c) = (
+            text("alpha bravo charlie delta"),
+            text("echo foxtrot golf hotel"),
+            text("india juliet kilo lima"),
+        );
+        assert_eq!(
+            groups_of(&[("a.md", &a), ("b.md", &b), ("c.md", &c)]),
+            Vec::<Vec<String>>::new()
+        );
+        // In two files the same line is a repeat.
+        assert_eq!(groups_of(&[("a.md", &a), ("b.md", &b)]).len(), 2);
+    }
+
+    #[test]
+    fn labels_headings_and_see_also_lines_are_not_statements() {
+        let a = "## How to apply when the next session starts\n\
+                 **How to apply:** run the migrations before seeding the database.\n\
+                 Related: [[deploy-notes]], [[release-steps]], [[rollback-plan]]\n\
+                 - [[reference-company-data]] — three layer architecture plus owners\n\
+                 ### drain().collect() is borrow-checker-forced here\n";
+        let b = "## How to apply when the next session starts\n\
+                 **How to apply:** ask before rewriting the public changelog.\n\
+                 Related: [[deploy-notes]], [[release-steps]], [[rollback-plan]]\n\
+                 - [[reference-company-data]] — three layer architecture plus owners\n\
+                 ## drain().collect() is borrow-checker-forced\n";
+        assert_eq!(
+            groups_of(&[("a.md", a), ("b.md", b)]),
+            [vec!["a.md:5".to_string(), "b.md:5".to_string()]]
+        );
+    }
+
+    #[test]
+    fn lines_that_differ_only_in_a_value_are_not_duplicates() {
+        let a = "- `src/cells/locked/sync_lock.rs` handles the invulnerable lock state\n\n\
+                 - The dev database listens on port 5432 in docker compose\n";
+        let b = "- `src/cells/locked/check_release.rs` handles the invulnerable lock state\n\n\
+                 - The dev database listens on port 5433 in docker compose\n";
+        assert_eq!(
+            groups_of(&[("a.md", a), ("b.md", b)]),
+            Vec::<Vec<String>>::new()
+        );
+        // The same path stated twice still counts, case aside.
+        let c = "- rawdata ids are kept in /datasvc/rawdata/secId for every run\n";
+        let d = "- rawdata ids kept in /datasvc/rawdata/secID for each run\n";
+        assert_eq!(groups_of(&[("c.md", c), ("d.md", d)]).len(), 1);
+    }
+
+    #[test]
+    fn neighbouring_list_items_need_to_be_nearly_identical() {
+        let text = "- ARIA tabs on the grimoire view with arrow navigation keys\n\
+                    - ARIA tabs on the cercle view with arrow navigation\n";
+        assert_eq!(groups_of(&[("a.md", text)]), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn chinese_paraphrases_match() {
+        let a = "- 交易日历在周末和节假日不更新数据文件\n";
+        let b = "- 交易日历周末和节假日不更新数据\n";
+        assert_eq!(groups_of(&[("a.md", a), ("b.md", b)]).len(), 1);
     }
 
     #[test]
@@ -685,6 +1269,50 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_repeated_lines_is_one_bounded_finding() {
+        let line = "- retry the flaky upload job again\n";
+        let text = line.repeat(256 * 1024 / line.len());
+        let found = findings_of(&[("big.md", &text)], BUDGET);
+        assert_eq!(found.len(), 1);
+        let Some(Evidence::Duplicate(e)) = &found[0].evidence else {
+            panic!("{found:?}");
+        };
+        assert_eq!(e.locations.len(), MAX_LOCATIONS);
+        assert!(
+            found[0]
+                .message
+                .contains(&format!("stated {} times", 256 * 1024 / line.len()))
+        );
+    }
+
+    #[test]
+    fn running_out_of_budget_ends_in_a_note_not_an_abort() {
+        let text: String = (0..2_000)
+            .map(|i| format!("- upload job {} failed on the staging runner\n\n", i))
+            .collect();
+        let tight = Budget {
+            pairs_per_statement: 16,
+            postings_per_word: 100,
+            visits: 10_000,
+        };
+        let found = findings_of(&[("big.md", &text)], tight);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.severity == Severity::Info && f.message.contains("stopped")),
+            "{found:?}"
+        );
+        // Lines that differ only in their number are no duplicates, within the full budget too.
+        assert_eq!(
+            findings_of(&[("big.md", &text)], BUDGET)
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
+            0
+        );
+    }
+
+    #[test]
     fn prefix_filtering_finds_exactly_the_pairs_a_full_comparison_finds() {
         // Statements over a small vocabulary, so that many pairs sit near the threshold.
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -697,26 +1325,36 @@ mod tests {
         let text: String = (0..400)
             .map(|_| {
                 let len = 4 + next(6);
-                let words: Vec<String> = (0..len).map(|_| format!("w{}", next(14))).collect();
+                let words: Vec<String> = (0..len)
+                    .map(|_| format!("w{}", char::from(b'a' + next(14) as u8)))
+                    .collect();
                 format!("- {}\n", words.join(" "))
             })
             .collect();
         let docs = [Doc::new("a.md", &text, None, false)];
         let mut statements = Vec::new();
-        statements_of(0, &docs[0], &mut statements);
-        let sets = WordSets::of(&statements);
-        let mut fast: Vec<(usize, usize)> = similar_pairs(&docs, &statements, &sets)
+        let mut builder = WordSetsBuilder::default();
+        statements_of(0, &docs[0], &mut statements, &mut builder);
+        let sets = builder.finish();
+        let eligible: Vec<usize> = (0..statements.len())
+            .filter(|&i| sets.get(i).len() >= MIN_WORDS)
+            .collect();
+        let unlimited = Budget {
+            pairs_per_statement: usize::MAX,
+            postings_per_word: usize::MAX,
+            visits: usize::MAX,
+        };
+        let (pairs, stopped) = similar_pairs(&statements, &sets, &eligible, unlimited);
+        assert_eq!(stopped, None);
+        let mut fast: Vec<(usize, usize)> = pairs
             .into_iter()
             .map(|(a, b, _)| (a.min(b), a.max(b)))
             .collect();
         fast.sort_unstable();
         let mut full = Vec::new();
-        for a in 0..statements.len() {
-            for b in a + 1..statements.len() {
+        for (k, &a) in eligible.iter().enumerate() {
+            for &b in &eligible[k + 1..] {
                 let (wa, wb) = (sets.get(a), sets.get(b));
-                if wa.len() < MIN_WORDS || wb.len() < MIN_WORDS {
-                    continue;
-                }
                 let n = wa.iter().filter(|w| wb.contains(w)).count();
                 if n * 100 >= THRESHOLD_PERCENT * (wa.len() + wb.len() - n) {
                     full.push((a, b));
@@ -734,13 +1372,13 @@ mod tests {
     #[test]
     fn the_threshold_is_sixty_percent_of_the_union() {
         // 3 shared of 5 distinct words: 60%, a duplicate.
-        let at = "- alpha bravo charlie delta\n- alpha bravo charlie echo\n";
+        let at = "- alpha bravo charlie delta\n\n- alpha bravo charlie echo\n";
         assert_eq!(groups_of(&[("a.md", at)]).len(), 1);
         // 3 of 6: 50%, not.
-        let below = "- alpha bravo charlie delta\n- alpha bravo charlie echo foxtrot\n";
+        let below = "- alpha bravo charlie delta\n\n- alpha bravo charlie echo foxtrot\n";
         assert_eq!(groups_of(&[("a.md", below)]), Vec::<Vec<String>>::new());
         // 3 words is under MIN_WORDS, however alike.
-        let short = "- alpha bravo charlie delta\n- alpha bravo charlie\n";
+        let short = "- alpha bravo charlie delta\n\n- alpha bravo charlie\n";
         assert_eq!(groups_of(&[("a.md", short)]), Vec::<Vec<String>>::new());
     }
 }

@@ -143,7 +143,7 @@ pub struct RewriteIndexParams {
 pub struct ListParams {
     /// Index of the first topic file to list (default 0); use it to page through a large directory.
     pub files_offset: Option<usize>,
-    /// How many topic files to list (default 100, at most 500).
+    /// How many topic files to list (default 25, at most 500).
     pub files_limit: Option<usize>,
     /// How many findings of each kind to include (default 5, at most 200); counts always cover all.
     pub findings_per_kind: Option<usize>,
@@ -224,11 +224,9 @@ impl DreamServer {
         }
     }
 
-    /// Inventory of the memory directory for the Orient phase: resolved directories; MEMORY.md's lines and
-    /// bytes against Claude Code's 200-line / 25,000-byte load limits, the lines it would silently cut,
-    /// dead links and orphan files; topic files with frontmatter, size, modification time and sha256 (100
-    /// per page); and findings (relative dates with the date they resolve to, paths that no longer exist,
-    /// duplicated facts, index problems, frontmatter, credentials), the first 5 of each kind with counts.
+    /// Inventory for the Orient phase: MEMORY.md against Claude Code's 200-line / 25,000-byte limits (cut
+    /// lines, dead links, orphans); findings by kind, the first 5 of each, with counts; files with findings;
+    /// a page of topic files (25; page with files_offset/files_limit).
     #[tool(
         annotations(
             read_only_hint = true,

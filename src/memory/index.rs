@@ -227,6 +227,15 @@ impl Index {
             .collect()
     }
 
+    /// Every topic file some line links to, for checking many files in one pass (instead of
+    /// [`Index::lines_linking`] per file, which reads the whole index each time).
+    pub fn linked_files(&self) -> std::collections::HashSet<&str> {
+        self.lines
+            .iter()
+            .flat_map(|l| l.links.iter().filter_map(|k| k.local_file()))
+            .collect()
+    }
+
     /// Every local link that does not resolve to an existing topic file, with the reason.
     pub fn dead_links(&self, dir: &MemoryDir) -> Vec<DeadLink> {
         let mut dead = Vec::new();

@@ -239,8 +239,9 @@ pub fn index_summary(
     let index_bytes = loaded.index.as_deref();
     let wiki_linked = wiki_linked(loaded);
     let mut orphans = Vec::new();
+    let linked = index.linked_files();
     for (file, summary) in loaded.files.iter().zip(summaries.iter_mut()) {
-        summary.linked_from_index = !index.lines_linking(&file.path).is_empty();
+        summary.linked_from_index = linked.contains(file.path.as_str());
         if !summary.linked_from_index && !wiki_linked.contains(file.path.as_str()) {
             orphans.push(summary.path.clone());
         }

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Characters a scripted dream returns to the model, through the dream tools and through the shell route.
+
+Tools route (real MCP stdio): tools/list (the definitions every request carries), start_dream,
+list_memory, read_memory_file of MEMORY.md and every topic file, grep_transcripts with each preset
+(corrections, remember, decisions, errors), abort_dream. Shell route: `ls -la MEM`, `cat` of every file,
+and `grep -rn PATTERN TRANSCRIPTS --include='*.jsonl' | tail -50` for a pattern per preset.
+
+    bench/dream_chars.py --binary target/release/dream-mcp --memory examples/messy-memory \
+        --transcripts examples/transcripts
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcp_write import Client  # noqa: E402
+
+PATTERNS = {
+    "corrections": r"\b(no,|don't|do not|actually|instead|wrong)\b",
+    "remember": r"\b(remember|note that|keep in mind)\b",
+    "decisions": r"\b(decided|let's go with|we'll use|settled on)\b",
+    "errors": r"\b(error|failed|exception|traceback)\b",
+}
+
+
+def text_of(reply) -> str:
+    result = reply.get("result", reply.get("error", {}))
+    return "".join(c.get("text", "") for c in result.get("content", [])) or json.dumps(result)
+
+
+def tools_route(binary, memory, transcripts, tmp):
+    env = dict(os.environ, HOME=tmp, DREAM_MEMORY_DIR=memory, DREAM_TRANSCRIPTS_DIR=transcripts,
+               DREAM_JOURNAL_DIR=os.path.join(tmp, "journal"), CLAUDE_PROJECT_DIR=tmp)
+    c = Client([binary, "serve"], env)
+    c.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                             "clientInfo": {"name": "bench", "version": "0"}})
+    c.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    rows = [("tools/list", len(json.dumps(c.request("tools/list", {})["result"])))]
+
+    def call(name, args):
+        t = text_of(c.request("tools/call", {"name": name, "arguments": args}))
+        rows.append((name, len(t)))
+        return t
+
+    call("start_dream", {"min_hours": 0, "min_sessions": 0})
+    call("list_memory", {})
+    for f in sorted(os.listdir(memory)):
+        if f.endswith(".md"):
+            call("read_memory_file", {"path": f})
+    for preset in PATTERNS:
+        call("grep_transcripts", {"preset": preset})
+    call("abort_dream", {"reason": "benchmark"})
+    c.close()
+    return rows
+
+
+def shell_route(memory, transcripts):
+    rows = []
+
+    def sh(label, cmd):
+        out = subprocess.run(cmd, shell=True, capture_output=True, text=True, errors="replace").stdout
+        rows.append((label, len(out)))
+
+    sh("ls", f"ls -la '{memory}'")
+    for f in sorted(os.listdir(memory)):
+        if f.endswith(".md"):
+            sh("cat", f"cat '{memory}/{f}'")
+    for p in PATTERNS.values():
+        sh("grep | tail -50", f"grep -rnE '{p}' '{transcripts}' --include='*.jsonl' | tail -50")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", action="append", required=True)
+    ap.add_argument("--memory", required=True)
+    ap.add_argument("--transcripts", required=True)
+    a = ap.parse_args()
+    shell = shell_route(a.memory, a.transcripts)
+    shell_total = sum(n for _, n in shell)
+    print(f"shell route: {shell_total:,} chars ({len(shell)} commands)")
+    for binary in a.binary:
+        with tempfile.TemporaryDirectory() as tmp:
+            mem = os.path.join(tmp, "memory")
+            shutil.copytree(a.memory, mem)
+            rows = tools_route(os.path.abspath(binary), mem, os.path.abspath(a.transcripts), tmp)
+        by = {}
+        for k, n in rows:
+            by[k] = by.get(k, 0) + n
+        total = sum(by.values())
+        detail = ", ".join(f"{k} {n:,}" for k, n in by.items())
+        print(f"{binary}: {total:,} chars = {total / shell_total:.2f}x the shell route ({detail})")
+
+
+if __name__ == "__main__":
+    main()
