@@ -2,9 +2,11 @@
 //!
 //! - [`edit`]: the three changes a tool can make (write a topic file, delete one, rewrite the index).
 //! - [`journal`]: runs on disk, outside the memory directory: before- and after-images, diffs, undo.
+//! - [`retention`]: the retention audit (the specifics a run made the memory lose) and acknowledgements.
 //! - [`run`]: the dream state machine (`start_dream` ... `finish_dream` / `abort_dream`) and the run
 //!   report a finished run returns.
 
 pub mod edit;
 pub mod journal;
+pub mod retention;
 pub mod run;

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
+use crate::change::retention::{self, Acknowledgement, Forgotten, Retention};
 use crate::claude_code::gate::{self, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::claude_code::lock::Lock;
@@ -103,6 +104,9 @@ pub struct RunReport {
     /// The same command with this binary's absolute path and the directories spelled out, so it works
     /// from anywhere (the plugin's binary is usually not on PATH).
     pub undo_command_full: String,
+    /// The retention audit: how many specifics the run kept, and those it let go with their reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
 }
 
 /// Quotes `arg` for a POSIX shell when it holds anything but safe characters.
@@ -166,6 +170,7 @@ pub fn report(
             shell_quote(&journal.root().display().to_string()),
             run.id
         ),
+        retention: run.retention.clone(),
     })
 }
 
@@ -202,6 +207,11 @@ fn check_note(name: &'static str, text: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The refusal of a dream tool called with no dream open.
+fn no_dream_open() -> Error {
+    Error::DreamState("no dream is open in this server; call start_dream first".to_string())
 }
 
 struct Active {
@@ -372,18 +382,33 @@ impl Dreamer {
     }
 
     fn take_active(&self) -> Result<Active> {
-        self.active().take().ok_or_else(|| {
-            Error::DreamState("no dream is open in this server; call start_dream first".to_string())
-        })
+        self.active().take().ok_or_else(no_dream_open)
     }
 
-    /// Finishes the open dream: closes its run with `summary`, marks the consolidation time on the lock,
-    /// and reports what changed.
-    pub fn finish(&self, summary: &str) -> Result<RunReport> {
+    /// Finishes the open dream: audits what it made the memory lose, refuses (leaving the dream open)
+    /// while a forgotten specific has no acknowledgement in `forgotten`, then closes its run with
+    /// `summary` and the audit, marks the consolidation time on the lock, and reports what changed.
+    pub fn finish(&self, summary: &str, forgotten: &[Acknowledgement]) -> Result<RunReport> {
         check_note("summary", summary)?;
-        let Active { run, lock } = self.take_active()?;
+        for ack in forgotten {
+            check_note("forgotten.reason", &ack.reason)?;
+        }
+        let mut active = self.active();
+        let a = active.as_mut().ok_or_else(no_dream_open)?;
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
+        let mut retention = retention::of_run(&self.journal, &dir, a.run.record())?;
+        retention.acknowledge(forgotten)?;
+        let open: Vec<Forgotten> = retention.unacknowledged().cloned().collect();
+        if !open.is_empty() {
+            return Err(Error::Forgotten {
+                figure: retention.figure(),
+                forgotten: open,
+            });
+        }
+        let Active { mut run, lock } = active.take().ok_or_else(no_dream_open)?;
+        drop(active);
+        run.set_retention(retention);
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
         drop(serial);
         lock.release_success()?;
