@@ -159,7 +159,10 @@ fn forgotten_lines(forgotten: &[crate::change::retention::Forgotten]) -> String 
         .map(|f| format!("- {} ({}:{})", shown(&f.specific), f.file, f.line))
         .collect();
     if forgotten.len() > FORGOTTEN_SHOWN {
-        lines.push(format!("- ... and {} more", forgotten.len() - FORGOTTEN_SHOWN));
+        lines.push(format!(
+            "- ... and {} more",
+            forgotten.len() - FORGOTTEN_SHOWN
+        ));
     }
     lines.join("\n")
 }

@@ -26,6 +26,22 @@ impl DirLock {
     }
 }
 
+impl DirLock {
+    /// Takes the lock on `dir` if no other process holds it; `None` when one does (never waits).
+    pub fn try_exclusive(dir: &Path) -> io::Result<Option<DirLock>> {
+        let file = File::open(dir)?;
+        // SAFETY: flock on a valid open descriptor; LOCK_NB returns at once.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EWOULDBLOCK) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        Ok(Some(DirLock(file)))
+    }
+}
+
 impl Drop for DirLock {
     fn drop(&mut self) {
         // SAFETY: unlocking the descriptor locked in `exclusive` (closing it would too).

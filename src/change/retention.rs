@@ -76,11 +76,7 @@ pub struct Touched<'a> {
 impl Retention {
     /// "kept 412 of 418 specifics", with the number acknowledged when some were.
     pub fn figure(&self) -> String {
-        let acknowledged = self
-            .forgotten
-            .iter()
-            .filter(|f| f.reason.is_some())
-            .count();
+        let acknowledged = self.forgotten.iter().filter(|f| f.reason.is_some()).count();
         let mut s = format!("kept {} of {} specifics", self.kept, self.total);
         if acknowledged > 0 {
             s.push_str(&format!(", {acknowledged} let go with a reason"));
@@ -102,7 +98,10 @@ impl Retention {
             if ack.reason.trim().is_empty() {
                 return Err(Error::Parameter {
                     name: "forgotten",
-                    rule: format!("the reason for {:?} is empty; say why it can go", ack.specific),
+                    rule: format!(
+                        "the reason for {:?} is empty; say why it can go",
+                        ack.specific
+                    ),
                 });
             }
             by_key.insert(specifics::key(&ack.specific), ack);
@@ -135,15 +134,19 @@ impl Retention {
 }
 
 /// The text of every file in the memory now (MEMORY.md and the topic files), lossily decoded. Files
-/// that cannot be read (over the size cap, vanished) are left out: they hold nothing the tools see.
-pub fn memory_texts(dir: &MemoryDir) -> Result<Vec<String>> {
+/// that cannot be read (over the size cap, vanished) are left out: they hold nothing the tools see; a
+/// directory that cannot be listed gives nothing, so every candidate counts as forgotten.
+pub fn memory_texts(dir: &MemoryDir) -> Vec<String> {
     let mut paths = vec![MemoryPath::index()];
-    paths.extend(dir.list()?.files);
-    Ok(paths
+    match dir.list() {
+        Ok(listing) => paths.extend(listing.files),
+        Err(e) => tracing::warn!("retention audit: cannot list the memory directory: {e}"),
+    }
+    paths
         .iter()
         .filter_map(|p| dir.read_opt(p).ok().flatten())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .collect())
+        .collect()
 }
 
 /// For each path, the newest run in `runs` (other than `except`) that left it existing: where the
@@ -178,11 +181,10 @@ pub fn of_run(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Ret
             after: after.as_deref(),
         })
         .collect();
-    let memory = memory_texts(dir)?;
     let origins = provenance(&journal.runs()?, &run.id);
     Ok(audit(
         &touched,
-        memory.iter().map(String::as_str),
+        || memory_texts(dir),
         |path| origins.get(path).cloned(),
     ))
 }
@@ -192,12 +194,12 @@ fn continues_token(b: Option<&u8>) -> bool {
     b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
-/// The retention audit of a run that changed `touched`, with `memory_after` the text of every file
-/// of the memory after it (touched or not). `provenance` names the earlier run that last wrote a
-/// file, when known.
-pub fn audit<'a>(
+/// The retention audit of a run that changed `touched`, with `memory_after` giving the text of every
+/// file of the memory after it (touched or not; called only when some specific is not in the touched
+/// files after the run). `provenance` names the earlier run that last wrote a file, when known.
+pub fn audit(
     touched: &[Touched<'_>],
-    memory_after: impl IntoIterator<Item = &'a str>,
+    memory_after: impl FnOnce() -> Vec<String>,
     provenance: impl Fn(&str) -> Option<String>,
 ) -> Retention {
     let mut seen = HashSet::new();
@@ -229,7 +231,15 @@ pub fn audit<'a>(
             needles.push((n, tail.trim_start()));
         }
     }
-    let hits = search(needles.iter().map(|(_, t)| *t), memory_after);
+    let memory = if needles.is_empty() {
+        Vec::new()
+    } else {
+        memory_after()
+    };
+    let hits = search(
+        needles.iter().map(|(_, t)| *t),
+        memory.iter().map(String::as_str),
+    );
     let mut found = vec![false; candidates.len()];
     for ((n, _), hit) in needles.iter().zip(hits) {
         found[*n] |= hit;
@@ -264,7 +274,9 @@ fn search<'a, 'n>(
     needles: impl Iterator<Item = &'n str>,
     haystacks: impl IntoIterator<Item = &'a str>,
 ) -> Vec<bool> {
-    let needles: Vec<String> = needles.map(|n| n.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    let needles: Vec<String> = needles
+        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
     let mut found = vec![false; needles.len()];
     if needles.is_empty() {
         return found;
@@ -311,9 +323,9 @@ mod tests {
             before: Some(before),
             after: Some(after),
         }];
-        let mut memory: Vec<&str> = rest.to_vec();
-        memory.push(after);
-        audit(&touched, memory, |_| None)
+        let mut memory: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+        memory.push(after.to_string());
+        audit(&touched, || memory, |_| None)
     }
 
     #[test]
@@ -356,7 +368,11 @@ mod tests {
             before: Some("Ask @ali about PR #12.\n"),
             after: None,
         }];
-        let r = audit(&touched, ["unrelated"], |p| Some(format!("run-of-{p}")));
+        let r = audit(
+            &touched,
+            || vec!["unrelated".to_string()],
+            |p| Some(format!("run-of-{p}")),
+        );
         assert_eq!(r.kept, 0);
         assert_eq!(r.forgotten.len(), 2);
         assert_eq!(r.forgotten[0].provenance.as_deref(), Some("run-of-gone.md"));
@@ -372,9 +388,17 @@ mod tests {
             evidence: None,
         };
         assert!(r.acknowledge(&[ack("7070")]).is_err());
-        assert_eq!(r.unacknowledged().count(), 2, "a refused call changes nothing");
+        assert_eq!(
+            r.unacknowledged().count(),
+            2,
+            "a refused call changes nothing"
+        );
         r.acknowledge(&[ack("8080")]).unwrap();
         assert_eq!(r.unacknowledged().count(), 1);
-        assert!(r.figure().contains("1 let go with a reason"), "{}", r.figure());
+        assert!(
+            r.figure().contains("1 let go with a reason"),
+            "{}",
+            r.figure()
+        );
     }
 }

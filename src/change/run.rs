@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::change::external::{self, Budget, Observation};
 use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
 use crate::change::retention::{self, Acknowledgement, Forgotten, Retention};
 use crate::claude_code::gate::{self, Gate, GateConfig};
@@ -110,7 +111,7 @@ pub struct RunReport {
 }
 
 /// Quotes `arg` for a POSIX shell when it holds anything but safe characters.
-fn shell_quote(arg: &str) -> String {
+pub fn shell_quote(arg: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
     if !arg.is_empty() && arg.chars().all(safe) {
         arg.to_string()
@@ -319,7 +320,9 @@ impl Dreamer {
         let mut run = self.journal.begin(RunKind::Single, summary)?;
         match change(dir, &mut run) {
             Ok(out) => {
-                run.close(dir, RunStatus::Finished, None)?;
+                run.set_retention(retention::of_run(&self.journal, dir, run.record())?);
+                let record = run.close(dir, RunStatus::Finished, None)?;
+                self.settle(dir, &record);
                 Ok(out)
             }
             Err(e) => {
@@ -410,6 +413,7 @@ impl Dreamer {
         drop(active);
         run.set_retention(retention);
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        self.settle(&dir, &record);
         drop(serial);
         lock.release_success()?;
         report(&self.journal, &dir, &record, &self.settings.executable)
@@ -422,6 +426,7 @@ impl Dreamer {
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
         let record = run.roll_back(&dir, reason)?;
+        self.settle(&dir, &record);
         drop(serial);
         lock.release_rollback()?;
         report(&self.journal, &dir, &record, &self.settings.executable)
@@ -435,6 +440,9 @@ impl Dreamer {
         let serial = serialise(&dir)?;
         sweep(&dir);
         let result = self.journal.undo(&dir, &target, force);
+        if let Ok(record) = &result {
+            self.settle(&dir, record);
+        }
         drop(serial);
         match result {
             Ok(record) => {
@@ -460,6 +468,28 @@ impl Dreamer {
     /// The journal of this memory directory.
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// Records what other writers changed in the memory directory since the journal last knew it, as
+    /// an `external` run (skipped while this process has a dream open), within `budget`.
+    pub fn observe_external(&self, budget: Budget) -> Result<Observation> {
+        if self.active().is_some() {
+            return Ok(Observation::Skipped(
+                "a dream is open in this server".to_string(),
+            ));
+        }
+        external::observe(&self.journal, &self.memory()?, budget)
+    }
+
+    /// Moves the journal's known state past a run this process just closed. Only bookkeeping: a failure
+    /// is logged (the next observation then records the run's change once more, as external).
+    fn settle(&self, dir: &MemoryDir, record: &RunRecord) {
+        if let Err(e) = external::absorb(&self.journal, dir, record) {
+            tracing::warn!(
+                "could not update the journal's known state after run {}: {e}",
+                record.id
+            );
+        }
     }
 }
 

@@ -12,8 +12,8 @@ use rmcp::handler::server::{
     wrapper::Parameters,
 };
 use rmcp::model::{
-    CallToolResult, ContentBlock, GetPromptResult, Implementation, ProgressNotificationParam, PromptMessage, Role,
-    ServerCapabilities, ServerConfig,
+    CallToolResult, ContentBlock, GetPromptResult, Implementation, ProgressNotificationParam,
+    PromptMessage, Role, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{
@@ -253,6 +253,19 @@ impl DreamServer {
             dreamer: Arc::new(Dreamer::with_settings(locations, settings)),
             tool_router: Self::tool_router(),
             prompt_router: Self::prompt_router(),
+        }
+    }
+
+    /// Records what other writers (Claude Code's own dream, auto-memory, hand edits) changed since the
+    /// journal last knew the memory directory, as an `external` run; called when the server starts.
+    /// Never fails the server: a problem is logged.
+    pub fn observe_external(&self) {
+        match self
+            .dreamer
+            .observe_external(crate::change::external::Budget::default())
+        {
+            Ok(o) => tracing::debug!("external changes at start: {o:?}"),
+            Err(e) => tracing::warn!("could not check for changes made outside dream-mcp: {e}"),
         }
     }
 

@@ -23,7 +23,17 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of fact a specific is.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -66,15 +76,101 @@ pub struct Specific {
 
 /// Units a number may carry to count as a specific (compared case-insensitively for ASCII).
 const UNITS: &[&str] = &[
-    "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr",
-    "hrs", "hour", "hours", "d", "day", "days", "jour", "jours", "week", "weeks", "semaine",
-    "semaines", "mois", "month", "months", "an", "ans", "year", "years", "b", "byte", "bytes",
-    "octets", "kb", "kib", "mb", "mib", "gb", "gib", "tb", "k", "m", "x", "px", "em", "rem", "pt",
-    "hp", "xp", "pv", "fps", "hz", "khz", "mhz", "ghz", "line", "lines", "ligne", "lignes", "file",
-    "files", "fichier", "fichiers", "token", "tokens", "char", "chars", "characters", "caractères",
-    "run", "runs", "session", "sessions", "test", "tests", "item", "items", "entries", "rows",
-    "cores", "threads", "workers", "retries", "tries", "€", "$", "usd", "eur", "cm", "mm", "km",
-    "kg", "g",
+    "ms",
+    "s",
+    "sec",
+    "secs",
+    "second",
+    "seconds",
+    "min",
+    "mins",
+    "minute",
+    "minutes",
+    "h",
+    "hr",
+    "hrs",
+    "hour",
+    "hours",
+    "d",
+    "day",
+    "days",
+    "jour",
+    "jours",
+    "week",
+    "weeks",
+    "semaine",
+    "semaines",
+    "mois",
+    "month",
+    "months",
+    "an",
+    "ans",
+    "year",
+    "years",
+    "b",
+    "byte",
+    "bytes",
+    "octets",
+    "kb",
+    "kib",
+    "mb",
+    "mib",
+    "gb",
+    "gib",
+    "tb",
+    "k",
+    "m",
+    "x",
+    "px",
+    "em",
+    "rem",
+    "pt",
+    "hp",
+    "xp",
+    "pv",
+    "fps",
+    "hz",
+    "khz",
+    "mhz",
+    "ghz",
+    "line",
+    "lines",
+    "ligne",
+    "lignes",
+    "file",
+    "files",
+    "fichier",
+    "fichiers",
+    "token",
+    "tokens",
+    "char",
+    "chars",
+    "characters",
+    "caractères",
+    "run",
+    "runs",
+    "session",
+    "sessions",
+    "test",
+    "tests",
+    "item",
+    "items",
+    "entries",
+    "rows",
+    "cores",
+    "threads",
+    "workers",
+    "retries",
+    "tries",
+    "€",
+    "$",
+    "usd",
+    "eur",
+    "cm",
+    "mm",
+    "km",
+    "kg",
+    "g",
 ];
 
 /// CJK characters that act as units or measure words after a number.
@@ -280,7 +376,8 @@ fn is_path(token: &str) -> bool {
         return false; // `feat/`, `o/`
     }
     token.split('/').any(|s| s.contains('.') || s.contains('_'))
-        || token.split('/').count() >= 3 && !token.split('/').all(|s| s.chars().all(char::is_alphabetic))
+        || token.split('/').count() >= 3
+            && !token.split('/').all(|s| s.chars().all(char::is_alphabetic))
 }
 
 /// The specific an ASCII word is, if any: a file name, or an identifier.
@@ -343,7 +440,9 @@ fn name_specific(line: &str, start: usize, heading: bool) -> Option<(Kind, &str)
         if !NOT_NAMES.contains(&word) {
             break;
         }
-        offset = run[offset..].find(word).map_or(offset, |i| offset + i + word.len());
+        offset = run[offset..]
+            .find(word)
+            .map_or(offset, |i| offset + i + word.len());
     }
     let name = run[offset..].trim_start();
     let words = name.split_whitespace().count();
@@ -374,7 +473,10 @@ mod tests {
     use super::*;
 
     fn texts(text: &str) -> Vec<(Kind, String)> {
-        extract(text).into_iter().map(|s| (s.kind, s.text)).collect()
+        extract(text)
+            .into_iter()
+            .map(|s| (s.kind, s.text))
+            .collect()
     }
 
     fn has(text: &str, kind: Kind, specific: &str) -> bool {
@@ -412,13 +514,18 @@ mod tests {
             (Kind::Name, "Claude Code"),
             (Kind::Link, "[[feedback-plan-mode]]"),
         ] {
-            assert!(has(t, kind, s), "{kind:?} {s:?} missing from {:#?}", texts(t));
+            assert!(
+                has(t, kind, s),
+                "{kind:?} {s:?} missing from {:#?}",
+                texts(t)
+            );
         }
     }
 
     #[test]
     fn sentence_openers_headings_and_plain_words_are_not_specifics() {
-        let got = texts("# How To Apply\nThe user prefers tabs. Always ask first.\n- Never push.\n");
+        let got =
+            texts("# How To Apply\nThe user prefers tabs. Always ask first.\n- Never push.\n");
         assert!(got.is_empty(), "{got:?}");
     }
 
@@ -439,7 +546,11 @@ mod tests {
             (Kind::Number, "120个"),
             (Kind::Term, "「硬删除」"),
         ] {
-            assert!(has(t, kind, s), "{kind:?} {s:?} missing from {:#?}", texts(t));
+            assert!(
+                has(t, kind, s),
+                "{kind:?} {s:?} missing from {:#?}",
+                texts(t)
+            );
         }
     }
 
@@ -455,8 +566,14 @@ mod tests {
     fn frontmatter_keeps_only_name_and_description() {
         let t = "---\nname: deploy-notes\ndescription: How we deploy with Fly.io\nmetadata:\n  originSessionId: a8aa7342-1004-49e0-b73c-995062472e90\n---\nBody uses `fly deploy`.\n";
         let got = texts(t);
-        assert!(got.contains(&(Kind::Identifier, "Fly.io".to_string())), "{got:?}");
-        assert!(got.contains(&(Kind::Code, "fly deploy".to_string())), "{got:?}");
+        assert!(
+            got.contains(&(Kind::Identifier, "Fly.io".to_string())),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Kind::Code, "fly deploy".to_string())),
+            "{got:?}"
+        );
         assert!(!got.iter().any(|(_, s)| s.contains("a8aa7342")), "{got:?}");
     }
 
