@@ -35,7 +35,7 @@ pub mod transcripts;
 pub use change::edit;
 pub use change::external::{Budget, Observation};
 pub use change::journal::{Journal, Run, RunKind, RunRecord, RunStatus, unified_diff};
-pub use change::retention::{Acknowledgement, Forgotten, Retention};
+pub use change::retention::{self, Acknowledgement, Forgotten, Retention};
 pub use change::run::{DreamStart, Dreamer, RunReport};
 pub use claude_code::gate::{self, GateConfig};
 pub use claude_code::locations::{LocationOptions, Locations, MemorySource};

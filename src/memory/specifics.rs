@@ -187,19 +187,21 @@ const EXTENSIONS: &[&str] = &[
 /// work inside Chinese text; boundaries are checked after matching.
 static PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?P<code>`[^`\n]{1,300}`)",
-        r"|(?P<link>\[\[[^\]\n]{1,200}\]\])",
+        r"(?P<code>`[^`\n]+`)",
+        r"|(?P<link>\[\[[^\]\n]+\]\])",
         r"|(?P<url>https?://[^\s<>()\[\]`]+)",
         r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
-        r"|(?P<handle>@[A-Za-z][A-Za-z0-9_-]{1,38})",
-        r"|(?P<issue>(?:(?i:PR|issue|pull|MR)\s?#?|GH-|#)[0-9]{1,7})",
+        r"|(?P<handle>@[A-Za-z][A-Za-z0-9_-]+)",
+        r"|(?P<issue>(?:(?i:PR|issue|pull|MR)\s?#?|GH-|#)[0-9]+)",
         r"|(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?|[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}|[0-9]{4}年[0-9]{1,2}月(?:[0-9]{1,2}日)?)",
         r"|(?P<path>(?:~|\.{1,2})?/?[A-Za-z0-9_.@-]+(?:/[A-Za-z0-9_.@-]+)+/?|~/|(?:~|\.)/[A-Za-z0-9_.@-]+)",
         r"|(?P<version>[vV]?[0-9]+\.[0-9]+(?:\.[0-9]+)+(?:[-+][A-Za-z0-9.]+)?|[vV][0-9]+(?:\.[0-9]+)?)",
         r"|(?P<number>[0-9][0-9,.]*[0-9]|[0-9])(?P<unit>\s?(?:[A-Za-z€$%]+|[\x{4e00}-\x{9fff}]))?",
-        r"|(?P<word>[A-Za-z_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z])",
-        r"|(?P<name>\p{Lu}\p{Ll})",
-        r"|(?P<term>「[^」\n]{1,60}」|“[^”\n]{1,60}”|《[^》\n]{1,60}》|«[^»\n]{1,60}»)",
+        // Only words that can be specifics (a capital, an underscore, a dot or a digit inside), so the
+        // plain lowercase words that make up most text are never matched at all.
+        r"|(?P<word>[A-Za-z0-9_.-]*(?:[A-Z_]|[A-Za-z0-9]\.[A-Za-z]|[A-Za-z]-?[0-9])[A-Za-z0-9_.-]*)",
+        r"|(?P<name>[\p{Lu}&&[^A-Z]]\p{Ll})",
+        r"|(?P<term>「[^」\n]+」|“[^”\n]+”|《[^》\n]+》|«[^»\n]+»|\x22[^\x22\n]+\x22)",
     ))
     .unwrap_or_else(|e| unreachable!("the specifics pattern is valid: {e}"))
 });
@@ -267,12 +269,20 @@ fn scan_line(
     seen: &mut std::collections::HashSet<String>,
     out: &mut Vec<Specific>,
 ) {
-    let mut covered = 0;
-    for caps in PATTERN.captures_iter(text) {
-        let Some(whole) = caps.get(0) else { continue };
-        if whole.start() < covered {
-            continue; // inside a name run already taken
+    let mut at = 0;
+    // The fast engine finds each match; the slower one that reports groups runs on that match only.
+    // (Bounded repetitions would make both slow, so lengths are checked here instead.)
+    while let Some(m) = PATTERN.find_at(text, at) {
+        let Some(caps) = PATTERN.captures_at(text, m.start()) else {
+            break;
+        };
+        let Some(whole) = caps.get(0) else { break };
+        if too_long(&caps) {
+            // An unmatched quote or backtick pairs with a far one: look inside instead.
+            at = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+            continue;
         }
+        at = m.end().max(m.start() + 1);
         let before = text[..whole.start()].chars().next_back();
         let after = text[whole.end()..].chars().next();
         let found = classify(&caps, text, whole.start(), before, after, heading);
@@ -280,7 +290,7 @@ fn scan_line(
             continue;
         };
         let specific = specific.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
-        covered = specific.as_ptr() as usize - text.as_ptr() as usize + specific.len();
+        at = at.max(specific.as_ptr() as usize - text.as_ptr() as usize + specific.len());
         if specific.is_empty() {
             continue;
         }
@@ -294,6 +304,25 @@ fn scan_line(
             line,
         });
     }
+}
+
+/// Whether a delimited match (code span, link, quoted term, handle, issue number) is longer than such
+/// a thing is: then its delimiters do not belong together.
+fn too_long(caps: &regex::Captures<'_>) -> bool {
+    let over = |name: &str, max: usize| {
+        caps.name(name)
+            .is_some_and(|m| m.as_str().chars().count() > max)
+    };
+    over("code", 302)
+        || over("link", 204)
+        || over("term", 62)
+        || over("handle", 40)
+        || caps
+            .name("issue")
+            .is_some_and(|m| m.as_str().bytes().filter(u8::is_ascii_digit).count() > 7)
+        || caps
+            .name("term")
+            .is_some_and(|m| m.as_str().starts_with('"') && m.as_str().chars().count() > 42)
 }
 
 /// What one match of [`PATTERN`] is, if it is a specific: its kind and its text.
@@ -388,6 +417,9 @@ fn word_specific<'t>(
     heading: bool,
 ) -> Option<(Kind, &'t str)> {
     let word = word.trim_end_matches(['.', '-']);
+    if word.is_empty() {
+        return None;
+    }
     if let Some((stem, ext)) = word.rsplit_once('.')
         && stem.len() >= 2
         && EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
@@ -398,8 +430,11 @@ fn word_specific<'t>(
     let has_upper = word.bytes().any(|b| b.is_ascii_uppercase());
     let snake = word.contains('_') && word.len() > 2;
     let inner_upper = word.bytes().skip(1).any(|b| b.is_ascii_uppercase()) && has_lower;
-    let caps = !has_lower && has_upper && word.bytes().filter(u8::is_ascii_uppercase).count() >= 2;
-    let dotted = word.contains('.') && word.split('.').all(|s| !s.is_empty());
+    let caps = !has_lower
+        && has_upper
+        && word.bytes().filter(u8::is_ascii_uppercase).count() >= 2
+        && !SHOUTED.contains(&word);
+    let dotted = word.contains('.') && word.split('.').all(|s| s.len() >= 2);
     let kebab_code = word.contains('-') && word.bytes().any(|b| b.is_ascii_digit());
     if snake || inner_upper || caps || dotted || kebab_code {
         return Some((Kind::Identifier, word));
@@ -410,6 +445,57 @@ fn word_specific<'t>(
     }
     None
 }
+
+/// Words written in capitals for emphasis, not acronyms or constants.
+const SHOUTED: &[&str] = &[
+    "AND",
+    "OR",
+    "NOT",
+    "NO",
+    "YES",
+    "ALL",
+    "ANY",
+    "ONLY",
+    "NEVER",
+    "ALWAYS",
+    "MUST",
+    "SHOULD",
+    "DO",
+    "DON'T",
+    "IS",
+    "ARE",
+    "THE",
+    "IF",
+    "THEN",
+    "ELSE",
+    "BUT",
+    "NOTE",
+    "IMPORTANT",
+    "WARNING",
+    "TODO",
+    "CRITICAL",
+    "NOW",
+    "BEFORE",
+    "AFTER",
+    "EVERY",
+    "NONE",
+    "OK",
+    "NEW",
+    "OLD",
+    "WHY",
+    "HOW",
+    "WHAT",
+    "SYMPTOM",
+    "EXIT",
+    "FIX",
+    "BUG",
+    "STOP",
+    "ET",
+    "OU",
+    "PAS",
+    "JAMAIS",
+    "TOUJOURS",
+];
 
 /// Common words that are capitalised for emphasis or grammar, not names.
 const NOT_NAMES: &[&str] = &[
@@ -556,10 +642,15 @@ mod tests {
 
     #[test]
     fn french_names_with_accents_and_particles() {
-        let t = "Accessible depuis le Registre des Âmes et le Grimoire, voir « règle du Docte ».";
+        let t = "Accessible depuis le Registre des Âmes et le Grimoire, voir « règle du Docte ».\nLe code \"opt-in destructive\" reste.";
         assert!(has(t, Kind::Name, "Registre des Âmes"), "{:?}", texts(t));
         assert!(has(t, Kind::Name, "Grimoire"), "{:?}", texts(t));
         assert!(has(t, Kind::Term, "« règle du Docte »"), "{:?}", texts(t));
+        assert!(
+            has(t, Kind::Term, "\"opt-in destructive\""),
+            "{:?}",
+            texts(t)
+        );
     }
 
     #[test]
