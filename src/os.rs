@@ -77,3 +77,14 @@ pub fn no_follow(options: &mut OpenOptions, nonblock: bool) -> &mut OpenOptions 
 pub fn is_symlink_refusal(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ELOOP)
 }
+
+/// Flushes every written file of the filesystem holding `path` to disk in one call (`syncfs`), for a
+/// batch of new files that need not be synced one by one.
+pub fn sync_filesystem(path: &Path) -> io::Result<()> {
+    let file = File::open(path)?;
+    // SAFETY: syncfs on a valid open descriptor.
+    if unsafe { libc::syncfs(file.as_raw_fd()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -451,15 +451,36 @@ impl Journal {
         retention: Option<Retention>,
     ) -> Result<RunRecord> {
         let mut run = self.begin(kind, summary)?;
+        // The images are new files no record names yet: written plainly, then synced in one call
+        // before the record that names them.
+        let mut write = |folder: &str, n: usize, bytes: Option<&[u8]>| -> Result<Image> {
+            let Some(bytes) = bytes else {
+                return Ok(Image {
+                    sha256: None,
+                    blob: None,
+                });
+            };
+            let sub = run.dir.join(folder);
+            fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+            let path = sub.join(n.to_string());
+            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            Ok(Image {
+                sha256: Some(sha256_hex(bytes)),
+                blob: Some(format!("{folder}/{n}")),
+            })
+        };
+        let mut touched = Vec::new();
         for (n, c) in changes.iter().enumerate() {
-            let before = run.store("before", n, c.before)?;
-            let after = run.store("after", n, c.after)?;
-            run.record.touched.push(Touched {
+            let before = write("before", n, c.before)?;
+            let after = write("after", n, c.after)?;
+            touched.push(Touched {
                 path: c.path.to_string(),
                 before,
                 after: Some(after),
             });
         }
+        crate::os::sync_filesystem(&run.dir).map_err(|e| Error::io(&run.dir, e))?;
+        run.record.touched = touched;
         run.record.retention = retention;
         run.record.status = RunStatus::Finished;
         run.record.ended = Some(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
