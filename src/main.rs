@@ -60,20 +60,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run,
             json,
             forgotten,
-        } => history(dreamer(locations), run.as_deref(), json, forgotten),
+        } => history(dreamer(locations)?, run.as_deref(), json, forgotten),
         Command::Diff {
             run,
             forgotten,
             color,
-        } => diff(dreamer(locations), run.as_deref(), forgotten, color),
-        Command::Undo { run, force } => undo(dreamer(locations), run.as_deref(), force),
+        } => diff(dreamer(locations)?, run.as_deref(), forgotten, color),
+        Command::Undo { run, force } => undo(dreamer(locations)?, run.as_deref(), force),
         Command::Grep(args) => grep(&locations, &args),
     }
 }
 
-/// A dreamer with the settings from the environment.
-fn dreamer(locations: Locations) -> Dreamer {
-    Dreamer::with_settings(locations, config::settings(None, None))
+/// A dreamer with the settings from the environment, for a memory directory this server serves (the
+/// journal commands refuse with the same message as the tools).
+fn dreamer(locations: Locations) -> anyhow::Result<Dreamer> {
+    locations.usable_memory_dir()?;
+    Ok(Dreamer::with_settings(
+        locations,
+        config::settings(None, None),
+    ))
 }
 
 /// Prints `value` as pretty JSON with `--json`, else the text `render` makes of it. A closed pipe
@@ -97,10 +102,14 @@ fn emit<T: Serialize>(
     }
 }
 
-/// `where`: the resolved directories.
+/// `where`: the resolved directories; exit 1 when the memory directory is refused.
 fn where_(locations: &Locations, json: bool) -> anyhow::Result<ExitCode> {
     emit(locations, json, render::locations)?;
-    Ok(ExitCode::Success)
+    Ok(if locations.memory_refused.is_some() {
+        ExitCode::Problems
+    } else {
+        ExitCode::Success
+    })
 }
 
 /// `check`: the inventory and its findings; exit 1 when any finding is an error.
@@ -110,8 +119,10 @@ fn check(
     json: bool,
     color: ColorChoice,
 ) -> anyhow::Result<ExitCode> {
-    let path = dir.unwrap_or_else(|| locations.memory_dir.clone());
-    let dir = MemoryDir::open(&path)?;
+    let dir = match dir {
+        Some(path) => MemoryDir::open(&path)?,
+        None => MemoryDir::open(locations.usable_memory_dir()?)?,
+    };
     let inv = inventory(&dir, Some(&locations.project_dir))?;
     emit(&inv, json, |inv| render::inventory(inv, color.enabled()))?;
     Ok(if inv.has_errors() {
@@ -123,7 +134,7 @@ fn check(
 
 /// `status`: hours and sessions since the last consolidation, and whether a dream is due.
 fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Result<ExitCode> {
-    let dir = MemoryDir::open(&locations.memory_dir)?;
+    let dir = MemoryDir::open(locations.usable_memory_dir()?)?;
     let gate = gate::evaluate(
         dir.root(),
         &locations.transcripts_dir,
@@ -198,7 +209,10 @@ fn undo(dreamer: Dreamer, run: Option<&str>, force: bool) -> anyhow::Result<Exit
 
 /// `grep`: searches the transcripts; exit 1 when nothing matched, as grep does.
 fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
-    let query = Query::new(&args.request(), last_consolidation(&locations.memory_dir))?;
+    let query = Query::new(
+        &args.request(),
+        last_consolidation(locations.usable_memory_dir()?),
+    )?;
     let control = Control {
         threads: args.threads,
         ..Control::default()
@@ -228,9 +242,16 @@ fn serve(locations: Locations, settings: Settings) -> anyhow::Result<ExitCode> {
             locations.memory_dir.display()
         );
     }
+    let usable = locations.usable_memory_dir().map(|_| ());
+    if let Err(e) = &usable {
+        // Served anyway, so the user sees the refusal in every tool's answer.
+        eprintln!("dream-mcp: {e}");
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let server = DreamServer::with_settings(locations, settings);
-    server.observe_external();
+    if usable.is_ok() {
+        server.observe_external();
+    }
     runtime.block_on(async {
         let service = server
             .serve(rmcp::transport::stdio())

@@ -1,21 +1,13 @@
 //! Findings end to end: `dream-mcp check` on the messy example (text, JSON, colour, exit status), a clean
 //! memory directory with no findings, and the findings list_memory and write_memory_file return.
 
-mod common;
-
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::{DateTime, Days, Local};
-use common::{Env, topic};
 use serde_json::{Value, json};
 
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name)
-}
+use crate::util::{Env, example, text, topic};
 
 /// Runs `dream-mcp check` on the messy example with `extra` arguments.
 fn check_example(env: &Env, extra: &[&str]) -> Output {
@@ -30,7 +22,7 @@ fn check_example(env: &Env, extra: &[&str]) -> Output {
 }
 
 fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    text(&out.stdout)
 }
 
 /// The findings of `kind` as (file, line) pairs.
@@ -382,7 +374,7 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         "build",
         "- Yesterday the build failed in `scripts/build.sh`.\n\
          - The user prefers small focused commits, with imperative subject lines.\n\
-         - Staging: postgres://app:Tr4ck-st4ging-92@db.internal/app",
+         - Staging contact: jane.doe@acme-corp.io",
     );
     let v = client
         .ok(
@@ -396,7 +388,7 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
     let kinds: Vec<&str> = findings.iter().filter_map(|f| f["kind"].as_str()).collect();
     assert_eq!(
         kinds,
-        ["secret", "stale_path", "relative_date", "duplicate"],
+        ["stale_path", "relative_date", "secret", "duplicate"],
         "{findings:?}"
     );
     let yesterday = Local::now()
@@ -404,9 +396,9 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         .checked_sub_days(Days::new(1))
         .expect("a day earlier")
         .to_string();
-    let date = &findings[2]["evidence"];
+    let date = &findings[1]["evidence"];
     assert_eq!(date["resolved"], yesterday.as_str());
-    assert_eq!(findings[1]["evidence"]["path"], "scripts/build.sh");
+    assert_eq!(findings[0]["evidence"]["path"], "scripts/build.sh");
     let places: Vec<(String, u64)> = findings[3]["evidence"]["locations"]
         .as_array()
         .expect("locations")
@@ -423,7 +415,7 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         [("prefs.md".to_string(), 6), ("build.md".to_string(), 7)]
     );
     assert!(
-        !v.to_string().contains("Tr4ck"),
-        "the findings never repeat the secret"
+        !v.to_string().contains("jane.doe"),
+        "the findings never repeat the personal data"
     );
 }

@@ -1,12 +1,10 @@
 //! The journal: every successful change is its own run, recorded outside the memory directory with the
 //! exact before-image of what it touched; reads and refusals leave nothing behind.
 
-mod common;
-
-use common::{Env, topic};
-use dream_mcp::digest::sha256_hex;
-use dream_mcp::journal::{Journal, RunKind, RunRecord, RunStatus};
+use dream_mcp::{Journal, RunKind, RunRecord, RunStatus, sha256_hex};
 use serde_json::json;
+
+use crate::util::{Env, topic};
 
 /// Asserts `run` is a finished single change named `summary` that touched only `path`, whose before-image
 /// is `before` (`None`: the file did not exist).

@@ -95,6 +95,28 @@ pub fn frontmatter_warnings(content: &str) -> Vec<String> {
         .collect()
 }
 
+/// Refuses content holding a likely credential, naming each line and kind (never the value): memory is
+/// loaded into every session and `team/` is shared, so only a pointer to where a secret is kept belongs
+/// there.
+fn refuse_credentials(path: &MemoryPath, content: &str) -> Result<()> {
+    let found = crate::secrets::find(content);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let line_of = |at: usize| content[..at].bytes().filter(|&b| b == b'\n').count() + 1;
+    let places: Vec<String> = found
+        .iter()
+        .map(|m| format!("line {} ({})", line_of(m.range.start), m.kind))
+        .collect();
+    Err(Error::ContentRefused {
+        path: path.to_string(),
+        rule: format!(
+            "it holds what looks like a credential at {}; memory is loaded into every session, so write where it is kept instead (e.g. \"staging DB password: in 1Password under staging-db\"); nothing was written",
+            places.join(", ")
+        ),
+    })
+}
+
 /// Creates or replaces the topic file `raw_path` with `content`.
 ///
 /// With `expected_sha256`, refuses unless the file's current content has that hash (no lost update when
@@ -108,6 +130,7 @@ pub fn write_file(
 ) -> Result<WriteOutcome> {
     let path = dir.resolve(raw_path, Access::Write)?;
     MemoryDir::check_content(&path, content.as_bytes())?;
+    refuse_credentials(&path, content)?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
     run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
@@ -162,6 +185,7 @@ pub fn rewrite_index(
         return Err(Error::IndexRefused(review.violations));
     }
     MemoryDir::check_content(&path, content.as_bytes())?;
+    refuse_credentials(&path, content)?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
     run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
@@ -172,4 +196,84 @@ pub fn rewrite_index(
         bytes: content.len(),
         warnings: review.warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::run::Dreamer;
+    use crate::claude_code::locations::LocationOptions;
+
+    #[test]
+    fn a_write_holding_a_credential_is_refused_naming_line_and_kind_and_changes_nothing() {
+        let t = tempfile::tempdir().unwrap();
+        let mem = t.path().join("mem");
+        std::fs::create_dir(&mem).unwrap();
+        std::fs::write(mem.join("ops.md"), "# Ops\n").unwrap();
+        let dreamer = Dreamer::new(
+            LocationOptions {
+                memory_dir: Some(mem.clone()),
+                journal_dir: Some(t.path().join("journal")),
+                home: Some(t.path().join("home")),
+                project_dir: Some(t.path().to_path_buf()),
+                ..LocationOptions::default()
+            }
+            .resolve(),
+        );
+        let cases = [
+            (
+                "# Ops\nCI uses ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n",
+                "line 2 (github_token)",
+            ),
+            (
+                "# Ops\n\n- staging 비밀번호는 qwer1234!\n",
+                "line 3 (stated_password)",
+            ),
+            (
+                "x\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
+                "line 2 (private_key)",
+            ),
+            (
+                "npm: npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+                "line 1 (npm_token)",
+            ),
+        ];
+        for (content, place) in cases {
+            let err = dreamer
+                .change("write ops.md", |dir, run| {
+                    write_file(dir, run, "ops.md", content, None)
+                })
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(place) && err.contains("where it is kept"),
+                "{err}"
+            );
+            assert!(!err.contains("qwer1234") && !err.contains("ghp_"), "{err}");
+            let err = dreamer
+                .change("index", |dir, run| rewrite_index(dir, run, content, None))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("credential") || err.contains("MEMORY.md"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(mem.join("ops.md")).unwrap(),
+            "# Ops\n"
+        );
+        assert!(!mem.join("MEMORY.md").exists());
+        assert!(dreamer.journal().runs().unwrap_or_default().is_empty());
+        let pointer = "# Ops\nThe staging DB password is in 1Password under staging-db.\n";
+        dreamer
+            .change("write ops.md", |dir, run| {
+                write_file(dir, run, "ops.md", pointer, None)
+            })
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(mem.join("ops.md")).unwrap(),
+            pointer
+        );
+    }
 }

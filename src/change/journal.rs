@@ -453,7 +453,7 @@ impl Journal {
         let mut run = self.begin(kind, summary)?;
         // The images are new files no record names yet: written plainly, then synced in one call
         // before the record that names them.
-        let mut write = |folder: &str, n: usize, bytes: Option<&[u8]>| -> Result<Image> {
+        let write = |folder: &str, n: usize, bytes: Option<&[u8]>| -> Result<Image> {
             let Some(bytes) = bytes else {
                 return Ok(Image {
                     sha256: None,

@@ -263,9 +263,9 @@ impl Dreamer {
         &self.settings
     }
 
-    /// Opens the memory directory (it must exist).
+    /// Opens the memory directory (it must exist, and not be one this server refuses to serve).
     pub fn memory(&self) -> Result<MemoryDir> {
-        MemoryDir::open(&self.locations.memory_dir)
+        MemoryDir::open(self.locations.usable_memory_dir()?)
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, Option<Active>> {
@@ -461,7 +461,11 @@ impl Dreamer {
     pub fn last_consolidation(&self) -> Option<SystemTime> {
         match self.active().as_ref() {
             Some(a) => a.lock.previous_mtime(),
-            None => crate::claude_code::lock::last_consolidation(&self.locations.memory_dir),
+            None => self
+                .locations
+                .usable_memory_dir()
+                .ok()
+                .and_then(crate::claude_code::lock::last_consolidation),
         }
     }
 

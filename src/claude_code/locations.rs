@@ -1,16 +1,31 @@
-//! Where the memory, the transcripts and the journal live, resolved the way Claude Code resolves them.
+//! Where the memory, the transcripts and the journal live, resolved the way Claude Code 2.1.332 resolves
+//! them.
 //!
-//! Order, first match wins: explicit flags or `DREAM_*` environment variables; `autoMemoryDirectory` from
-//! the user settings or the project's local settings (never the checked-in project settings); then
-//! `<config>/projects/<slug of the canonical git root>/memory/`. Transcripts are keyed on the project
-//! directory itself, not its git root.
+//! The memory directory, first match wins: `--memory-dir` / `DREAM_MEMORY_DIR`;
+//! `CLAUDE_COWORK_MEMORY_PATH_OVERRIDE`; `autoMemoryDirectory` from the first settings file that sets it,
+//! in Claude Code's order policy > local > project > user (local and project only for a trusted
+//! project, see below); `<CLAUDE_CODE_REMOTE_MEMORY_DIR or config>/projects/<key of the canonical git
+//! root>/memory/`. A value Claude Code refuses (see [`memory_setting`]) means the default, as in Claude
+//! Code, not the next source. Transcripts are keyed on the project directory itself, not its git root.
+//!
+//! Trust: Claude Code reads local and project settings only in a folder whose trust dialog was accepted
+//! (recorded as `hasTrustDialogAccepted` for it or a folder above it in `<config>/.claude.json`) or in
+//! `-p` mode. This server cannot know whether its session runs with `-p`, so it trusts a project only when
+//! that record says so or `DREAM_TRUST_PROJECT_SETTINGS=1`; an untrusted project whose settings set
+//! `autoMemoryDirectory` is refused with a message naming the file rather than guessed at.
+//!
+//! On top of Claude Code's rules, a memory directory that is `/`, the home folder, a folder holding
+//! `.git`, or the project or a folder above it is refused, naming the setting and its file: every tool
+//! then fails with that message (the server still starts, so the user sees it).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::claude_code::memory_setting;
 use crate::claude_code::slug;
+use crate::error::{Error, Result};
 
 /// Inputs to resolution: what flags and environment said. Empty fields fall back to the rules above.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +46,18 @@ pub struct LocationOptions {
     pub cwd: Option<PathBuf>,
     /// True when the environment turns auto-memory off (`CLAUDE_CODE_DISABLE_AUTO_MEMORY`).
     pub auto_memory_disabled: bool,
+    /// `CLAUDE_COWORK_MEMORY_PATH_OVERRIDE`: the memory directory before any setting (no `~/` expansion).
+    pub cowork_override: Option<String>,
+    /// `CLAUDE_CODE_REMOTE_MEMORY_DIR`: replaces the config home as the base of the default memory path.
+    pub remote_memory_dir: Option<PathBuf>,
+    /// `CLAUDE_CODE_PROJECT_DIR_NAME`: the project key itself, honoured (as by Claude Code) only with
+    /// `CLAUDE_CONFIG_DIR` set and no remote memory directory.
+    pub project_dir_name: Option<String>,
+    /// Claude Code's managed (policy) settings file, e.g. `/etc/claude-code/managed-settings.json`.
+    pub policy_settings: Option<PathBuf>,
+    /// Read the project's `.claude/settings*.json` even when Claude Code has no trust record for it
+    /// (`DREAM_TRUST_PROJECT_SETTINGS=1`).
+    pub trust_project_settings: bool,
 }
 
 /// How the memory directory was found, so `where` can explain itself.
@@ -39,12 +66,35 @@ pub struct LocationOptions {
 pub enum MemorySource {
     /// `--memory-dir` or `DREAM_MEMORY_DIR`.
     Explicit,
+    /// `CLAUDE_COWORK_MEMORY_PATH_OVERRIDE`.
+    CoworkOverride,
+    /// `autoMemoryDirectory` in the managed (policy) settings.
+    PolicySettings,
     /// `autoMemoryDirectory` in `<project>/.claude/settings.local.json`.
     LocalSettings,
+    /// `autoMemoryDirectory` in `<project>/.claude/settings.json`.
+    ProjectSettings,
     /// `autoMemoryDirectory` in `<config>/settings.json`.
     UserSettings,
-    /// `<config>/projects/<slug of git root>/memory/`.
+    /// `<config or CLAUDE_CODE_REMOTE_MEMORY_DIR>/projects/<key of git root>/memory/`.
     ProjectSlug,
+}
+
+/// Where a memory directory setting came from: which variable or file, and the value as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct SettingOrigin {
+    /// `autoMemoryDirectory`, `CLAUDE_COWORK_MEMORY_PATH_OVERRIDE` or `DREAM_MEMORY_DIR`.
+    pub setting: String,
+    /// The settings file, or `environment` / `command line`.
+    pub file: String,
+    /// The value as written there.
+    pub value: String,
+}
+
+impl std::fmt::Display for SettingOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?} in {}", self.setting, self.value, self.file)
+    }
 }
 
 /// The resolved folders every tool and command works on.
@@ -54,6 +104,12 @@ pub struct Locations {
     pub memory_dir: PathBuf,
     /// How `memory_dir` was found.
     pub memory_source: MemorySource,
+    /// The setting `memory_dir` came from, when one did.
+    pub memory_setting: Option<SettingOrigin>,
+    /// A setting Claude Code ignores (it refuses the value and uses the default), named so it can be fixed.
+    pub ignored_setting: Option<String>,
+    /// Why this server refuses to serve `memory_dir`, when it does; every tool fails with it.
+    pub memory_refused: Option<String>,
     /// Where this project's session transcripts (`*.jsonl`) are.
     pub transcripts_dir: PathBuf,
     /// The project the memory describes (used to check paths named in notes).
@@ -66,9 +122,33 @@ pub struct Locations {
     pub auto_memory_disabled: bool,
 }
 
+impl Locations {
+    /// The memory directory, or the refusal every tool and command answers with when it is unsafe.
+    pub fn usable_memory_dir(&self) -> Result<&Path> {
+        match &self.memory_refused {
+            None => Ok(&self.memory_dir),
+            Some(reason) => Err(Error::MemoryDir {
+                path: self.memory_dir.clone(),
+                reason: reason.clone(),
+            }),
+        }
+    }
+}
+
+/// The memory directory chosen, before the safety check.
+struct Chosen {
+    dir: PathBuf,
+    source: MemorySource,
+    origin: Option<SettingOrigin>,
+    ignored: Option<String>,
+    /// A refusal decided while choosing (an untrusted project setting).
+    refused: Option<String>,
+}
+
 impl LocationOptions {
     /// Resolves every location. Never fails: a folder that does not exist is reported by the tools that
-    /// need it, with the path they looked at.
+    /// need it, and a memory directory this server will not serve is carried in
+    /// [`Locations::memory_refused`].
     pub fn resolve(&self) -> Locations {
         let home = self.home.clone().unwrap_or_else(|| PathBuf::from("/"));
         let cwd = self.cwd.clone().unwrap_or_else(|| PathBuf::from("/"));
@@ -85,22 +165,23 @@ impl LocationOptions {
             .unwrap_or_else(|| home.join(".claude"));
         let projects = config_dir.join("projects");
 
-        let (memory_dir, memory_source) = if let Some(dir) = &self.memory_dir {
-            (absolute(dir), MemorySource::Explicit)
-        } else if let Some(dir) = settings_memory_dir(
-            &project_dir.join(".claude").join("settings.local.json"),
-            &home,
-        ) {
-            (absolute(&dir), MemorySource::LocalSettings)
-        } else if let Some(dir) = settings_memory_dir(&config_dir.join("settings.json"), &home) {
-            (absolute(&dir), MemorySource::UserSettings)
-        } else {
-            let root = canonical_git_root(&project_dir).unwrap_or_else(|| project_dir.clone());
-            (
-                slug::project_folder(&projects, &root).join("memory"),
-                MemorySource::ProjectSlug,
+        let chosen = self.choose_memory(&home, &project_dir, &config_dir, &absolute);
+        let memory_refused = chosen.refused.or_else(|| {
+            memory_setting::unsafe_memory_dir(
+                &chosen.dir,
+                self.home.as_deref(),
+                &project_dir,
+                chosen.source != MemorySource::Explicit,
             )
-        };
+            .map(
+                |why| match &chosen.origin {
+                    Some(o) => format!(
+                        "refused: {why}; it comes from {o}; set it to a folder of its own, or remove it to use Claude Code's default"
+                    ),
+                    None => format!("refused: {why}"),
+                },
+            )
+        });
         let transcripts_dir = self
             .transcripts_dir
             .as_deref()
@@ -110,10 +191,13 @@ impl LocationOptions {
             .journal_dir
             .as_deref()
             .map(absolute)
-            .unwrap_or_else(|| config_dir.join("dream").join(journal_name(&memory_dir)));
+            .unwrap_or_else(|| config_dir.join("dream").join(journal_name(&chosen.dir)));
         Locations {
-            memory_dir,
-            memory_source,
+            memory_dir: chosen.dir,
+            memory_source: chosen.source,
+            memory_setting: chosen.origin,
+            ignored_setting: chosen.ignored,
+            memory_refused,
             transcripts_dir,
             project_dir,
             config_dir,
@@ -121,6 +205,200 @@ impl LocationOptions {
             auto_memory_disabled: self.auto_memory_disabled,
         }
     }
+
+    /// The memory directory by Claude Code's order (see the module documentation).
+    fn choose_memory(
+        &self,
+        home: &Path,
+        project_dir: &Path,
+        config_dir: &Path,
+        absolute: &dyn Fn(&Path) -> PathBuf,
+    ) -> Chosen {
+        let chosen = |dir, source, origin: Option<SettingOrigin>| Chosen {
+            dir,
+            source,
+            origin,
+            ignored: None,
+            refused: None,
+        };
+        if let Some(dir) = &self.memory_dir {
+            let origin = SettingOrigin {
+                setting: "DREAM_MEMORY_DIR".to_string(),
+                file: "the environment or --memory-dir".to_string(),
+                value: dir.display().to_string(),
+            };
+            return chosen(absolute(dir), MemorySource::Explicit, Some(origin));
+        }
+        let mut ignored = None;
+        if let Some(value) = &self.cowork_override {
+            let origin = SettingOrigin {
+                setting: "CLAUDE_COWORK_MEMORY_PATH_OVERRIDE".to_string(),
+                file: "the environment".to_string(),
+                value: value.clone(),
+            };
+            match memory_setting::accepted(value, false, home) {
+                Some(dir) => return chosen(dir, MemorySource::CoworkOverride, Some(origin)),
+                None => ignored = Some(ignored_message(&origin)),
+            }
+        }
+        let claude = project_dir.join(".claude");
+        let trusted = self.trust_project_settings || trusted(config_dir, home, self, project_dir);
+        let sources = [
+            (
+                self.policy_settings.clone(),
+                MemorySource::PolicySettings,
+                true,
+            ),
+            (
+                Some(claude.join("settings.local.json")),
+                MemorySource::LocalSettings,
+                trusted,
+            ),
+            (
+                Some(claude.join("settings.json")),
+                MemorySource::ProjectSettings,
+                trusted,
+            ),
+            (
+                Some(config_dir.join("settings.json")),
+                MemorySource::UserSettings,
+                true,
+            ),
+        ];
+        for (file, source, trusted) in sources {
+            let Some(file) = file else { continue };
+            let Some(value) = settings_value(&file) else {
+                continue;
+            };
+            let origin = SettingOrigin {
+                setting: "autoMemoryDirectory".to_string(),
+                file: file.display().to_string(),
+                value: value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string),
+            };
+            if !trusted {
+                return Chosen {
+                    refused: Some(format!(
+                        "refused: {origin} is a project setting, and Claude Code honours it only in a trusted folder; no trust for {} is recorded in {} — accept the folder's trust dialog in Claude Code, set DREAM_TRUST_PROJECT_SETTINGS=1, or pass --memory-dir",
+                        project_dir.display(),
+                        global_config(config_dir, home, self).display()
+                    )),
+                    ..chosen(
+                        self.default_memory(project_dir, config_dir),
+                        source,
+                        Some(origin),
+                    )
+                };
+            }
+            match value
+                .as_str()
+                .and_then(|v| memory_setting::accepted(v, true, home))
+            {
+                Some(dir) => {
+                    return Chosen {
+                        ignored,
+                        ..chosen(dir, source, Some(origin))
+                    };
+                }
+                // The first value set wins even when refused: Claude Code then uses its default.
+                None => {
+                    ignored = Some(ignored_message(&origin));
+                    break;
+                }
+            }
+        }
+        Chosen {
+            ignored,
+            ..chosen(
+                self.default_memory(project_dir, config_dir),
+                MemorySource::ProjectSlug,
+                None,
+            )
+        }
+    }
+
+    /// `<CLAUDE_CODE_REMOTE_MEMORY_DIR or config>/projects/<key>/memory/`.
+    fn default_memory(&self, project_dir: &Path, config_dir: &Path) -> PathBuf {
+        let root = canonical_git_root(project_dir).unwrap_or_else(|| project_dir.to_path_buf());
+        let base = self.remote_memory_dir.as_deref().unwrap_or(config_dir);
+        let named = self
+            .project_dir_name
+            .as_deref()
+            .filter(|_| self.config_dir.is_some() && self.remote_memory_dir.is_none())
+            .filter(|n| valid_project_dir_name(n));
+        let key = named.map_or_else(|| slug::key(&root), str::to_string);
+        base.join("projects").join(key).join("memory")
+    }
+}
+
+/// What `where` says about a value Claude Code refuses.
+fn ignored_message(origin: &SettingOrigin) -> String {
+    format!(
+        "{origin} is ignored, as Claude Code ignores it (it must be an absolute path of 3 or more characters, or ~/ and a folder below home); the default is used"
+    )
+}
+
+/// `CLAUDE_CODE_PROJECT_DIR_NAME` as Claude Code accepts it: `^[A-Za-z0-9_-]{1,64}$` and not a Windows
+/// device name.
+fn valid_project_dir_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let device = matches!(lower.as_str(), "con" | "prn" | "aux" | "nul")
+        || ((lower.starts_with("com") || lower.starts_with("lpt"))
+            && lower.len() == 4
+            && lower.as_bytes()[3].is_ascii_digit());
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && !device
+}
+
+/// Claude Code's global config file, where folder trust is recorded: `<CLAUDE_CONFIG_DIR>/.claude.json`,
+/// else `~/.claude.json`.
+fn global_config(config_dir: &Path, home: &Path, opts: &LocationOptions) -> PathBuf {
+    if opts.config_dir.is_some() {
+        config_dir.join(".claude.json")
+    } else {
+        home.join(".claude.json")
+    }
+}
+
+/// Whether Claude Code has accepted the trust dialog for `project` or a folder above it.
+fn trusted(config_dir: &Path, home: &Path, opts: &LocationOptions, project: &Path) -> bool {
+    let Some(config) = read_json(&global_config(config_dir, home, opts)) else {
+        return false;
+    };
+    let Some(projects) = config.get("projects") else {
+        return false;
+    };
+    project.ancestors().any(|p| {
+        projects
+            .get(p.to_string_lossy().as_ref())
+            .and_then(|e| e.get("hasTrustDialogAccepted"))
+            .and_then(serde_json::Value::as_bool)
+            == Some(true)
+    })
+}
+
+/// Largest settings or config file read; a bigger one is treated as absent (hostile input stays cheap).
+const MAX_SETTINGS_BYTES: u64 = 16 << 20;
+
+/// A JSON file read whole when it is a regular file of a sane size and parses.
+fn read_json(path: &Path) -> Option<serde_json::Value> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_SETTINGS_BYTES {
+        return None;
+    }
+    serde_json::from_str(&fs::read_to_string(path).ok()?).ok()
+}
+
+/// `autoMemoryDirectory` from a settings file, when the file parses and sets it to anything but `null`.
+fn settings_value(settings: &Path) -> Option<serde_json::Value> {
+    read_json(settings)?
+        .get("autoMemoryDirectory")
+        .filter(|v| !v.is_null())
+        .cloned()
 }
 
 /// The journal folder name for a memory directory: its slug, or for a very long one a cut slug plus a
@@ -142,14 +420,6 @@ fn expand_tilde(path: &Path, home: &Path) -> PathBuf {
         Some(s) if s.starts_with("~/") => home.join(&s[2..]),
         _ => path.to_path_buf(),
     }
-}
-
-/// `autoMemoryDirectory` from a settings file, when the file exists, parses, and sets it to a string.
-fn settings_memory_dir(settings: &Path, home: &Path) -> Option<PathBuf> {
-    let text = fs::read_to_string(settings).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let dir = value.get("autoMemoryDirectory")?.as_str()?.trim();
-    (!dir.is_empty()).then(|| expand_tilde(Path::new(dir), home))
 }
 
 /// The canonical git root of `dir`: the nearest ancestor with `.git`; for a linked worktree (a `.git`
@@ -204,7 +474,7 @@ mod tests {
         assert_eq!(loc.memory_source, MemorySource::ProjectSlug);
         assert_eq!(
             loc.memory_dir,
-            projects.join(slug::slug(&root)).join("memory")
+            projects.join(slug::key(&root)).join("memory")
         );
         assert_eq!(
             loc.transcripts_dir,
@@ -212,34 +482,210 @@ mod tests {
         );
     }
 
+    /// A home with `.claude/`, a project with `.claude/`, and options pointing at both.
+    struct World {
+        _t: tempfile::TempDir,
+        home: PathBuf,
+        proj: PathBuf,
+    }
+
+    impl World {
+        fn new() -> World {
+            let t = tempfile::tempdir().unwrap();
+            let root = fs::canonicalize(t.path()).unwrap();
+            let (home, proj) = (root.join("home"), root.join("work/app"));
+            fs::create_dir_all(home.join(".claude")).unwrap();
+            fs::create_dir_all(proj.join(".claude")).unwrap();
+            World { _t: t, home, proj }
+        }
+        fn opts(&self) -> LocationOptions {
+            LocationOptions {
+                policy_settings: Some(self.home.join("policy.json")),
+                ..opts(&self.home, &self.proj)
+            }
+        }
+        fn set(&self, file: &Path, value: &str) {
+            fs::write(
+                file,
+                serde_json::json!({ "autoMemoryDirectory": value }).to_string(),
+            )
+            .unwrap();
+        }
+        fn user(&self) -> PathBuf {
+            self.home.join(".claude/settings.json")
+        }
+        fn local(&self) -> PathBuf {
+            self.proj.join(".claude/settings.local.json")
+        }
+        fn project(&self) -> PathBuf {
+            self.proj.join(".claude/settings.json")
+        }
+        fn trust(&self) {
+            let config = serde_json::json!({ "projects": {
+                self.proj.parent().unwrap().to_string_lossy(): { "hasTrustDialogAccepted": true }
+            }});
+            fs::write(self.home.join(".claude.json"), config.to_string()).unwrap();
+        }
+        fn default_dir(&self) -> PathBuf {
+            self.home
+                .join(".claude/projects")
+                .join(slug::key(&self.proj))
+                .join("memory")
+        }
+    }
+
     #[test]
-    fn local_settings_win_over_user_settings_and_project_settings_are_ignored() {
-        let home = tempfile::tempdir().unwrap();
-        let proj = tempfile::tempdir().unwrap();
-        let claude = proj.path().join(".claude");
-        fs::create_dir_all(&claude).unwrap();
-        fs::create_dir_all(home.path().join(".claude")).unwrap();
-        fs::write(
-            claude.join("settings.json"),
-            r#"{"autoMemoryDirectory": "/checked-in/evil"}"#,
-        )
-        .unwrap();
-        fs::write(
-            home.path().join(".claude/settings.json"),
-            r#"{"autoMemoryDirectory": "~/user-mem"}"#,
-        )
-        .unwrap();
-        let loc = opts(home.path(), proj.path()).resolve();
-        assert_eq!(loc.memory_source, MemorySource::UserSettings);
-        assert_eq!(loc.memory_dir, home.path().join("user-mem"));
-        fs::write(
-            claude.join("settings.local.json"),
-            r#"{"autoMemoryDirectory": "~/local-mem"}"#,
-        )
-        .unwrap();
-        let loc = opts(home.path(), proj.path()).resolve();
-        assert_eq!(loc.memory_source, MemorySource::LocalSettings);
-        assert_eq!(loc.memory_dir, home.path().join("local-mem"));
+    fn settings_order_is_policy_local_project_user_in_a_trusted_folder() {
+        let w = World::new();
+        w.trust();
+        w.set(&w.user(), "~/user-mem");
+        let loc = w.opts().resolve();
+        assert_eq!(
+            (loc.memory_source, loc.memory_dir.clone()),
+            (MemorySource::UserSettings, w.home.join("user-mem"))
+        );
+        w.set(&w.project(), "~/project-mem");
+        assert_eq!(
+            w.opts().resolve().memory_source,
+            MemorySource::ProjectSettings
+        );
+        w.set(&w.local(), "~/local-mem");
+        let loc = w.opts().resolve();
+        assert_eq!(
+            (loc.memory_source, loc.memory_dir.clone()),
+            (MemorySource::LocalSettings, w.home.join("local-mem"))
+        );
+        w.set(&w.home.join("policy.json"), "/srv/policy-mem");
+        let loc = w.opts().resolve();
+        assert_eq!(
+            (loc.memory_source, loc.memory_dir),
+            (
+                MemorySource::PolicySettings,
+                PathBuf::from("/srv/policy-mem")
+            )
+        );
+        assert_eq!(loc.memory_refused, None);
+    }
+
+    #[test]
+    fn an_untrusted_project_setting_is_refused_naming_its_file() {
+        let w = World::new();
+        w.set(&w.user(), "~/user-mem");
+        w.set(&w.project(), "/srv/checked-in");
+        let loc = w.opts().resolve();
+        let why = loc.usable_memory_dir().unwrap_err().to_string();
+        assert!(why.contains(&w.project().display().to_string()), "{why}");
+        assert!(
+            why.contains("trust") && why.contains("autoMemoryDirectory"),
+            "{why}"
+        );
+        let mut o = w.opts();
+        o.trust_project_settings = true;
+        assert_eq!(o.resolve().memory_dir, PathBuf::from("/srv/checked-in"));
+    }
+
+    #[test]
+    fn a_refused_value_means_the_default_not_the_next_source() {
+        let w = World::new();
+        w.trust();
+        w.set(&w.user(), "~/user-mem");
+        for bad in [
+            ".",
+            "~",
+            "~/",
+            "~/..",
+            "/",
+            "mem",
+            "$HOME",
+            "~/a/../..",
+            "/a",
+        ] {
+            w.set(&w.local(), bad);
+            let loc = w.opts().resolve();
+            assert_eq!(loc.memory_source, MemorySource::ProjectSlug, "{bad:?}");
+            assert_eq!(loc.memory_dir, w.default_dir(), "{bad:?}");
+            assert!(
+                loc.ignored_setting
+                    .as_deref()
+                    .is_some_and(|n| n.contains(&w.local().display().to_string())),
+                "{bad:?}"
+            );
+            assert_eq!(loc.memory_refused, None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn accepted_but_unsafe_folders_are_refused_naming_the_setting_and_file() {
+        let w = World::new();
+        w.trust();
+        fs::create_dir_all(w.home.join("repo/.git")).unwrap();
+        for (value, why) in [
+            (w.home.display().to_string(), "home folder"),
+            ("~/repo".to_string(), ".git"),
+            (w.proj.display().to_string(), "project"),
+            (w.proj.parent().unwrap().display().to_string(), "project"),
+        ] {
+            w.set(&w.local(), &value);
+            let loc = w.opts().resolve();
+            let err = loc.usable_memory_dir().unwrap_err().to_string();
+            assert!(
+                err.contains(why) && err.contains("settings.local.json") && err.contains(&value),
+                "{value}: {err}"
+            );
+        }
+        let mut o = w.opts();
+        o.memory_dir = Some(PathBuf::from("~"));
+        let err = o.resolve().usable_memory_dir().unwrap_err().to_string();
+        assert!(
+            err.contains("home folder") && err.contains("DREAM_MEMORY_DIR"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cowork_override_comes_first_without_tilde_expansion() {
+        let w = World::new();
+        w.set(&w.user(), "~/user-mem");
+        let mut o = w.opts();
+        o.cowork_override = Some("/srv/cowork".to_string());
+        let loc = o.resolve();
+        assert_eq!(
+            (loc.memory_source, loc.memory_dir),
+            (MemorySource::CoworkOverride, PathBuf::from("/srv/cowork"))
+        );
+        o.cowork_override = Some("~/cowork".to_string());
+        assert_eq!(o.resolve().memory_source, MemorySource::UserSettings);
+    }
+
+    #[test]
+    fn remote_memory_dir_and_project_dir_name_change_the_default() {
+        let w = World::new();
+        let mut o = w.opts();
+        o.remote_memory_dir = Some(PathBuf::from("/srv/remote"));
+        assert_eq!(
+            o.resolve().memory_dir,
+            Path::new("/srv/remote/projects")
+                .join(slug::key(&w.proj))
+                .join("memory")
+        );
+        o.remote_memory_dir = None;
+        o.project_dir_name = Some("my-app".to_string());
+        assert_eq!(
+            o.resolve().memory_dir,
+            w.default_dir(),
+            "ignored without CLAUDE_CONFIG_DIR"
+        );
+        o.config_dir = Some(w.home.join("cfg"));
+        assert_eq!(
+            o.resolve().memory_dir,
+            w.home.join("cfg/projects/my-app/memory")
+        );
+        o.project_dir_name = Some("con".to_string());
+        assert!(
+            o.resolve()
+                .memory_dir
+                .ends_with(format!("{}/memory", slug::key(&w.proj)))
+        );
     }
 
     #[test]

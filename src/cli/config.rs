@@ -18,9 +18,25 @@ fn number<T: std::str::FromStr>(key: &str) -> Option<T> {
     var(key).and_then(|v| v.to_str().and_then(|s| s.trim().parse().ok()))
 }
 
+/// Claude Code's managed (policy) settings file on this platform.
+const POLICY_SETTINGS: &str = if cfg!(target_os = "macos") {
+    "/Library/Application Support/ClaudeCode/managed-settings.json"
+} else {
+    "/etc/claude-code/managed-settings.json"
+};
+
+/// Whether a variable is set to a true value (`1`, `true`, `yes`, `on`), as Claude Code reads switches.
+fn truthy(key: &str) -> bool {
+    var(key).is_some_and(|v| {
+        let v = v.to_string_lossy().trim().to_ascii_lowercase();
+        matches!(v.as_str(), "1" | "true" | "yes" | "on")
+    })
+}
+
 /// The location options the flags give, with unset ones taken from `DREAM_*`, `CLAUDE_PROJECT_DIR`,
-/// `CLAUDE_CONFIG_DIR`, `HOME`, `CLAUDE_CODE_DISABLE_AUTO_MEMORY` and the current directory (flags win
-/// over the environment).
+/// `CLAUDE_CONFIG_DIR`, `CLAUDE_COWORK_MEMORY_PATH_OVERRIDE`, `CLAUDE_CODE_REMOTE_MEMORY_DIR`,
+/// `CLAUDE_CODE_PROJECT_DIR_NAME`, `HOME`, `CLAUDE_CODE_DISABLE_AUTO_MEMORY` and the current directory
+/// (flags win over the environment).
 pub fn location_options(args: &LocationArgs) -> LocationOptions {
     let path =
         |flag: &Option<PathBuf>, key: &str| flag.clone().or_else(|| var(key).map(PathBuf::from));
@@ -32,8 +48,14 @@ pub fn location_options(args: &LocationArgs) -> LocationOptions {
         journal_dir: path(&args.journal_dir, "DREAM_JOURNAL_DIR"),
         home: path(&None, "HOME"),
         cwd: std::env::current_dir().ok(),
-        auto_memory_disabled: var("CLAUDE_CODE_DISABLE_AUTO_MEMORY")
-            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+        auto_memory_disabled: truthy("CLAUDE_CODE_DISABLE_AUTO_MEMORY"),
+        cowork_override: var("CLAUDE_COWORK_MEMORY_PATH_OVERRIDE")
+            .map(|v| v.to_string_lossy().into_owned()),
+        remote_memory_dir: path(&None, "CLAUDE_CODE_REMOTE_MEMORY_DIR"),
+        project_dir_name: var("CLAUDE_CODE_PROJECT_DIR_NAME")
+            .map(|v| v.to_string_lossy().into_owned()),
+        policy_settings: Some(PathBuf::from(POLICY_SETTINGS)),
+        trust_project_settings: truthy("DREAM_TRUST_PROJECT_SETTINGS"),
     }
 }
 

@@ -19,6 +19,11 @@ const STDIN_WAIT: Duration = Duration::from_millis(50);
 /// Runs the hook: prints the SessionStart `additionalContext` when the gate is open, and `notice` (what
 /// the last runs forgot) to the user and the model when there is one; nothing otherwise.
 pub fn run(locations: &Locations, config: GateConfig, notice: Option<&str>) {
+    if let Err(e) = locations.usable_memory_dir() {
+        // The session must not fail; the refusal is on stderr and in every tool's answer.
+        eprintln!("dream-mcp: {e}");
+        return;
+    }
     let current = current_session_from_stdin();
     let gate = gate::evaluate(
         &locations.memory_dir,
@@ -60,7 +65,7 @@ const SAFETY_NET_TIME: Duration = Duration::from_millis(300);
 /// specifics, once per run. Never fails or delays the session: problems are logged, and the look is
 /// bounded by [`SAFETY_NET_TIME`].
 pub fn safety_net(locations: &Locations, settings: &Settings) -> Option<String> {
-    if !locations.memory_dir.is_dir() {
+    if locations.usable_memory_dir().is_err() || !locations.memory_dir.is_dir() {
         return None;
     }
     let dreamer = Dreamer::with_settings(locations.clone(), settings.clone());

@@ -185,6 +185,15 @@ pub fn locations(loc: &Locations) -> String {
         exists(&loc.memory_dir)
     );
     let _ = writeln!(s, "  found by:  {:?}", loc.memory_source);
+    if let Some(origin) = &loc.memory_setting {
+        let _ = writeln!(s, "  from:      {origin}");
+    }
+    if let Some(why) = &loc.memory_refused {
+        let _ = writeln!(s, "  REFUSED:   {why}");
+    }
+    if let Some(note) = &loc.ignored_setting {
+        let _ = writeln!(s, "  note:      {note}");
+    }
     let _ = writeln!(
         s,
         "transcripts: {}{}",

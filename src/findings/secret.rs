@@ -5,8 +5,33 @@ use super::text::Doc;
 use super::{Evidence, Finding, Kind, SecretEvidence, Severity};
 use crate::secrets;
 
-/// The likely credentials in `doc` (frontmatter and code blocks included: a key is a key anywhere).
+/// The likely credentials in `doc` (frontmatter and code blocks included: a key is a key anywhere) as
+/// errors, and personal data (e-mail addresses, phone numbers) as warnings.
 pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
+    let mut out = credentials(doc);
+    out.extend(secrets::find_personal(doc.text).into_iter().map(|m| Finding {
+        kind: Kind::Secret,
+        severity: Severity::Warning,
+        file: doc.file.to_string(),
+        line: doc.line_at(m.range.start),
+        message: format!(
+            "personal data ({}) is stored in memory, which every session loads and `team/` shares",
+            m.kind
+        ),
+        suggestion: Some(
+            "if it is someone else's, remove it or keep only who they are (\"the release manager\"); your own is fine"
+                .to_string(),
+        ),
+        evidence: Some(Evidence::Secret(SecretEvidence {
+            secret_kind: m.kind,
+        })),
+    }));
+    out.sort_by_key(|f| f.line);
+    out
+}
+
+/// The likely credentials in `doc`, as errors.
+fn credentials(doc: &Doc) -> Vec<Finding> {
     secrets::find(doc.text)
         .into_iter()
         .map(|m| Finding {
@@ -56,5 +81,30 @@ mod tests {
         let json = serde_json::to_string(&found).unwrap_or_default();
         assert!(!json.contains("Tr4ck") && !json.contains("ghp_"), "{json}");
         assert!(found.iter().all(|f| f.severity == Severity::Error));
+    }
+
+    #[test]
+    fn personal_data_is_a_warning_and_never_shows_the_value() {
+        let text = "- release contact: jane.doe@acme-corp.io\n- 비밀번호는 qwer1234!\n";
+        let found = check(&Doc::new("people.md", text, None, false));
+        let got: Vec<(usize, Severity, String)> = found
+            .iter()
+            .map(|f| match &f.evidence {
+                Some(Evidence::Secret(e)) => (f.line, f.severity, e.secret_kind.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, Severity::Warning, "email_address".to_string()),
+                (2, Severity::Error, "stated_password".to_string())
+            ]
+        );
+        let json = serde_json::to_string(&found).unwrap_or_default();
+        assert!(
+            !json.contains("jane.doe") && !json.contains("qwer1234"),
+            "{json}"
+        );
     }
 }

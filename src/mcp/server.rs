@@ -328,7 +328,8 @@ impl DreamServer {
     /// Create or replace a topic file atomically (never MEMORY.md; use rewrite_index). Pass the sha256 you
     /// read as expected_sha256 so a concurrent change is not lost. The old content is journaled for undo.
     /// Warns when frontmatter (name, description, type) is missing or invalid, and returns the findings of
-    /// the new content (relative dates, missing project paths, repeated facts, credentials) to fix now.
+    /// the new content (relative dates, missing project paths, repeated facts, personal data) to fix now.
+    /// Content holding a credential is refused: write where it is kept instead.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -477,6 +478,7 @@ impl DreamServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<GrepResult>, String> {
         let locations = self.dreamer.locations();
+        locations.usable_memory_dir().map_err(message)?;
         let query = Query::new(&p, self.dreamer.last_consolidation()).map_err(|e| e.to_string())?;
         let dir = locations.transcripts_dir.clone();
         let cancel = Arc::new(AtomicBool::new(false));

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use grep_searcher::{Searcher, Sink, SinkMatch};
+use regex::Regex;
 
 use super::clip::Clipped;
 use super::record::{self, Record};
@@ -22,9 +23,6 @@ use crate::secrets;
 /// buffered whole. Real lines this long are tool output or inline images; user and assistant text is far
 /// shorter. It bounds the memory of each search thread to about this much plus the decoded line.
 pub const MAX_LINE_BYTES: usize = 8 << 20;
-/// Bytes on each side of a snippet also scanned for credentials, so a secret cut by the snippet's edge, or
-/// a private key whose header lies outside it, is still recognised and hidden.
-const REDACTION_MARGIN: usize = 4096;
 
 /// What one search thread has gathered.
 #[derive(Debug)]
@@ -127,8 +125,10 @@ impl Sink for FileSink<'_> {
 }
 
 impl FileSink<'_> {
+    /// A raw candidate line. A line holding a likely credential counts as a candidate, and gets a
+    /// warning, only when it yields a hit: otherwise whether the raw bytes matched would tell a probing
+    /// pattern what the redacted text hides.
     fn line(&mut self, raw: &[u8], number: u64) {
-        self.tally.raw_line_matches += 1;
         let terminated = raw.ends_with(b"\n");
         let body = raw.strip_suffix(b"\n").unwrap_or(raw);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
@@ -136,28 +136,36 @@ impl FileSink<'_> {
             // The head of a line the reader cut; it is warned about once, as oversized.
             return;
         }
-        let text = match std::str::from_utf8(body) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(e) => {
-                self.warn(
-                    number,
-                    WarningKind::InvalidUtf8,
-                    format!(
-                        "invalid UTF-8 at byte {} of the line; searched with the bad bytes replaced",
-                        e.valid_up_to()
-                    ),
-                );
-                String::from_utf8_lossy(body)
-            }
+        let (text, bad_utf8) = match std::str::from_utf8(body) {
+            Ok(s) => (Cow::Borrowed(s), None),
+            Err(e) => (String::from_utf8_lossy(body), Some(e.valid_up_to())),
         };
+        let guarded = secrets::might_hold(&text);
+        if !guarded {
+            self.tally.raw_line_matches += 1;
+        }
+        if let (Some(at), false) = (bad_utf8, guarded) {
+            self.warn(
+                number,
+                WarningKind::InvalidUtf8,
+                format!(
+                    "invalid UTF-8 at byte {at} of the line; searched with the bad bytes replaced"
+                ),
+            );
+        }
+        let before = self.tally.matching_lines;
         match record::parse(&text, self.query.scope.wanted()) {
             Ok(rec) => self.record(rec, number),
+            Err(_) if guarded => {}
             Err(e) if !terminated => self.warn(
                 number,
                 WarningKind::IncompleteLastLine,
                 format!("last line has no newline and does not parse ({e}); the session may still be writing it"),
             ),
             Err(e) => self.warn(number, WarningKind::NotJson, format!("not a JSON object: {e}")),
+        }
+        if guarded && self.tally.matching_lines > before {
+            self.tally.raw_line_matches += 1;
         }
     }
 
@@ -183,9 +191,12 @@ impl FileSink<'_> {
             if !q.scope.admits(p.role, p.kind) {
                 return None;
             }
-            q.matchers.decoded().find(&p.text).map(|m| (p, m.range()))
+            let redacted = Redacted::new(&p.text);
+            redacted
+                .find(q.matchers.decoded())
+                .map(|range| (p, redacted, range))
         });
-        let Some((piece, range)) = found else {
+        let Some((piece, redacted, range)) = found else {
             return;
         };
         self.tally.matching_lines += 1;
@@ -204,12 +215,7 @@ impl FileSink<'_> {
             date: time.map(|t| t.format("%Y-%m-%d").to_string()),
             role: piece.role,
             kind: piece.kind,
-            snippet: snippet::snippet(
-                &piece.text,
-                range.clone(),
-                q.context_chars,
-                &redactions(&piece.text, range, q.context_chars),
-            ),
+            snippet: snippet::snippet(&redacted.text, range, q.context_chars, &redacted.spans),
             file: self.file.rel.clone(),
             line: number,
         };
@@ -221,23 +227,197 @@ impl FileSink<'_> {
     }
 }
 
-/// Likely credentials near a match: the snippet's reach (`context` characters, at most 4 bytes each) plus
-/// a margin on each side.
-fn redactions(text: &str, m: Range<usize>, context: usize) -> Vec<Redaction> {
-    let reach = 4 * context + snippet::MAX_MATCH_CHARS * 4 + REDACTION_MARGIN;
-    let mut start = m.start.saturating_sub(reach);
-    while !text.is_char_boundary(start) {
-        start -= 1;
+/// A piece's text with every likely credential replaced by `[REDACTED <kind>]`, and where those
+/// replacements are. Searches run on this text and may not match inside a replacement, so a pattern
+/// cannot probe a secret: whether it matches depends only on text the caller would be shown anyway.
+struct Redacted<'t> {
+    text: Cow<'t, str>,
+    /// The replacements, as redactions of themselves, so a snippet never cuts or marks inside one.
+    spans: Vec<Redaction>,
+}
+
+impl<'t> Redacted<'t> {
+    fn new(original: &'t str) -> Redacted<'t> {
+        let found = secrets::find(original);
+        if found.is_empty() {
+            return Redacted {
+                text: Cow::Borrowed(original),
+                spans: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(original.len());
+        let mut spans = Vec::with_capacity(found.len());
+        let mut at = 0;
+        for m in found {
+            text.push_str(&original[at..m.range.start]);
+            let replacement = format!("[REDACTED {}]", m.kind.as_str());
+            spans.push(Redaction {
+                range: text.len()..text.len() + replacement.len(),
+                replacement: replacement.clone(),
+            });
+            text.push_str(&replacement);
+            at = m.range.end;
+        }
+        text.push_str(&original[at..]);
+        Redacted {
+            text: Cow::Owned(text),
+            spans,
+        }
     }
-    let mut end = m.end.saturating_add(reach).min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
+
+    /// The first match of `re` that overlaps no replacement.
+    fn find(&self, re: &Regex) -> Option<Range<usize>> {
+        let mut from = 0;
+        while from <= self.text.len() {
+            let m = re.find_at(&self.text, from)?;
+            match self
+                .spans
+                .iter()
+                .find(|s| s.range.start < m.end() && m.start() < s.range.end)
+            {
+                None => return Some(m.range()),
+                Some(span) => from = span.range.end.max(m.start() + 1),
+            }
+            while !self.text.is_char_boundary(from) {
+                from += 1;
+            }
+        }
+        None
     }
-    secrets::find(&text[start..end])
-        .into_iter()
-        .map(|s| Redaction {
-            range: s.range.start + start..s.range.end + start,
-            replacement: format!("[REDACTED {}]", s.kind.as_str()),
-        })
-        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::transcripts::request::{GrepRequest, Query};
+    use crate::transcripts::result::GrepResult;
+    use crate::transcripts::{Control, grep};
+
+    const SECRETS: &[&str] = &[
+        "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        "Authorization: Bearer abcDEF123456ghiJKL789xyzMNO",
+        "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        "glpat-AbCdEfGhIj0123456789xy",
+        "hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh",
+        "pypi-AgEIcHlwaS5vcmcCJDU3YjFlNzA0LWE1NjQtNGE0Zi05ZmQzLTEyMzQ1Njc4OTBhYgACKlsz",
+        "SG.AbCdEfGhIjKlMnOpQrStUv.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG",
+        "GOCSPX-AbCdEfGhIjKlMnOpQrStUvWxYz01",
+        "xapp-1-A0123456789-1234567890123-abcdef0123456789",
+        "AccountKey=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AbCd==",
+        r#"{"auths":{"ghcr.io":{"auth":"dXNlcjpodW50ZXIy"}}}"#,
+        "docker login -u ci -p Zx9!kq2Lm",
+        "비밀번호는 qwer1234!",
+        "mật khẩu là Abc@12345",
+    ];
+
+    fn transcripts(texts: &[String]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: String = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                serde_json::json!({
+                    "type": "user", "sessionId": "s1", "uuid": format!("u{i}"),
+                    "timestamp": "2026-01-01T00:00:00Z",
+                    "message": {"role": "user", "content": t},
+                })
+                .to_string()
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(dir.path().join("s1.jsonl"), lines).unwrap();
+        dir
+    }
+
+    fn search(dir: &std::path::Path, pattern: &str) -> GrepResult {
+        let req = GrepRequest {
+            pattern: Some(pattern.to_string()),
+            ..GrepRequest::default()
+        };
+        grep(dir, &Query::new(&req, None).unwrap(), &Control::default()).unwrap()
+    }
+
+    /// The answer without what differs between runs or echoes the pattern.
+    fn signal(r: &GrepResult) -> String {
+        let mut v = serde_json::to_value(r).unwrap();
+        let stats = v["stats"].as_object_mut().unwrap();
+        stats.remove("elapsed_ms");
+        stats.remove("pattern");
+        v.to_string()
+    }
+
+    #[test]
+    fn every_format_is_redacted_in_snippets_and_is_not_matchable() {
+        let texts: Vec<String> = SECRETS
+            .iter()
+            .map(|s| format!("deploy note: {s} end"))
+            .collect();
+        let dir = transcripts(&texts);
+        let r = search(dir.path(), "deploy note");
+        assert_eq!(r.hits.len(), SECRETS.len());
+        for hit in &r.hits {
+            assert!(hit.snippet.contains("[REDACTED "), "{}", hit.snippet);
+        }
+        for secret in [
+            "AbCdEfGhIj",
+            "dXNlcjpodW50ZXIy",
+            "Zx9!kq2Lm",
+            "qwer1234",
+            "Abc@12345",
+            "abcDEF123456",
+        ] {
+            assert!(
+                r.hits.iter().all(|h| !h.snippet.contains(secret)),
+                "{secret}"
+            );
+            let probe = search(dir.path(), &regex::escape(secret));
+            assert!(probe.hits.is_empty(), "{secret} matched: {:?}", probe.hits);
+        }
+    }
+
+    #[test]
+    fn probing_a_token_character_by_character_gives_no_signal() {
+        let token = "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789";
+        let dir = transcripts(&[
+            format!("the CI token is {token} for now"),
+            "nothing here".to_string(),
+        ]);
+        let mut answers = std::collections::BTreeSet::new();
+        for prefix_len in 4..12 {
+            let known = &token[..prefix_len];
+            for c in ['A', 'b', 'C', 'd', 'x', '0', '9', 'Z'] {
+                for pattern in [
+                    format!("{known}{c}"),
+                    format!("REDACTED|{known}{c}"),
+                    format!("is {known}{c}"),
+                ] {
+                    answers.insert(signal(&search(dir.path(), &pattern)));
+                }
+            }
+        }
+        // Right and wrong guesses give the same answer (one per pattern shape at most).
+        assert!(answers.len() <= 3, "{answers:#?}");
+        let r = search(dir.path(), "REDACTED|ghp_A");
+        assert!(
+            r.hits.is_empty() && r.stats.raw_line_matches == 0,
+            "{}",
+            signal(&r)
+        );
+    }
+
+    #[test]
+    fn a_long_private_key_is_hidden_whole_from_any_match() {
+        let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n".repeat(300);
+        let text = format!(
+            "key -----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY----- after marker"
+        );
+        let dir = transcripts(&[text]);
+        let r = search(dir.path(), "marker");
+        assert_eq!(r.hits.len(), 1);
+        let snippet = &r.hits[0].snippet;
+        assert!(
+            !snippet.contains("MIIE") && !snippet.contains("gun"),
+            "{snippet}"
+        );
+        assert!(search(dir.path(), "ffAt0gun").hits.is_empty());
+    }
 }
