@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::change::journal::{Journal, Observed, RunKind, RunRecord};
-use crate::change::retention::{self, Touched};
+use crate::change::retention;
 use crate::claude_code::lock;
 use crate::error::{Error, Result};
 use crate::memory::digest::sha256_hex;
@@ -368,27 +368,11 @@ fn record(
     changes: &[Change],
     writer: &str,
 ) -> Result<RunRecord> {
-    fn text(b: &Option<Vec<u8>>) -> Option<std::borrow::Cow<'_, str>> {
-        b.as_deref().map(String::from_utf8_lossy)
-    }
-    let texts: Vec<_> = changes
+    let images: Vec<_> = changes
         .iter()
-        .map(|c| (c.path.as_str(), text(&c.before), text(&c.after)))
+        .map(|c| (c.path.as_str(), c.before.clone(), c.after.clone()))
         .collect();
-    let touched: Vec<Touched<'_>> = texts
-        .iter()
-        .map(|(path, before, after)| Touched {
-            path,
-            before: before.as_deref(),
-            after: after.as_deref(),
-        })
-        .collect();
-    let origins = retention::provenance(&journal.runs()?, "");
-    let audit = retention::audit(
-        &touched,
-        || retention::memory_texts(dir),
-        |p| origins.get(p).cloned(),
-    );
+    let audit = retention::of_images(journal, dir, &images, "")?;
     let (created, deleted) = (
         changes.iter().filter(|c| c.before.is_none()).count(),
         changes.iter().filter(|c| c.after.is_none()).count(),

@@ -170,10 +170,30 @@ pub fn of_run(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Ret
     for t in &run.touched {
         let before = journal.image(&run.id, &t.before)?;
         let after = dir.read_opt(&MemoryPath::parse(&t.path)?)?;
-        let text = |b: Option<Vec<u8>>| b.map(|b| String::from_utf8_lossy(&b).into_owned());
-        images.push((t.path.as_str(), text(before), text(after)));
+        images.push((t.path.as_str(), before, after));
     }
-    let touched: Vec<Touched<'_>> = images
+    of_images(journal, dir, &images, &run.id)
+}
+
+/// One touched file's path and its bytes before and after a change (`None`: absent).
+pub type Image<'a> = (&'a str, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The retention audit of a change given as `(path, bytes before, bytes after)` per touched file,
+/// against every file in `dir` now, with provenance from the journal's runs other than `run_id`.
+pub fn of_images(
+    journal: &Journal,
+    dir: &MemoryDir,
+    images: &[Image<'_>],
+    run_id: &str,
+) -> Result<Retention> {
+    fn text(b: &Option<Vec<u8>>) -> Option<std::borrow::Cow<'_, str>> {
+        b.as_deref().map(String::from_utf8_lossy)
+    }
+    let texts: Vec<_> = images
+        .iter()
+        .map(|(path, before, after)| (*path, text(before), text(after)))
+        .collect();
+    let touched: Vec<Touched<'_>> = texts
         .iter()
         .map(|(path, before, after)| Touched {
             path,
@@ -181,7 +201,7 @@ pub fn of_run(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<Ret
             after: after.as_deref(),
         })
         .collect();
-    let origins = provenance(&journal.runs()?, &run.id);
+    let origins = provenance(&journal.runs()?, run_id);
     Ok(audit(
         &touched,
         || memory_texts(dir),
