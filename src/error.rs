@@ -92,6 +92,19 @@ pub enum Error {
         /// Files whose current content is not what the run left.
         paths: Vec<String>,
     },
+    /// `finish_dream` found specifics the memory held before the dream and holds nowhere now, with no
+    /// reason given for letting them go. The dream stays open.
+    #[error(
+        "finish_dream refused: {figure}; {} specific(s) are in no memory file now and were not acknowledged:\n{}\nRestore each in a memory file, or call finish_dream again with forgotten: [{{specific, reason, evidence?}}] saying why it can go (contradicted by..., superseded by..., stale because...). The dream is still open.",
+        .forgotten.len(),
+        forgotten_lines(.forgotten)
+    )]
+    Forgotten {
+        /// The retention figure ("kept 412 of 418 specifics").
+        figure: String,
+        /// The unacknowledged forgotten specifics.
+        forgotten: Vec<crate::change::retention::Forgotten>,
+    },
     /// Any other I/O failure, with the path it happened on.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -133,6 +146,25 @@ pub fn shown(input: &str) -> String {
     }
     let start: String = input.chars().take(200).collect();
     format!("{start:?}... ({} bytes)", input.len())
+}
+
+/// How many forgotten specifics a refusal lists in its text (the structured content has all of them).
+const FORGOTTEN_SHOWN: usize = 50;
+
+/// One line per forgotten specific, `- "text" (file:line)`, the first [`FORGOTTEN_SHOWN`] of them.
+fn forgotten_lines(forgotten: &[crate::change::retention::Forgotten]) -> String {
+    let mut lines: Vec<String> = forgotten
+        .iter()
+        .take(FORGOTTEN_SHOWN)
+        .map(|f| format!("- {} ({}:{})", shown(&f.specific), f.file, f.line))
+        .collect();
+    if forgotten.len() > FORGOTTEN_SHOWN {
+        lines.push(format!(
+            "- ... and {} more",
+            forgotten.len() - FORGOTTEN_SHOWN
+        ));
+    }
+    lines.join("\n")
 }
 
 /// Shorthand for results carrying [`Error`].

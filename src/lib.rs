@@ -33,7 +33,9 @@ pub(crate) mod settings;
 pub mod transcripts;
 
 pub use change::edit;
+pub use change::external::{Budget, Observation};
 pub use change::journal::{Journal, Run, RunKind, RunRecord, RunStatus, unified_diff};
+pub use change::retention::{self, Acknowledgement, Forgotten, Retention};
 pub use change::run::{DreamStart, Dreamer, RunReport};
 pub use claude_code::gate::{self, GateConfig};
 pub use claude_code::locations::{LocationOptions, Locations, MemorySource};
@@ -45,6 +47,6 @@ pub use mcp::server::DreamServer;
 pub use memory::digest::sha256_hex;
 pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryPath};
 pub use memory::snapshot::{Loaded, load as load_snapshot};
-pub use memory::{frontmatter, index};
+pub use memory::{frontmatter, index, specifics};
 pub use settings::Settings;
 pub use transcripts::{Control, Query, grep as grep_transcripts};

@@ -50,13 +50,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let settings = config::settings(min_hours, min_sessions);
             if hook {
-                hook::run(&locations, settings.gate);
+                let notice = hook::safety_net(&locations, &settings);
+                hook::run(&locations, settings.gate, notice.as_deref());
                 return Ok(ExitCode::Success);
             }
             status(&locations, settings.gate, json)
         }
-        Command::History { json } => history(dreamer(locations)?, json),
-        Command::Diff { run, color } => diff(dreamer(locations)?, run.as_deref(), color),
+        Command::History {
+            run,
+            json,
+            forgotten,
+        } => history(dreamer(locations)?, run.as_deref(), json, forgotten),
+        Command::Diff {
+            run,
+            forgotten,
+            color,
+        } => diff(dreamer(locations)?, run.as_deref(), forgotten, color),
         Command::Undo { run, force } => undo(dreamer(locations)?, run.as_deref(), force),
         Command::Grep(args) => grep(&locations, &args),
     }
@@ -137,16 +146,45 @@ fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Resu
     Ok(ExitCode::Success)
 }
 
-/// `history`: every journaled run.
-fn history(dreamer: Dreamer, json: bool) -> anyhow::Result<ExitCode> {
-    let runs = dreamer.journal().runs()?;
-    emit(&runs, json, |runs| render::history(runs))?;
+/// `history`: every journaled run (or one), with what each forgot when asked.
+fn history(
+    dreamer: Dreamer,
+    run: Option<&str>,
+    json: bool,
+    forgotten: bool,
+) -> anyhow::Result<ExitCode> {
+    let runs = match run {
+        Some(id) => vec![dreamer.journal().run(Some(id))?],
+        None => dreamer.journal().runs()?,
+    };
+    emit(&runs, json, |runs| render::history(runs, forgotten))?;
     Ok(ExitCode::Success)
 }
 
-/// `diff`: a run's unified diff.
-fn diff(dreamer: Dreamer, run: Option<&str>, color: ColorChoice) -> anyhow::Result<ExitCode> {
+/// `diff`: a run's unified diff, or with `--forgotten` its retention audit.
+fn diff(
+    dreamer: Dreamer,
+    run: Option<&str>,
+    forgotten: bool,
+    color: ColorChoice,
+) -> anyhow::Result<ExitCode> {
     let record = dreamer.journal().run(run)?;
+    if forgotten {
+        emit(&record, false, |r| {
+            format!("run {}: {}\n{}", r.id, r.summary, render::forgotten_list(r))
+        })?;
+        return Ok(ExitCode::Success);
+    }
+    if let Some(ret) = &record.retention
+        && !ret.forgotten.is_empty()
+    {
+        eprintln!(
+            "run {}: {} (`dream-mcp diff --forgotten {}` lists them)",
+            record.id,
+            ret.figure(),
+            record.id
+        );
+    }
     let diff = dreamer.journal().diff(&record, &dreamer.memory()?)?;
     if diff.is_empty() {
         eprintln!("run {} changed nothing", record.id);
@@ -204,13 +242,18 @@ fn serve(locations: Locations, settings: Settings) -> anyhow::Result<ExitCode> {
             locations.memory_dir.display()
         );
     }
-    if let Err(e) = locations.usable_memory_dir() {
+    let usable = locations.usable_memory_dir().map(|_| ());
+    if let Err(e) = &usable {
         // Served anyway, so the user sees the refusal in every tool's answer.
         eprintln!("dream-mcp: {e}");
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let server = DreamServer::with_settings(locations, settings);
+    if usable.is_ok() {
+        server.observe_external();
+    }
     runtime.block_on(async {
-        let service = DreamServer::with_settings(locations, settings)
+        let service = server
             .serve(rmcp::transport::stdio())
             .await
             .context("starting the MCP server on stdio")?;

@@ -26,6 +26,22 @@ impl DirLock {
     }
 }
 
+impl DirLock {
+    /// Takes the lock on `dir` if no other process holds it; `None` when one does (never waits).
+    pub fn try_exclusive(dir: &Path) -> io::Result<Option<DirLock>> {
+        let file = File::open(dir)?;
+        // SAFETY: flock on a valid open descriptor; LOCK_NB returns at once.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EWOULDBLOCK) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        Ok(Some(DirLock(file)))
+    }
+}
+
 impl Drop for DirLock {
     fn drop(&mut self) {
         // SAFETY: unlocking the descriptor locked in `exclusive` (closing it would too).
@@ -60,4 +76,15 @@ pub fn no_follow(options: &mut OpenOptions, nonblock: bool) -> &mut OpenOptions 
 /// Whether an open failed because [`no_follow`] met a symlink.
 pub fn is_symlink_refusal(e: &io::Error) -> bool {
     e.raw_os_error() == Some(libc::ELOOP)
+}
+
+/// Flushes every written file of the filesystem holding `path` to disk in one call (`syncfs`), for a
+/// batch of new files that need not be synced one by one.
+pub fn sync_filesystem(path: &Path) -> io::Result<()> {
+    let file = File::open(path)?;
+    // SAFETY: syncfs on a valid open descriptor.
+    if unsafe { libc::syncfs(file.as_raw_fd()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }

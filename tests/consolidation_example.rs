@@ -270,13 +270,25 @@ If the database is the problem, `fly postgres connect -a tally-db-staging` opens
             json!({"content": index, "expected_sha256": list["index"]["sha256"]}),
         )
         .await;
-    let finished = client
-        .ok(
-            "finish_dream",
-            json!({"summary": "Index under the limit; Express notes moved to Fastify; dates from transcripts; random-notes.md folded in"}),
+    let (finished, acknowledged) = client
+        .finish_acknowledging(
+            "Index under the limit; Express notes moved to Fastify; dates from transcripts; random-notes.md folded in",
+            "stale: the Express setup and the notes it named were replaced by the Fastify move",
         )
         .await;
     assert_eq!(finished["status"], "finished", "{finished}");
+    // Every specific the dream let go is acknowledged, with its reason journaled.
+    let retention = &finished["retention"];
+    let forgotten = retention["forgotten"].as_array().expect("retention audit");
+    assert_eq!(forgotten.len(), acknowledged, "{retention}");
+    assert!(
+        forgotten.iter().all(|f| f["reason"].is_string()),
+        "{retention}"
+    );
+    eprintln!(
+        "example dream retention: kept {} of {}, {acknowledged} acknowledged",
+        retention["kept"], retention["total"]
+    );
 
     // The after-state.
     let after = client

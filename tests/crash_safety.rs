@@ -335,11 +335,23 @@ fn undo_iteration(rng: &mut Rng, undo_time: Duration, tally: &mut Tally) {
         call(&mut server, 3 + k as u64, &op);
         op.apply(&mut after);
     }
-    let report = server.request(
+    let mut report = server.request(
         9,
         "tools/call",
         json!({"name": "finish_dream", "arguments": {"summary": "to undo"}}),
     );
+    if let Some(forgotten) = report["result"]["structuredContent"]["forgotten"].as_array() {
+        // The random writes dropped specifics: acknowledge them all, as a model would with reasons.
+        let acks: Vec<Value> = forgotten
+            .iter()
+            .map(|f| json!({"specific": f["specific"], "reason": "random test content"}))
+            .collect();
+        report = server.request(
+            10,
+            "tools/call",
+            json!({"name": "finish_dream", "arguments": {"summary": "to undo", "forgotten": acks}}),
+        );
+    }
     let target = report["result"]["structuredContent"]["run_id"]
         .as_str()
         .expect("run id")

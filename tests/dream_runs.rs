@@ -96,7 +96,7 @@ fn failed_run_restores_the_earlier_mtime_and_success_marks_now() {
     assert_eq!(mtime(&lock::lock_path(&f.memory)), before);
 
     d.start(GateConfig::default()).unwrap();
-    d.finish("nothing to do").unwrap();
+    d.finish("nothing to do", &[]).unwrap();
     let age = SystemTime::now()
         .duration_since(mtime(&lock::lock_path(&f.memory)))
         .unwrap();
@@ -265,7 +265,7 @@ proptest! {
         for o in &ops {
             apply(&d, o);
         }
-        let report = d.finish("random changes").unwrap();
+        let report = d.finish("random changes", &[]).unwrap();
         let after = memory_files(&f.memory);
         let undo = d.undo(Some(&report.run_id), false).unwrap();
         prop_assert_eq!(memory_files(&f.memory), before);
@@ -281,7 +281,7 @@ fn dream_writing(d: &Dreamer, path: &str, content: &str) -> RunReport {
         edit::write_file(dir, rec, path, content, None)
     })
     .unwrap();
-    d.finish(&format!("wrote {path}")).unwrap()
+    d.finish(&format!("wrote {path}"), &[]).unwrap()
 }
 
 #[test]

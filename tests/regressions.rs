@@ -48,7 +48,7 @@ fn r_since_last_dream_empty_during_a_dream() {
         "the lock marks the dream"
     );
     assert_eq!(d.last_consolidation(), Some(before));
-    d.finish("done").unwrap();
+    d.finish("done", &[]).unwrap();
     assert!(d.last_consolidation() > Some(before));
 }
 

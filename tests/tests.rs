@@ -31,6 +31,7 @@ mod plugin_launcher;
 mod plugin_manifest;
 mod plugin_prompt;
 mod regressions;
+mod retention;
 mod rewrite_index;
 mod sigkill_atomic;
 mod stdio_binary;

@@ -17,6 +17,8 @@ use crate::memory::digest::sha256_hex;
 
 use crate::memory::dir::{MemoryDir, MemoryPath};
 
+use crate::change::retention::Retention;
+
 /// How many runs the journal keeps by default (override with `DREAM_JOURNAL_KEEP`).
 pub const KEEP_RUNS: usize = 50;
 
@@ -30,6 +32,9 @@ pub enum RunKind {
     Single,
     /// An undo of an earlier run.
     Undo,
+    /// A change another writer made (Claude Code's own dream, auto-memory, a hand edit), recorded
+    /// afterwards from the difference with the last state the journal knew.
+    External,
 }
 
 /// Whether a run is still open, and how it ended.
@@ -85,6 +90,9 @@ pub struct RunRecord {
     pub undoes: Option<String>,
     /// Every file touched, in first-touch order.
     pub touched: Vec<Touched>,
+    /// The retention audit: the specifics the run made the memory lose, with the reasons given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
 }
 
 impl RunRecord {
@@ -169,6 +177,7 @@ impl Journal {
                 summary: summary.to_string(),
                 undoes: None,
                 touched: Vec::new(),
+                retention: None,
             },
         };
         run.save()?;
@@ -415,6 +424,80 @@ impl Run {
             self.save()?;
         }
         dir.restore(path, after)
+    }
+}
+
+// Observed changes and retention: runs recorded after the fact, and the audit stored with a run.
+
+/// One file's change made by another writer, as observed: its bytes before and after (`None`: absent).
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// Where it is.
+    pub path: &'a MemoryPath,
+    /// The bytes the journal last knew.
+    pub before: Option<&'a [u8]>,
+    /// The bytes now.
+    pub after: Option<&'a [u8]>,
+}
+
+impl Journal {
+    /// Records changes another writer already made as a closed run of `kind` (nothing in the memory
+    /// directory is touched), with both images stored so the run can be shown and undone like any other.
+    pub fn record_observed(
+        &self,
+        kind: RunKind,
+        summary: &str,
+        changes: &[Observed<'_>],
+        retention: Option<Retention>,
+    ) -> Result<RunRecord> {
+        let mut run = self.begin(kind, summary)?;
+        // The images are new files no record names yet: written plainly, then synced in one call
+        // before the record that names them.
+        let write = |folder: &str, n: usize, bytes: Option<&[u8]>| -> Result<Image> {
+            let Some(bytes) = bytes else {
+                return Ok(Image {
+                    sha256: None,
+                    blob: None,
+                });
+            };
+            let sub = run.dir.join(folder);
+            fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+            let path = sub.join(n.to_string());
+            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            Ok(Image {
+                sha256: Some(sha256_hex(bytes)),
+                blob: Some(format!("{folder}/{n}")),
+            })
+        };
+        let mut touched = Vec::new();
+        for (n, c) in changes.iter().enumerate() {
+            let before = write("before", n, c.before)?;
+            let after = write("after", n, c.after)?;
+            touched.push(Touched {
+                path: c.path.to_string(),
+                before,
+                after: Some(after),
+            });
+        }
+        crate::os::sync_filesystem(&run.dir).map_err(|e| Error::io(&run.dir, e))?;
+        run.record.touched = touched;
+        run.record.retention = retention;
+        run.record.status = RunStatus::Finished;
+        run.record.ended = Some(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
+        run.save()?;
+        Ok(run.record)
+    }
+}
+
+impl Run {
+    /// The run's record so far (touched files with their before-images).
+    pub fn record(&self) -> &RunRecord {
+        &self.record
+    }
+
+    /// Stores the run's retention audit, kept in its record when it closes.
+    pub fn set_retention(&mut self, retention: Retention) {
+        self.record.retention = Some(retention);
     }
 }
 

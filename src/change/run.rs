@@ -10,7 +10,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::change::external::{self, Budget, Observation};
 use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
+use crate::change::retention::{self, Acknowledgement, Forgotten, Retention};
 use crate::claude_code::gate::{self, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::claude_code::lock::Lock;
@@ -103,10 +105,13 @@ pub struct RunReport {
     /// The same command with this binary's absolute path and the directories spelled out, so it works
     /// from anywhere (the plugin's binary is usually not on PATH).
     pub undo_command_full: String,
+    /// The retention audit: how many specifics the run kept, and those it let go with their reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
 }
 
 /// Quotes `arg` for a POSIX shell when it holds anything but safe characters.
-fn shell_quote(arg: &str) -> String {
+pub fn shell_quote(arg: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
     if !arg.is_empty() && arg.chars().all(safe) {
         arg.to_string()
@@ -166,6 +171,7 @@ pub fn report(
             shell_quote(&journal.root().display().to_string()),
             run.id
         ),
+        retention: run.retention.clone(),
     })
 }
 
@@ -202,6 +208,11 @@ fn check_note(name: &'static str, text: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The refusal of a dream tool called with no dream open.
+fn no_dream_open() -> Error {
+    Error::DreamState("no dream is open in this server; call start_dream first".to_string())
 }
 
 struct Active {
@@ -309,7 +320,9 @@ impl Dreamer {
         let mut run = self.journal.begin(RunKind::Single, summary)?;
         match change(dir, &mut run) {
             Ok(out) => {
-                run.close(dir, RunStatus::Finished, None)?;
+                run.set_retention(retention::of_run(&self.journal, dir, run.record())?);
+                let record = run.close(dir, RunStatus::Finished, None)?;
+                self.settle(dir, &record);
                 Ok(out)
             }
             Err(e) => {
@@ -372,19 +385,35 @@ impl Dreamer {
     }
 
     fn take_active(&self) -> Result<Active> {
-        self.active().take().ok_or_else(|| {
-            Error::DreamState("no dream is open in this server; call start_dream first".to_string())
-        })
+        self.active().take().ok_or_else(no_dream_open)
     }
 
-    /// Finishes the open dream: closes its run with `summary`, marks the consolidation time on the lock,
-    /// and reports what changed.
-    pub fn finish(&self, summary: &str) -> Result<RunReport> {
+    /// Finishes the open dream: audits what it made the memory lose, refuses (leaving the dream open)
+    /// while a forgotten specific has no acknowledgement in `forgotten`, then closes its run with
+    /// `summary` and the audit, marks the consolidation time on the lock, and reports what changed.
+    pub fn finish(&self, summary: &str, forgotten: &[Acknowledgement]) -> Result<RunReport> {
         check_note("summary", summary)?;
-        let Active { run, lock } = self.take_active()?;
+        for ack in forgotten {
+            check_note("forgotten.reason", &ack.reason)?;
+        }
+        let mut active = self.active();
+        let a = active.as_mut().ok_or_else(no_dream_open)?;
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
+        let mut retention = retention::of_run(&self.journal, &dir, a.run.record())?;
+        retention.acknowledge(forgotten)?;
+        let open: Vec<Forgotten> = retention.unacknowledged().cloned().collect();
+        if !open.is_empty() {
+            return Err(Error::Forgotten {
+                figure: retention.figure(),
+                forgotten: open,
+            });
+        }
+        let Active { mut run, lock } = active.take().ok_or_else(no_dream_open)?;
+        drop(active);
+        run.set_retention(retention);
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        self.settle(&dir, &record);
         drop(serial);
         lock.release_success()?;
         report(&self.journal, &dir, &record, &self.settings.executable)
@@ -397,6 +426,7 @@ impl Dreamer {
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
         let record = run.roll_back(&dir, reason)?;
+        self.settle(&dir, &record);
         drop(serial);
         lock.release_rollback()?;
         report(&self.journal, &dir, &record, &self.settings.executable)
@@ -410,6 +440,9 @@ impl Dreamer {
         let serial = serialise(&dir)?;
         sweep(&dir);
         let result = self.journal.undo(&dir, &target, force);
+        if let Ok(record) = &result {
+            self.settle(&dir, record);
+        }
         drop(serial);
         match result {
             Ok(record) => {
@@ -439,6 +472,28 @@ impl Dreamer {
     /// The journal of this memory directory.
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// Records what other writers changed in the memory directory since the journal last knew it, as
+    /// an `external` run (skipped while this process has a dream open), within `budget`.
+    pub fn observe_external(&self, budget: Budget) -> Result<Observation> {
+        if self.active().is_some() {
+            return Ok(Observation::Skipped(
+                "a dream is open in this server".to_string(),
+            ));
+        }
+        external::observe(&self.journal, &self.memory()?, budget)
+    }
+
+    /// Moves the journal's known state past a run this process just closed. Only bookkeeping: a failure
+    /// is logged (the next observation then records the run's change once more, as external).
+    fn settle(&self, dir: &MemoryDir, record: &RunRecord) {
+        if let Err(e) = external::absorb(&self.journal, dir, record) {
+            tracing::warn!(
+                "could not update the journal's known state after run {}: {e}",
+                record.id
+            );
+        }
     }
 }
 

@@ -99,14 +99,23 @@ pub enum Command {
     },
     /// List journaled runs (dreams, single changes, undos) with time, summary and counts.
     History {
+        /// Only this run (as `history` prints it).
+        run: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Under each run, list the specifics it made the memory lose (file, line, and the reason
+        /// given for letting it go).
+        #[arg(long)]
+        forgotten: bool,
     },
     /// Show the unified diff of a run (default: the newest run that changed something).
     Diff {
         /// The run id, as `history` prints it.
         run: Option<String>,
+        /// Instead of the diff, list the specifics the run made the memory lose (its retention audit).
+        #[arg(long)]
+        forgotten: bool,
         /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,

@@ -4,16 +4,21 @@
 use std::io::{IsTerminal, Read};
 use std::time::{Duration, SystemTime};
 
+use crate::change::external::Budget;
+use crate::change::journal::{Journal, RunKind, RunRecord, RunStatus};
+use crate::change::run::{Dreamer, shell_quote};
 use crate::claude_code::gate::{self, GateConfig};
 use crate::claude_code::locations::Locations;
+use crate::settings::Settings;
 
 use super::render;
 
 /// How long the hook waits for Claude Code's JSON on stdin.
 const STDIN_WAIT: Duration = Duration::from_millis(50);
 
-/// Runs the hook: prints the SessionStart `additionalContext` when the gate is open, nothing otherwise.
-pub fn run(locations: &Locations, config: GateConfig) {
+/// Runs the hook: prints the SessionStart `additionalContext` when the gate is open, and `notice` (what
+/// the last runs forgot) to the user and the model when there is one; nothing otherwise.
+pub fn run(locations: &Locations, config: GateConfig, notice: Option<&str>) {
     if let Err(e) = locations.usable_memory_dir() {
         // The session must not fail; the refusal is on stderr and in every tool's answer.
         eprintln!("dream-mcp: {e}");
@@ -27,17 +32,106 @@ pub fn run(locations: &Locations, config: GateConfig) {
         current.as_deref(),
         SystemTime::now(),
     );
-    if let Some(due) = due
-        && locations.memory_dir.is_dir()
-    {
-        let out = serde_json::json!({
-            "hookSpecificOutput": {
-                "hookEventName": "SessionStart",
-                "additionalContext": render::hook_context(due, config),
-            }
-        });
+    let due = due
+        .filter(|_| locations.memory_dir.is_dir())
+        .map(|due| render::hook_context(due, config));
+    if let Some(out) = hook_output(due, notice) {
         println!("{out}");
     }
+}
+
+/// The hook's JSON: the gate's context and the retention notice (also shown to the user), or `None`
+/// when there is neither.
+fn hook_output(due: Option<String>, notice: Option<&str>) -> Option<serde_json::Value> {
+    let context: Vec<&str> = due.as_deref().into_iter().chain(notice).collect();
+    if context.is_empty() {
+        return None;
+    }
+    let mut out = serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": "SessionStart",
+            "additionalContext": context.join("\n\n"),
+        }
+    });
+    if let Some(n) = notice {
+        out["systemMessage"] = serde_json::Value::String(n.to_string());
+    }
+    Some(out)
+}
+
+/// How long the safety net may look at the memory directory during a session start.
+const SAFETY_NET_TIME: Duration = Duration::from_millis(300);
+
+/// The safety net at session start: records what other writers changed since the journal last knew
+/// the memory directory (an `external` run), then returns the notice about runs that forgot
+/// specifics, once per run. Never fails or delays the session: problems are logged, and the look is
+/// bounded by [`SAFETY_NET_TIME`].
+pub fn safety_net(locations: &Locations, settings: &Settings) -> Option<String> {
+    if locations.usable_memory_dir().is_err() || !locations.memory_dir.is_dir() {
+        return None;
+    }
+    let dreamer = Dreamer::with_settings(locations.clone(), settings.clone());
+    let budget = Budget {
+        time: SAFETY_NET_TIME,
+        ..Budget::default()
+    };
+    match dreamer.observe_external(budget) {
+        Ok(o) => tracing::debug!("safety net: {o:?}"),
+        Err(e) => tracing::warn!("safety net: could not compare the memory directory: {e}"),
+    }
+    retention_notice(dreamer.journal(), &settings.executable)
+}
+
+/// The journal file naming the newest run the user has been told about.
+const NOTIFIED: &str = "notified";
+
+/// A short notice about the runs that forgot specifics since the last notice (the newest one named,
+/// with the commands that list and undo it), and marks them told. `None` when there is nothing new.
+fn retention_notice(journal: &Journal, executable: &str) -> Option<String> {
+    let marker = journal.root().join(NOTIFIED);
+    let told = std::fs::read_to_string(&marker).unwrap_or_default();
+    let told = told.trim();
+    let runs = journal.runs().ok()?;
+    let newest = runs.iter().rev().find(|r| r.status != RunStatus::Open)?;
+    if newest.id.as_str() <= told {
+        return None;
+    }
+    let lossy: Vec<&RunRecord> = runs
+        .iter()
+        .filter(|r| r.id.as_str() > told && r.status != RunStatus::Open)
+        .filter(|r| {
+            r.retention
+                .as_ref()
+                .is_some_and(|x| !x.forgotten.is_empty())
+        })
+        .collect();
+    if let Err(e) = std::fs::write(&marker, &newest.id) {
+        tracing::warn!("could not note the retention notice as given: {e}");
+        return None; // better silent than repeated at every start
+    }
+    let run = lossy.last()?;
+    let retention = run.retention.as_ref()?;
+    let by = match run.kind {
+        RunKind::External => run.summary.split(':').next().unwrap_or("another writer"),
+        RunKind::Dream => "a dream",
+        _ => "a change",
+    };
+    let exe = shell_quote(executable);
+    let others = match lossy.len() {
+        1 => String::new(),
+        n => format!(
+            " ({} earlier run(s) too: `{exe} history --forgotten`)",
+            n - 1
+        ),
+    };
+    Some(format!(
+        "dream-mcp: {by} made the memory lose {} specific(s) (run {}: {}){others}. See them: `{exe} history --forgotten {}`; undo the run: `{exe} undo {}`.",
+        retention.forgotten.len(),
+        run.id,
+        retention.figure(),
+        run.id,
+        run.id
+    ))
 }
 
 /// The `session_id` from the hook input Claude Code writes on stdin, waiting at most [`STDIN_WAIT`].

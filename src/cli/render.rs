@@ -51,7 +51,7 @@ pub fn status(memory_dir: &std::path::Path, gate: &Gate) -> String {
 }
 
 /// Renders the journal's runs for `dream-mcp history`.
-pub fn history(runs: &[RunRecord]) -> String {
+pub fn history(runs: &[RunRecord], forgotten: bool) -> String {
     if runs.is_empty() {
         return "no runs journaled yet\n".to_string();
     }
@@ -65,13 +65,56 @@ pub fn history(runs: &[RunRecord]) -> String {
         };
         let _ = writeln!(
             s,
-            "{}  {:<6} {:<11} {:>3} file(s)  {}",
+            "{}  {:<6} {:<11} {:>3} file(s)  {}{}",
             r.id,
             format!("{:?}", r.kind).to_lowercase(),
             status,
             r.touched.len(),
-            r.summary
+            r.summary,
+            retention_tag(r)
         );
+        if forgotten {
+            s.push_str(&forgotten_list(r));
+        }
+    }
+    s
+}
+
+/// `  [kept 412 of 418 specifics]` for a run with a retention audit that lost something.
+fn retention_tag(r: &RunRecord) -> String {
+    match &r.retention {
+        Some(ret) if !ret.forgotten.is_empty() => format!("  [{}]", ret.figure()),
+        _ => String::new(),
+    }
+}
+
+/// The specifics run `r` made the memory lose, one per line with file, line and reason (indented).
+pub fn forgotten_list(r: &RunRecord) -> String {
+    let mut s = String::new();
+    let Some(ret) = &r.retention else {
+        let _ = writeln!(s, "    (no retention audit recorded for this run)");
+        return s;
+    };
+    if ret.forgotten.is_empty() {
+        let _ = writeln!(s, "    {}; nothing forgotten", ret.figure());
+        return s;
+    }
+    let _ = writeln!(s, "    {}; forgotten:", ret.figure());
+    for f in &ret.forgotten {
+        let _ = write!(s, "    - {:?}  {}:{}", f.specific, f.file, f.line);
+        match &f.reason {
+            Some(reason) => {
+                let _ = write!(s, "  let go: {reason}");
+                if let Some(e) = &f.evidence {
+                    let _ = write!(s, " (evidence: {e})");
+                }
+            }
+            None => s.push_str("  (no reason given)"),
+        }
+        if let Some(p) = &f.provenance {
+            let _ = write!(s, "  [written by run {p}]");
+        }
+        s.push('\n');
     }
     s
 }
@@ -120,6 +163,9 @@ pub fn run_report(r: &RunReport) -> String {
                 c.path, c.lines_before, c.lines_after
             );
         }
+    }
+    if let Some(ret) = &r.retention {
+        let _ = writeln!(s, "retention: {}", ret.figure());
     }
     let _ = writeln!(s, "to take this back: {}", r.undo_command);
     let _ = writeln!(s, "  (from anywhere: {})", r.undo_command_full);

@@ -12,8 +12,8 @@ use rmcp::handler::server::{
     wrapper::Parameters,
 };
 use rmcp::model::{
-    GetPromptResult, Implementation, ProgressNotificationParam, PromptMessage, Role,
-    ServerCapabilities, ServerConfig,
+    CallToolResult, ContentBlock, GetPromptResult, Implementation, ProgressNotificationParam,
+    PromptMessage, Role, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{
@@ -23,6 +23,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::change::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
+use crate::change::retention::Acknowledgement;
 use crate::change::run::{DreamStart, Dreamer, RunReport};
 use crate::claude_code::locations::Locations;
 use crate::error::Error;
@@ -71,6 +72,10 @@ pub struct StartParams {
 pub struct FinishParams {
     /// A short summary of what this dream changed and why, shown in `dream-mcp history`.
     pub summary: String,
+    /// Specifics a previous finish_dream listed as forgotten that should go, each with why
+    /// (contradicted by..., superseded by..., stale because...) and optional evidence. Journaled.
+    #[serde(default)]
+    pub forgotten: Vec<Acknowledgement>,
 }
 
 /// Parameters of `abort_dream`.
@@ -208,6 +213,33 @@ fn message(e: Error) -> String {
     e.to_string()
 }
 
+/// finish_dream's refusal over forgotten specifics: the message as text, and the list as structured
+/// content (`forgotten: [{specific, kind, file, line}]`) a client can act on.
+fn forgotten_refusal(e: Error) -> CallToolResult {
+    let text = e.to_string();
+    let Error::Forgotten { figure, forgotten } = e else {
+        return CallToolResult::error(vec![ContentBlock::text(text)]);
+    };
+    let list: Vec<serde_json::Value> = forgotten
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "specific": f.specific,
+                "kind": f.kind,
+                "file": f.file,
+                "line": f.line,
+            })
+        })
+        .collect();
+    let mut result = CallToolResult::structured_error(serde_json::json!({
+        "error": "forgotten specifics",
+        "retention": figure,
+        "forgotten": list,
+    }));
+    result.content = vec![ContentBlock::text(text)];
+    result
+}
+
 #[tool_router]
 impl DreamServer {
     /// A server working on `locations` with default settings.
@@ -221,6 +253,19 @@ impl DreamServer {
             dreamer: Arc::new(Dreamer::with_settings(locations, settings)),
             tool_router: Self::tool_router(),
             prompt_router: Self::prompt_router(),
+        }
+    }
+
+    /// Records what other writers (Claude Code's own dream, auto-memory, hand edits) changed since the
+    /// journal last knew the memory directory, as an `external` run; called when the server starts.
+    /// Never fails the server: a problem is logged.
+    pub fn observe_external(&self) {
+        match self
+            .dreamer
+            .observe_external(crate::change::external::Budget::default())
+        {
+            Ok(o) => tracing::debug!("external changes at start: {o:?}"),
+            Err(e) => tracing::warn!("could not check for changes made outside dream-mcp: {e}"),
         }
     }
 
@@ -381,19 +426,30 @@ impl DreamServer {
     }
 
     /// Finish the open dream: stores its record (summary; files created, changed and deleted with line
-    /// counts; the unified diff), marks this consolidation's time on the lock, and returns the change
-    /// summary, the diff and the command that undoes it. Tell the user both.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = false,
-        idempotent_hint = false,
-        open_world_hint = false
-    ))]
+    /// counts; the unified diff; the retention audit), marks this consolidation's time on the lock, and
+    /// returns the change summary, the diff and the command that undoes it. Tell the user both. Refused,
+    /// with the dream left open, while specifics the memory held before are in no file now: restore them
+    /// or pass each in `forgotten` with a reason.
+    #[tool(
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        ),
+        output_schema = rmcp::handler::server::common::schema_for_output::<RunReport>()
+    )]
     async fn finish_dream(
         &self,
         Parameters(p): Parameters<FinishParams>,
-    ) -> Result<Json<RunReport>, String> {
-        self.dreamer.finish(&p.summary).map(Json).map_err(message)
+    ) -> Result<CallToolResult, String> {
+        match self.dreamer.finish(&p.summary, &p.forgotten) {
+            Ok(report) => serde_json::to_value(&report)
+                .map(CallToolResult::structured)
+                .map_err(|e| e.to_string()),
+            Err(e @ Error::Forgotten { .. }) => Ok(forgotten_refusal(e)),
+            Err(e) => Err(message(e)),
+        }
     }
 
     /// Search this project's session transcripts for evidence: what the user said, corrected, asked to

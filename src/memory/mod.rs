@@ -6,6 +6,7 @@
 //! - [`index`]: MEMORY.md parsed into lines and links, against Claude Code's loading limits.
 //! - [`frontmatter`]: a topic file's `name`, `description` and `type`.
 //! - [`snapshot`]: every topic file read and parsed once, with the index facts derived from it.
+//! - [`specifics`]: the exact facts a file holds (names, paths, numbers...), for the retention audit.
 //! - [`digest`]: SHA-256 in hex, the identity `expected_sha256` compares.
 
 pub mod atomic;
@@ -14,3 +15,4 @@ pub mod dir;
 pub mod frontmatter;
 pub mod index;
 pub mod snapshot;
+pub mod specifics;

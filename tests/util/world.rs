@@ -349,8 +349,12 @@ impl Client {
             .await
             .unwrap_or_else(|e| panic!("tools/call {tool}: protocol error {e}"));
         if result.is_error == Some(true) {
+            // The one structured refusal: finish_dream listing the specifics the dream lost.
             assert!(
-                result.structured_content.is_none(),
+                result
+                    .structured_content
+                    .as_ref()
+                    .is_none_or(|c| tool == "finish_dream" && c.get("forgotten").is_some()),
                 "{tool}: an error result carries structured content"
             );
             Err(result
@@ -364,6 +368,35 @@ impl Client {
                 .structured_content
                 .unwrap_or_else(|| panic!("{tool}: success without structuredContent")))
         }
+    }
+
+    /// Calls finish_dream with `summary`; when it lists forgotten specifics, acknowledges every one with
+    /// `reason` and calls it again. Returns the report and how many were acknowledged.
+    pub async fn finish_acknowledging(&self, summary: &str, reason: &str) -> (Value, usize) {
+        let mut params = CallToolRequestParams::new("finish_dream".to_string());
+        if let Value::Object(map) = json!({"summary": summary}) {
+            params = params.with_arguments(map);
+        }
+        let first = self.service.call_tool(params).await.expect("finish_dream");
+        if first.is_error != Some(true) {
+            return (first.structured_content.expect("report"), 0);
+        }
+        let forgotten = first
+            .structured_content
+            .as_ref()
+            .and_then(|c| c["forgotten"].as_array().cloned())
+            .unwrap_or_else(|| panic!("finish_dream refused: {:?}", first.content));
+        let acks: Vec<Value> = forgotten
+            .iter()
+            .map(|f| json!({"specific": f["specific"], "reason": reason}))
+            .collect();
+        let report = self
+            .ok(
+                "finish_dream",
+                json!({"summary": summary, "forgotten": acks}),
+            )
+            .await;
+        (report, forgotten.len())
     }
 
     /// Calls `tool` and fails the test unless it succeeds.
