@@ -95,7 +95,7 @@ pub enum Error {
     /// `finish_dream` found specifics the memory held before the dream and holds nowhere now, with no
     /// reason given for letting them go. The dream stays open.
     #[error(
-        "finish_dream refused: {figure}; {} specific(s) are in no memory file now and were not acknowledged:\n{}\nRestore each in a memory file, or call finish_dream again with forgotten: [{{specific, reason, evidence?}}] saying why it can go (contradicted by..., superseded by..., stale because...). The dream is still open.",
+        "finish_dream refused: {figure}; {} specific(s) are in no memory file now and were not acknowledged:\n{}\nRestore each in a memory file, or call finish_dream again with forgotten: [{{specific, reason, evidence?}}] saying why it can go (contradicted by..., superseded by..., stale because...). Acknowledgements already given stand. The dream is still open.",
         .forgotten.len(),
         forgotten_lines(.forgotten)
     )]

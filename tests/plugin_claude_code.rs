@@ -340,12 +340,45 @@ fn dream_script(memory: &Path, outside: &Path) -> Vec<Vec<Call>> {
             json!({"content": after("MEMORY.md"), "expected_sha256": sha("MEMORY.md")}),
             Expect::Ok,
         )],
+        // The rewrites let specifics go: finish_dream lists them and the dream stays open; the model
+        // then acknowledges them ([`acknowledge_forgotten`]).
         vec![dream_tool(
             "finish_dream",
             json!({"summary": SUMMARY}),
-            Expect::Ok,
+            Expect::Refused("finish_dream refused".into()),
         )],
     ]
+}
+
+/// The specifics a `finish_dream` refusal lists in its text, one `- "specific" (file:line)` line each, as
+/// a model reads them.
+fn listed_forgotten(refusal: &str) -> Vec<String> {
+    refusal
+        .lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .filter_map(|l| l.rsplit_once(" (").map(|(quoted, _)| quoted))
+        .filter_map(|quoted| serde_json::from_str::<String>(quoted).ok())
+        .collect()
+}
+
+/// The model's reply after a refused `finish_dream`: finish again, acknowledging every specific the
+/// refusal listed. A refusal lists at most 50, so a dream may take several rounds; `None` once the
+/// last finish succeeded.
+fn acknowledge_forgotten(step: usize, previous: &Value) -> Option<Vec<Block>> {
+    let text = result_text(previous);
+    if previous["is_error"] != true || !text.contains("finish_dream refused") {
+        return None;
+    }
+    let acks: Vec<Value> = listed_forgotten(&text)
+        .into_iter()
+        .map(|s| json!({"specific": s, "reason": "superseded by the merged notes", "evidence": "random-notes.md"}))
+        .collect();
+    assert!(!acks.is_empty(), "a refusal that lists nothing: {text}");
+    Some(vec![Block::ToolUse(
+        format!("toolu_{step}_0"),
+        format!("{TOOL_PREFIX}finish_dream"),
+        json!({"summary": SUMMARY, "forgotten": acks}),
+    )])
 }
 
 /// Why a tool result does not match what the script expects of it, if it does not.
@@ -451,9 +484,14 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
             })
             .max()
             .map_or(0, |s| s + 1);
-        replies
-            .get(step)
-            .cloned()
+        if let Some(reply) = replies.get(step) {
+            return reply.clone();
+        }
+        let previous = blocks(request).into_iter().find(|b| {
+            b["type"] == "tool_result" && b["tool_use_id"] == format!("toolu_{}_0", step - 1)
+        });
+        previous
+            .and_then(|p| acknowledge_forgotten(step, p))
             .unwrap_or_else(|| vec![Block::Text(FINAL_TEXT.into())])
     }));
 
@@ -470,10 +508,13 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     // The forked agent got the skill's body, and only the dream tools plus Read, Grep and Glob.
     let requests = model.requests();
     let fork: Vec<&Value> = requests.iter().filter(|r| is_fork(r)).collect();
-    assert_eq!(
+    // One request per scripted reply, one per acknowledging finish_dream, and the final one.
+    let rounds = fork.len() - script.len() - 1;
+    assert!(
+        (1..=10).contains(&rounds),
+        "{} requests for {} scripted replies: the forgotten specifics took {rounds} rounds",
         fork.len(),
-        script.len() + 1,
-        "one request per scripted reply plus the final one"
+        script.len()
     );
     let (_, body) = skill_parts();
     let skill_block = blocks(fork[0])
@@ -521,9 +562,16 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
             }
         }
     }
-    let finish = results[&format!("toolu_{}_0", script.len() - 1)];
+    let finish = results[&format!("toolu_{}_0", script.len() - 1 + rounds)];
     let report: Value = serde_json::from_str(&result_text(finish)).expect("finish_dream JSON");
     assert_eq!(report["summary"], SUMMARY);
+    let let_go = report["retention"]["forgotten"]
+        .as_array()
+        .expect("the report carries the retention audit");
+    assert!(
+        !let_go.is_empty() && let_go.iter().all(|f| f["reason"].is_string()),
+        "every specific let go has its reason: {report:#}"
+    );
     assert!(
         report["undo_command"]
             .as_str()

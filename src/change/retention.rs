@@ -89,6 +89,14 @@ impl Retention {
         self.forgotten.iter().filter(|f| f.reason.is_none())
     }
 
+    /// Whether `specific` is among the forgotten specifics (compared by [`specifics::key`]).
+    pub fn lists(&self, specific: &str) -> bool {
+        let key = specifics::key(specific);
+        self.forgotten
+            .iter()
+            .any(|f| specifics::key(&f.specific) == key)
+    }
+
     /// Attaches each acknowledgement to the forgotten specific it names (by [`specifics::key`]). An
     /// acknowledgement naming nothing forgotten is refused, so a misspelt specific is not silently
     /// ignored while the real one stays unacknowledged.

@@ -5,6 +5,7 @@
 //! with the diff and the undo command; `abort` restores every touched file and rolls the lock back.
 //! Outside a dream, each change is its own journaled run, so nothing is ever lost.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -19,6 +20,7 @@ use crate::claude_code::lock::Lock;
 use crate::error::{Error, Result};
 use crate::inventory;
 use crate::memory::dir::MemoryDir;
+use crate::memory::specifics;
 use crate::os::DirLock;
 use crate::settings::Settings;
 
@@ -218,6 +220,9 @@ fn no_dream_open() -> Error {
 struct Active {
     run: Run,
     lock: Lock,
+    /// Acknowledgements of forgotten specifics given to earlier, refused `finish_dream` calls: a refusal
+    /// lists only the first specifics, so the model acknowledges them in rounds.
+    acknowledged: Vec<Acknowledgement>,
 }
 
 /// The dream state of one process (one MCP server): at most one open dream at a time.
@@ -380,7 +385,11 @@ impl Dreamer {
                 orphans: inv.index.orphans.len(),
             },
         };
-        *active = Some(Active { run, lock });
+        *active = Some(Active {
+            run,
+            lock,
+            acknowledged: Vec::new(),
+        });
         Ok(start)
     }
 
@@ -401,15 +410,30 @@ impl Dreamer {
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
         let mut retention = retention::of_run(&self.journal, &dir, a.run.record())?;
-        retention.acknowledge(forgotten)?;
+        // This call's acknowledgements win; earlier ones stand for what is still forgotten.
+        let given: HashSet<String> = forgotten
+            .iter()
+            .map(|f| specifics::key(&f.specific))
+            .collect();
+        let mut acks: Vec<Acknowledgement> = a
+            .acknowledged
+            .iter()
+            .filter(|f| {
+                retention.lists(&f.specific) && !given.contains(&specifics::key(&f.specific))
+            })
+            .cloned()
+            .collect();
+        acks.extend_from_slice(forgotten);
+        retention.acknowledge(&acks)?;
         let open: Vec<Forgotten> = retention.unacknowledged().cloned().collect();
         if !open.is_empty() {
+            a.acknowledged = acks;
             return Err(Error::Forgotten {
                 figure: retention.figure(),
                 forgotten: open,
             });
         }
-        let Active { mut run, lock } = active.take().ok_or_else(no_dream_open)?;
+        let Active { mut run, lock, .. } = active.take().ok_or_else(no_dream_open)?;
         drop(active);
         run.set_retention(retention);
         let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
@@ -422,7 +446,7 @@ impl Dreamer {
     /// Aborts the open dream: restores every file it touched and rolls the lock back.
     pub fn abort(&self, reason: &str) -> Result<RunReport> {
         check_note("reason", reason)?;
-        let Active { run, lock } = self.take_active()?;
+        let Active { run, lock, .. } = self.take_active()?;
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
         let record = run.roll_back(&dir, reason)?;
