@@ -92,6 +92,15 @@ pub enum Error {
         /// Files whose current content is not what the run left.
         paths: Vec<String>,
     },
+    /// The journal holds something this program did not write there (a symlink, an edited record or
+    /// image), or cannot record a change; nothing was changed.
+    #[error("journal {}: {rule}; nothing was changed", .path.display())]
+    Journal {
+        /// The journal file or folder involved.
+        path: PathBuf,
+        /// What is wrong with it.
+        rule: String,
+    },
     /// Any other I/O failure, with the path it happened on.
     #[error("{}: {source}", .path.display())]
     Io {

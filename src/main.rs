@@ -190,6 +190,10 @@ fn serve(locations: Locations, settings: Settings) -> anyhow::Result<ExitCode> {
             locations.memory_dir.display()
         );
     }
+    // Temporary files of writers killed before their rename: swept at start as after every change.
+    if let Ok(dir) = MemoryDir::open(&locations.memory_dir) {
+        dir.sweep_logged();
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let service = DreamServer::with_settings(locations, settings)

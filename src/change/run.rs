@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
+use crate::change::journal::{GateBefore, Journal, Run, RunKind, RunRecord, RunStatus};
 use crate::claude_code::gate::{self, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::claude_code::lock::Lock;
@@ -169,21 +169,9 @@ pub fn report(
     })
 }
 
-/// Removes the temporary files of writes killed before their rename (their process is gone). Only
-/// housekeeping: a failure is logged, never reported as the failure of the change that triggered it.
-fn sweep(dir: &MemoryDir) {
-    match dir.sweep_temp_files() {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("removed {n} temporary file(s) left by interrupted writes"),
-        Err(e) => {
-            tracing::warn!("could not remove temporary files left by interrupted writes: {e}")
-        }
-    }
-}
-
 /// Holds the memory directory's flock, so this change is the only one in progress in any process.
 fn serialise(dir: &MemoryDir) -> Result<DirLock> {
-    DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))
+    dir.handle().lock().map_err(|e| Error::io(dir.root(), e))
 }
 
 /// Longest `summary` or `reason` a run keeps, in characters. A dream's summary is a few sentences; the
@@ -202,6 +190,29 @@ fn check_note(name: &'static str, text: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The error for a dream tool called with no dream open.
+fn no_dream() -> Error {
+    Error::DreamState("no dream is open in this server; call start_dream first".to_string())
+}
+
+/// Milliseconds since the Unix epoch (negative before it).
+fn unix_ms(t: SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
+/// The time `ms` milliseconds after the Unix epoch.
+fn from_unix_ms(ms: i64) -> SystemTime {
+    let d = std::time::Duration::from_millis(ms.unsigned_abs());
+    if ms >= 0 {
+        std::time::UNIX_EPOCH + d
+    } else {
+        std::time::UNIX_EPOCH - d
+    }
 }
 
 struct Active {
@@ -283,7 +294,7 @@ impl Dreamer {
             "directory lock released"
         );
         if out.is_ok() {
-            sweep(&dir);
+            dir.sweep_logged();
         }
         out
     }
@@ -306,7 +317,7 @@ impl Dreamer {
             a.lock.touch()?;
             return change(dir, &mut a.run);
         }
-        let mut run = self.journal.begin(RunKind::Single, summary)?;
+        let mut run = self.journal.pending(RunKind::Single, summary);
         match change(dir, &mut run) {
             Ok(out) => {
                 run.close(dir, RunStatus::Finished, None)?;
@@ -338,7 +349,7 @@ impl Dreamer {
         )
         .with_start_times();
         let lock = Lock::acquire(dir.root())?;
-        sweep(&dir);
+        dir.sweep_logged();
         let interrupted_runs = self
             .journal
             .runs()?
@@ -351,7 +362,10 @@ impl Dreamer {
             })
             .collect();
         let inv = inventory::inventory(&dir, Some(&self.locations.project_dir))?;
-        let run = self.journal.begin(RunKind::Dream, "dream in progress")?;
+        let mut run = self.journal.begin(RunKind::Dream, "dream in progress")?;
+        run.set_gate_before(GateBefore {
+            lock_mtime_ms: lock.previous_mtime().map(unix_ms),
+        })?;
         let start = DreamStart {
             run_id: run.id().to_string(),
             memory_dir: dir.root().display().to_string(),
@@ -372,22 +386,30 @@ impl Dreamer {
     }
 
     fn take_active(&self) -> Result<Active> {
-        self.active().take().ok_or_else(|| {
-            Error::DreamState("no dream is open in this server; call start_dream first".to_string())
-        })
+        self.active().take().ok_or_else(no_dream)
     }
 
     /// Finishes the open dream: closes its run with `summary`, marks the consolidation time on the lock,
-    /// and reports what changed.
+    /// and reports what changed. When the journal cannot record the close (a full disk), the dream stays
+    /// open, so it can be finished again or aborted.
     pub fn finish(&self, summary: &str) -> Result<RunReport> {
         check_note("summary", summary)?;
-        let Active { run, lock } = self.take_active()?;
+        let mut active = self.active();
+        let a = active.as_mut().ok_or_else(no_dream)?;
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
-        let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        a.run
+            .close_in_place(&dir, RunStatus::Finished, Some(summary))
+            .map_err(|e| {
+                Error::DreamState(format!(
+                    "the dream could not be closed ({e}); it is still open: free space and call finish_dream again, or call abort_dream to put every file back"
+                ))
+            })?;
         drop(serial);
+        let Active { run, lock } = active.take().ok_or_else(no_dream)?;
+        drop(active);
         lock.release_success()?;
-        report(&self.journal, &dir, &record, &self.settings.executable)
+        report(&self.journal, &dir, &run.into_record(), &self.settings.executable)
     }
 
     /// Aborts the open dream: restores every file it touched and rolls the lock back.
@@ -399,21 +421,30 @@ impl Dreamer {
         let record = run.roll_back(&dir, reason)?;
         drop(serial);
         lock.release_rollback()?;
-        report(&self.journal, &dir, &record, &self.settings.executable)
+        report(&self.journal, &dir, &record, &self.settings.executable).map_err(|e| {
+            Error::DreamState(format!(
+                "the dream was aborted and every file put back, but its report could not be read from the journal: {e}"
+            ))
+        })
     }
 
-    /// Undoes a run (the newest one that changed something when `id` is `None`) under the lock.
+    /// Undoes a run (the newest one that changed something when `id` is `None`) under the lock. Undoing
+    /// the latest dream also puts the consolidation time back to what it was before that dream, so the
+    /// gate reopens; any other undo leaves the consolidation time as it was.
     pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RunReport> {
         let dir = self.memory()?;
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
         let serial = serialise(&dir)?;
-        sweep(&dir);
+        dir.sweep_logged();
         let result = self.journal.undo(&dir, &target, force);
         drop(serial);
         match result {
             Ok(record) => {
-                lock.release_success()?;
+                match self.gate_before_dream(&target)? {
+                    Some(before) => lock.release_to(before)?,
+                    None => lock.release_rollback()?,
+                }
                 report(&self.journal, &dir, &record, &self.settings.executable)
             }
             Err(e) => {
@@ -421,6 +452,21 @@ impl Dreamer {
                 Err(e)
             }
         }
+    }
+
+    /// For a finished dream that is the latest one, the consolidation time before it (`Some(None)`: there
+    /// was no lock file); `None` when undoing `target` leaves the gate alone.
+    fn gate_before_dream(&self, target: &RunRecord) -> Result<Option<Option<SystemTime>>> {
+        let Some(gate) = target.gate_before.filter(|_| target.kind == RunKind::Dream) else {
+            return Ok(None);
+        };
+        let later_dream = self.journal.runs()?.iter().any(|r| {
+            r.kind == RunKind::Dream && r.status == RunStatus::Finished && r.seq() > target.seq()
+        });
+        if later_dream || target.status != RunStatus::Finished {
+            return Ok(None);
+        }
+        Ok(Some(gate.lock_mtime_ms.map(from_unix_ms)))
     }
 
     /// When the last consolidation ended: while a dream is open here, the lock's mtime from before the
