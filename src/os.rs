@@ -58,7 +58,8 @@ pub struct Meta {
 pub enum Open {
     /// Read an existing file.
     Read,
-    /// Create a new file with these permission bits; fails if the name exists.
+    /// Create a new file, open for reading and writing, with these permission bits; fails if the name
+    /// exists.
     CreateNew(u32),
     /// Write an existing file in place (no truncation, no creation).
     Write,
@@ -224,15 +225,10 @@ mod imp {
             let base = OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
             let (flags, mode) = match how {
                 Open::Read => (OFlags::RDONLY, 0),
-                Open::CreateNew(mode) => (OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL, mode),
+                Open::CreateNew(mode) => (OFlags::RDWR | OFlags::CREATE | OFlags::EXCL, mode),
                 Open::Write => (OFlags::WRONLY, 0),
             };
-            let fd = rfs::openat(
-                &self.fd,
-                name,
-                base | flags,
-                Mode::from_raw_mode(mode as _),
-            )?;
+            let fd = rfs::openat(&self.fd, name, base | flags, Mode::from_raw_mode(mode as _))?;
             let file = File::from(fd);
             if meta_of(&file)?.kind == Kind::File {
                 rustix::fs::fcntl_setfl(&file, rustix::fs::fcntl_getfl(&file)? - OFlags::NONBLOCK)?;
@@ -363,7 +359,10 @@ mod imp {
 
     /// Whether a process with this PID exists (`EPERM` counts as alive: it exists but is not ours).
     pub fn pid_alive(pid: u32) -> bool {
-        let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
             return false;
         };
         match rustix::process::test_kill_process(pid) {
@@ -391,7 +390,13 @@ mod imp {
     pub fn meta_of(file: &File) -> io::Result<Meta> {
         let m = file.metadata()?;
         Ok(Meta {
-            kind: if m.is_file() { Kind::File } else if m.is_dir() { Kind::Dir } else { Kind::Other },
+            kind: if m.is_file() {
+                Kind::File
+            } else if m.is_dir() {
+                Kind::Dir
+            } else {
+                Kind::Other
+            },
             len: m.len(),
             nlink: 1,
             mode: 0o644,
@@ -416,21 +421,51 @@ mod imp {
                 ),
             ))
         }
-        pub fn path(&self) -> &Path { match self.0 {} }
-        pub fn sub(&self, _: &str) -> io::Result<Option<Dir>> { match self.0 {} }
-        pub fn sub_or_create(&self, _: &str, _: u32) -> io::Result<(Dir, bool)> { match self.0 {} }
-        pub fn create_sub(&self, _: &str, _: u32) -> io::Result<Dir> { match self.0 {} }
-        pub fn open_file(&self, _: &str, _: Open) -> io::Result<File> { match self.0 {} }
-        pub fn stat(&self, _: &str) -> io::Result<Option<Meta>> { match self.0 {} }
-        pub fn meta(&self) -> io::Result<Meta> { match self.0 {} }
-        pub fn rename(&self, _: &str, _: &str) -> io::Result<()> { match self.0 {} }
-        pub fn remove_file(&self, _: &str) -> io::Result<()> { match self.0 {} }
-        pub fn remove_tree(&self, _: &str) -> io::Result<()> { match self.0 {} }
-        pub fn entries(&self) -> io::Result<Vec<(String, Kind)>> { match self.0 {} }
-        pub fn sync(&self) -> io::Result<()> { match self.0 {} }
-        pub fn sync_files(&self, _: &[&File]) -> io::Result<()> { match self.0 {} }
-        pub fn lock(&self) -> io::Result<DirLock> { match self.0 {} }
-        pub fn same_as(&self, _: &Dir) -> io::Result<bool> { match self.0 {} }
+        pub fn path(&self) -> &Path {
+            match self.0 {}
+        }
+        pub fn sub(&self, _: &str) -> io::Result<Option<Dir>> {
+            match self.0 {}
+        }
+        pub fn sub_or_create(&self, _: &str, _: u32) -> io::Result<(Dir, bool)> {
+            match self.0 {}
+        }
+        pub fn create_sub(&self, _: &str, _: u32) -> io::Result<Dir> {
+            match self.0 {}
+        }
+        pub fn open_file(&self, _: &str, _: Open) -> io::Result<File> {
+            match self.0 {}
+        }
+        pub fn stat(&self, _: &str) -> io::Result<Option<Meta>> {
+            match self.0 {}
+        }
+        pub fn meta(&self) -> io::Result<Meta> {
+            match self.0 {}
+        }
+        pub fn rename(&self, _: &str, _: &str) -> io::Result<()> {
+            match self.0 {}
+        }
+        pub fn remove_file(&self, _: &str) -> io::Result<()> {
+            match self.0 {}
+        }
+        pub fn remove_tree(&self, _: &str) -> io::Result<()> {
+            match self.0 {}
+        }
+        pub fn entries(&self) -> io::Result<Vec<(String, Kind)>> {
+            match self.0 {}
+        }
+        pub fn sync(&self) -> io::Result<()> {
+            match self.0 {}
+        }
+        pub fn sync_files(&self, _: &[&File]) -> io::Result<()> {
+            match self.0 {}
+        }
+        pub fn lock(&self) -> io::Result<DirLock> {
+            match self.0 {}
+        }
+        pub fn same_as(&self, _: &Dir) -> io::Result<bool> {
+            match self.0 {}
+        }
     }
 
     /// Opens `path` for reading (this system has no `O_NOFOLLOW`; the walk already skips links).

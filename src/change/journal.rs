@@ -80,8 +80,8 @@ pub struct Touched {
 /// The consolidation lock's state before a dream took it, so undoing the dream can put the gate back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateBefore {
-    /// The lock's mtime in milliseconds since the Unix epoch, or `None` when there was no lock file.
-    pub lock_mtime_ms: Option<i64>,
+    /// The lock's mtime in nanoseconds since the Unix epoch, or `None` when there was no lock file.
+    pub lock_mtime_ns: Option<i64>,
 }
 
 /// A run's record, stored as `run.json`.
@@ -430,8 +430,12 @@ fn read_record(runs_dir: &Dir, name: &str) -> Result<RunRecord> {
     open_checked(&run, "run.json", MAX_RECORD_BYTES)?
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(os::shown(&run, "run.json"), e))?;
-    let mut record: RunRecord = serde_json::from_slice(&bytes)
-        .map_err(|e| refused(os::shown(&run, "run.json"), format!("not a run record: {e}")))?;
+    let mut record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| {
+        refused(
+            os::shown(&run, "run.json"),
+            format!("not a run record: {e}"),
+        )
+    })?;
     if record.status == RunStatus::Open && record.touched.is_empty() {
         record.touched = replay(&run)?;
     }
@@ -462,7 +466,9 @@ fn replay(run: &Dir) -> Result<Vec<Touched>> {
         }
         Err(e) => return Err(e),
     };
-    let total = os::meta_of(&file).map_err(|e| Error::io(run.path(), e))?.len;
+    let total = os::meta_of(&file)
+        .map_err(|e| Error::io(run.path(), e))?
+        .len;
     let mut reader = BufReader::new(file);
     let mut touched = Vec::new();
     let mut offset = 0u64;
@@ -479,7 +485,11 @@ fn replay(run: &Dir) -> Result<Vec<Touched>> {
             break;
         };
         let start = offset + n as u64;
-        let skip = if frame.sha256.is_some() { frame.len + 1 } else { 0 };
+        let skip = if frame.sha256.is_some() {
+            frame.len + 1
+        } else {
+            0
+        };
         if frame.n != touched.len() || frame.len > MAX_FILE_BYTES as u64 || start + skip > total {
             break;
         }
@@ -490,7 +500,10 @@ fn replay(run: &Dir) -> Result<Vec<Touched>> {
         touched.push(Touched {
             path: frame.path,
             before: Image {
-                blob: frame.sha256.as_ref().map(|_| format!("log@{start}+{}", frame.len)),
+                blob: frame
+                    .sha256
+                    .as_ref()
+                    .map(|_| format!("log@{start}+{}", frame.len)),
                 sha256: frame.sha256,
             },
             after: None,
@@ -514,28 +527,42 @@ fn blob_place(blob: &str) -> Option<(&str, Option<(u64, u64)>)> {
 /// Reads blob `blob` of run folder `run` and checks it against `sha`.
 fn read_blob(run: &Dir, blob: &str, sha: &str) -> Result<Option<Vec<u8>>> {
     let bad = |rule: &str| refused(os::shown(run, blob), rule.to_string());
-    let (file, range) = blob_place(blob).ok_or_else(|| bad("not a blob name this program writes"))?;
-    let mut bytes = Vec::new();
-    match range {
-        Some((off, len)) => {
-            if len > MAX_FILE_BYTES as u64 {
-                return Err(bad("the recorded length is over the file cap"));
-            }
-            let mut f = open_checked(run, file, u64::MAX)?;
-            f.seek(SeekFrom::Start(off))
-                .and_then(|_| f.take(len).read_to_end(&mut bytes))
-                .map_err(|e| Error::io(os::shown(run, file), e))?;
-        }
+    let (file, range) =
+        blob_place(blob).ok_or_else(|| bad("not a blob name this program writes"))?;
+    let bytes = match range {
+        Some((off, len)) => read_range(&open_checked(run, file, u64::MAX)?, off, len)
+            .map_err(|e| Error::io(os::shown(run, file), e))?,
         None => {
+            let mut bytes = Vec::new();
             let (folder, name) = file.split_once('/').unwrap_or(("", file));
             let sub_dir = sub(run, folder)?.ok_or_else(|| bad("the image is gone"))?;
             open_checked(&sub_dir, name, MAX_FILE_BYTES as u64)?
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::io(os::shown(run, file), e))?;
+            bytes
         }
+    };
+    check_sha(bytes, sha, || os::shown(run, blob))
+}
+
+/// `len` bytes at `off` of `file`, at most [`MAX_FILE_BYTES`].
+fn read_range(mut file: &File, off: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    if len > MAX_FILE_BYTES as u64 {
+        return Err(std::io::Error::other(
+            "the recorded length is over the file cap",
+        ));
     }
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(off))?;
+    file.take(len).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `bytes`, when they match the recorded hash `sha`.
+fn check_sha(bytes: Vec<u8>, sha: &str, shown: impl Fn() -> PathBuf) -> Result<Option<Vec<u8>>> {
     if sha256_hex(&bytes) != sha {
-        return Err(bad(
+        return Err(refused(
+            shown(),
             "the stored bytes do not match the recorded sha256 (the journal was edited); it is not used",
         ));
     }
@@ -659,7 +686,10 @@ impl Run {
             new.push(Touched {
                 path: frame.path,
                 before: Image {
-                    blob: frame.sha256.as_ref().map(|_| format!("log@{start}+{}", frame.len)),
+                    blob: frame
+                        .sha256
+                        .as_ref()
+                        .map(|_| format!("log@{start}+{}", frame.len)),
                     sha256: frame.sha256,
                 },
                 after: None,
@@ -675,7 +705,8 @@ impl Run {
         self.check_present(folder)?;
         let log_path = os::shown(&folder.dir, "log");
         let written = (&folder.log)
-            .write_all(&buf)
+            .seek(SeekFrom::Start(folder.log_len))
+            .and_then(|_| (&folder.log).write_all(&buf))
             .and_then(|()| folder.log.sync_data());
         if let Err(e) = written {
             let _ = folder.log.set_len(folder.log_len);
@@ -699,14 +730,12 @@ impl Run {
             Some(_) if !self.record.touched.is_empty() => {
                 self.close(dir, RunStatus::Aborted, None).map(|_| ())
             }
-            Some(_) => {
-                match self.journal.runs_dir()? {
-                    Some(runs) => runs
-                        .remove_tree(&self.record.id)
-                        .map_err(|e| Error::io(os::shown(&runs, &self.record.id), e)),
-                    None => Ok(()),
-                }
-            }
+            Some(_) => match self.journal.runs_dir()? {
+                Some(runs) => runs
+                    .remove_tree(&self.record.id)
+                    .map_err(|e| Error::io(os::shown(&runs, &self.record.id), e)),
+                None => Ok(()),
+            },
         }
     }
 
@@ -768,7 +797,7 @@ impl Run {
     /// the run as aborted. The files go back even when the journal can no longer record the close (a
     /// full disk): the run then stays open in the journal, and the close error is logged.
     pub fn roll_back(mut self, dir: &MemoryDir, reason: &str) -> Result<RunRecord> {
-        let run_dir = self.folder.as_ref().map(|f| &f.dir);
+        let folder = self.folder.as_ref();
         let plan = self
             .record
             .touched
@@ -776,8 +805,18 @@ impl Run {
             .rev()
             .map(|t| {
                 let path = MemoryPath::parse(&t.path)?;
-                let before = match (run_dir, &t.before.blob, &t.before.sha256) {
-                    (Some(run), Some(blob), Some(sha)) => read_blob(run, blob, sha)?,
+                // Before-images come from the log this run holds open, so the files go back even if
+                // the journal folder was removed meanwhile.
+                let before = match (folder, &t.before.blob, &t.before.sha256) {
+                    (Some(f), Some(blob), Some(sha)) => match blob_place(blob) {
+                        Some(("log", Some((off, len)))) => check_sha(
+                            read_range(&f.log, off, len)
+                                .map_err(|e| Error::io(os::shown(&f.dir, "log"), e))?,
+                            sha,
+                            || os::shown(&f.dir, blob),
+                        )?,
+                        _ => read_blob(&f.dir, blob, sha)?,
+                    },
                     _ => None,
                 };
                 Ok((path, before))
@@ -847,7 +886,10 @@ fn well_formed(record: &RunRecord, folder: &str) -> std::result::Result<(), Stri
             return Err(format!("{:?} is not a memory path", t.path));
         }
         if !image_ok(&t.before) || !t.after.as_ref().is_none_or(image_ok) {
-            return Err(format!("an image of {:?} is not one this program writes", t.path));
+            return Err(format!(
+                "an image of {:?} is not one this program writes",
+                t.path
+            ));
         }
     }
     Ok(())

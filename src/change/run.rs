@@ -197,18 +197,18 @@ fn no_dream() -> Error {
     Error::DreamState("no dream is open in this server; call start_dream first".to_string())
 }
 
-/// Milliseconds since the Unix epoch (negative before it).
-fn unix_ms(t: SystemTime) -> i64 {
+/// Nanoseconds since the Unix epoch (negative before it), exact for the next two centuries.
+fn unix_ns(t: SystemTime) -> i64 {
     match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_millis() as i64,
-        Err(e) => -(e.duration().as_millis() as i64),
+        Ok(d) => d.as_nanos() as i64,
+        Err(e) => -(e.duration().as_nanos() as i64),
     }
 }
 
-/// The time `ms` milliseconds after the Unix epoch.
-fn from_unix_ms(ms: i64) -> SystemTime {
-    let d = std::time::Duration::from_millis(ms.unsigned_abs());
-    if ms >= 0 {
+/// The time `ns` nanoseconds after the Unix epoch.
+fn from_unix_ns(ns: i64) -> SystemTime {
+    let d = std::time::Duration::from_nanos(ns.unsigned_abs());
+    if ns >= 0 {
         std::time::UNIX_EPOCH + d
     } else {
         std::time::UNIX_EPOCH - d
@@ -364,7 +364,7 @@ impl Dreamer {
         let inv = inventory::inventory(&dir, Some(&self.locations.project_dir))?;
         let mut run = self.journal.begin(RunKind::Dream, "dream in progress")?;
         run.set_gate_before(GateBefore {
-            lock_mtime_ms: lock.previous_mtime().map(unix_ms),
+            lock_mtime_ns: lock.previous_mtime().map(unix_ns),
         })?;
         let start = DreamStart {
             run_id: run.id().to_string(),
@@ -409,7 +409,12 @@ impl Dreamer {
         let Active { run, lock } = active.take().ok_or_else(no_dream)?;
         drop(active);
         lock.release_success()?;
-        report(&self.journal, &dir, &run.into_record(), &self.settings.executable)
+        report(
+            &self.journal,
+            &dir,
+            &run.into_record(),
+            &self.settings.executable,
+        )
     }
 
     /// Aborts the open dream: restores every file it touched and rolls the lock back.
@@ -466,7 +471,7 @@ impl Dreamer {
         if later_dream || target.status != RunStatus::Finished {
             return Ok(None);
         }
-        Ok(Some(gate.lock_mtime_ms.map(from_unix_ms)))
+        Ok(Some(gate.lock_mtime_ns.map(from_unix_ns)))
     }
 
     /// When the last consolidation ended: while a dream is open here, the lock's mtime from before the

@@ -132,7 +132,10 @@ fn journal_name(memory_dir: &Path) -> String {
     let full = slug::slug(&canonical);
     let hash = crate::memory::digest::sha256_hex(canonical.as_os_str().as_encoded_bytes());
     let cut = full.len().min(slug::MAX_SLUG_LEN - 17);
-    let cut = (0..=cut).rev().find(|&i| full.is_char_boundary(i)).unwrap_or(0);
+    let cut = (0..=cut)
+        .rev()
+        .find(|&i| full.is_char_boundary(i))
+        .unwrap_or(0);
     format!("{}-{}", &full[..cut], &hash[..16])
 }
 

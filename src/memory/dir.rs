@@ -277,7 +277,10 @@ impl MemoryDir {
         if created {
             atomic::sync_dir(&self.handle)?;
         }
-        let name = path.rel.split_once('/').map_or(path.rel.as_str(), |(_, n)| n);
+        let name = path
+            .rel
+            .split_once('/')
+            .map_or(path.rel.as_str(), |(_, n)| n);
         Ok((Folder::Team(dir), name))
     }
 

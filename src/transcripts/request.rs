@@ -165,6 +165,7 @@ fn check_session_id(id: &str) -> Result<(), GrepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcripts::record::{Kind, Role};
 
     fn query(req: GrepRequest) -> Result<Query, GrepError> {
         Query::new(&req, None)
