@@ -119,6 +119,8 @@ mod imp {
         path: PathBuf,
     }
 
+    // The `stat` field types differ between Unixes (macOS: `u16` mode, `i32` dev), so the casts stay.
+    #[allow(clippy::unnecessary_cast)]
     fn meta_from(st: &rfs::Stat) -> Meta {
         let kind = match FileType::from_raw_mode(st.st_mode as _) {
             FileType::RegularFile => Kind::File,

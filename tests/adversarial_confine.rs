@@ -2,6 +2,7 @@
 //! journal, a journal that vanishes or fills up, and lock files laid as traps. Every test asserts that
 //! nothing outside the memory directory is read, written, created or deleted, and that the refusal is
 //! clear.
+#![cfg(unix)]
 
 use std::fs;
 use std::os::unix::fs::symlink;

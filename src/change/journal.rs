@@ -760,6 +760,11 @@ impl Run {
         status: RunStatus,
         summary: Option<&str>,
     ) -> Result<()> {
+        if self.folder.is_none() && self.record.touched.is_empty() {
+            // A pending run that changed nothing never reaches the journal.
+            self.record.status = status;
+            return Ok(());
+        }
         let mut record = self.record.clone();
         let mut pack = Vec::new();
         for t in record.touched.iter_mut() {
