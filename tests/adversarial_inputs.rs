@@ -6,17 +6,15 @@
 //! byte-identical (the memory directory, the outside folder, the fake home; times and inodes included)
 //! with no run in the journal. JSON type confusion and the CLI are in `adversarial_protocol.rs`.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Env, Tree, topic};
-use dream_mcp::digest::sha256_hex;
-use dream_mcp::memory_dir::MAX_FILE_BYTES;
+use dream_mcp::{MAX_FILE_BYTES, RunStatus, sha256_hex};
 use serde_json::{Value, json};
+
+use crate::util::{Env, Tree, skip, topic};
 
 /// Everything in the temporary root but the journal: the memory directory (or whatever stands in its
 /// place), the outside folder, the fake home and the project. The journal is checked by its runs.
@@ -46,24 +44,15 @@ fn assert_unchanged(env: &Env, before: &Tree, memory_existed: bool, context: &st
 
 /// A small, healthy memory directory.
 fn healthy(env: &Env) {
-    env.put("a.md", topic("a", "first"));
-    env.put("team/b.md", topic("b", "shared"));
-    env.put("MEMORY.md", "- [A](a.md) — a\n- [B](team/b.md) — b\n");
-    env.put_outside("secret.md", "outside, never to be touched\n");
+    env.healthy();
 }
 
 /// A healthy memory directory and a transcripts directory with one session that mentions `x`.
 fn transcripts(env: &Env) {
     healthy(env);
-    let dir = env.home.join(".claude/projects/-project");
-    fs::create_dir_all(&dir).expect("transcripts dir");
     let line = json!({"type": "user", "sessionId": "11111111-1111-4111-8111-111111111111",
         "timestamp": "2026-11-20T10:00:00.000Z", "message": {"role": "user", "content": "x marks it"}});
-    fs::write(
-        dir.join("11111111-1111-4111-8111-111111111111.jsonl"),
-        format!("{line}\n"),
-    )
-    .expect("session");
+    env.session("11111111-1111-4111-8111-111111111111", &[line]);
 }
 
 struct Case {
@@ -471,9 +460,8 @@ fn cases() -> Vec<Case> {
             "a transcripts directory that is a file",
             |e| {
                 healthy(e);
-                let t = e.home.join(".claude/projects/-project");
-                fs::create_dir_all(t.parent().expect("parent")).expect("mkdir");
-                fs::write(&t, "not a folder").expect("file");
+                fs::create_dir_all(e.transcripts.parent().expect("parent")).expect("mkdir");
+                fs::write(&e.transcripts, "not a folder").expect("file");
             },
             "grep_transcripts",
             |_| json!({"pattern": "x"}),
@@ -559,37 +547,6 @@ async fn a_second_start_dream_is_refused_and_changes_nothing() {
     before.assert_unchanged(&Tree::of(env.root(), &[env.root()]), "second start_dream");
 }
 
-#[tokio::test]
-async fn an_oversized_summary_leaves_the_dream_open_to_finish_properly() {
-    let env = Env::new();
-    healthy(&env);
-    let client = env.client().await;
-    client.ok("start_dream", json!({})).await;
-    client
-        .ok(
-            "write_memory_file",
-            json!({"path": "n.md", "content": topic("n", "new")}),
-        )
-        .await;
-    let msg = client
-        .refused("finish_dream", json!({"summary": "s".repeat(5_000)}))
-        .await;
-    assert!(msg.contains("summary"), "{msg}");
-    let msg = client
-        .refused("abort_dream", json!({"reason": "r".repeat(5_000)}))
-        .await;
-    assert!(msg.contains("reason"), "{msg}");
-    assert!(
-        env.get("n.md").is_some(),
-        "the refused abort restored nothing"
-    );
-    let report = client
-        .ok("finish_dream", json!({"summary": "added n"}))
-        .await;
-    assert_eq!(report["summary"], "added n");
-    assert_eq!(report["created"][0]["path"], "n.md");
-}
-
 /// A read-only bind mount of the memory directory. Tests run as root, for whom `chmod` does not stop a
 /// write, so a mount is the only honest read-only directory; `None` (with a message) where mounting is not
 /// permitted.
@@ -624,8 +581,9 @@ async fn a_read_only_memory_directory_refuses_every_change_and_still_reads() {
     let env = Env::new();
     healthy(&env);
     let Some(_mount) = ReadOnlyMount::new(&env.memory) else {
-        eprintln!(
-            "SKIPPED a_read_only_memory_directory_refuses_every_change_and_still_reads: cannot bind-mount read-only here (needs CAP_SYS_ADMIN; chmod does not stop root)"
+        skip(
+            "adversarial_inputs::a_read_only_memory_directory_refuses_every_change_and_still_reads",
+            "cannot bind-mount read-only here (needs CAP_SYS_ADMIN; chmod does not stop root)",
         );
         return;
     };
@@ -666,11 +624,7 @@ async fn a_read_only_memory_directory_refuses_every_change_and_still_reads() {
     assert_eq!(list["files"].as_array().map(Vec::len), Some(2));
     // A failed change keeps what it recorded: an aborted run with the before-image, nothing else.
     for run in env.runs() {
-        assert_ne!(
-            run.status,
-            dream_mcp::journal::RunStatus::Finished,
-            "{run:?}"
-        );
+        assert_ne!(run.status, RunStatus::Finished, "{run:?}");
     }
 }
 
@@ -707,13 +661,10 @@ async fn hostile_encodings_on_disk_are_read_faithfully() {
         )
         .await;
     let runs = env.runs();
-    let stored = fs::read(
-        env.journal
-            .join("runs")
-            .join(&runs[0].id)
-            .join(runs[0].touched[0].before.blob.as_deref().unwrap()),
-    )
-    .unwrap();
+    let stored = dream_mcp::Journal::new(&env.journal)
+        .image(&runs[0].id, &runs[0].touched[0].before)
+        .unwrap()
+        .unwrap();
     assert_eq!(stored, invalid, "the journal keeps the exact invalid bytes");
 
     let list = client.ok("list_memory", json!({})).await;
@@ -756,7 +707,7 @@ async fn an_index_over_the_size_cap_is_reported_not_fatal() {
 async fn a_transcripts_directory_that_is_a_file_counts_no_sessions_and_is_left_alone() {
     let env = Env::new();
     healthy(&env);
-    let transcripts = env.home.join(".claude/projects/-project");
+    let transcripts = env.transcripts.clone();
     fs::create_dir_all(transcripts.parent().unwrap()).unwrap();
     fs::write(&transcripts, "not a folder").unwrap();
     let client = env.client().await;

@@ -4,13 +4,12 @@
 //! rule, and the whole temporary tree (the memory directory and a sibling "outside" folder, symlink targets,
 //! modes, inodes and times included) must be unchanged, with no run left in the journal.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 
-use common::{Env, topic};
 use serde_json::json;
+
+use crate::util::{Env, topic};
 
 /// What a case asks a tool to do with its path.
 #[derive(Debug, Clone, Copy)]

@@ -4,19 +4,16 @@
 //! Every case must get a clear error (a tool error or a JSON-RPC error naming the problem), leave the
 //! temporary tree byte-identical and the journal without runs, and leave the server answering.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 
-use common::{Env, Tree, topic};
-use dream_mcp::digest::sha256_hex;
+use dream_mcp::sha256_hex;
 use serde_json::{Value, json};
 
+use crate::util::{Env, Tree, topic};
+
 fn healthy(env: &Env) {
-    env.put("a.md", topic("a", "first"));
-    env.put("MEMORY.md", "- [A](a.md) — a\n");
-    env.put_outside("secret.md", "outside\n");
+    env.healthy();
 }
 
 fn tree(env: &Env) -> Tree {

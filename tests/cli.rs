@@ -2,13 +2,12 @@
 //! directories, honouring flags and environment) and `--help`. Every run has HOME and CLAUDE_CONFIG_DIR in
 //! temporary folders.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::{Env, topic};
 use serde_json::Value;
+
+use crate::util::{Env, text, topic};
 
 fn run(env: &Env, args: &[&str], vars: &[(&str, &Path)]) -> Output {
     let mut cmd = env.command();
@@ -20,11 +19,11 @@ fn run(env: &Env, args: &[&str], vars: &[(&str, &Path)]) -> Output {
 }
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    text(&o.stdout)
 }
 
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    text(&o.stderr)
 }
 
 /// Claude Code's slug, spelled out here independently of the crate: every non-alphanumeric becomes `-`.

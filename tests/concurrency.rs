@@ -6,20 +6,18 @@
 //! conflict and names a hash the file really had. Claude Code's lock is never disturbed.
 //! `DREAM_CONCURRENCY_RUNS=<n>` repeats the scenario (default 3).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use common::{Env, topic};
-use dream_mcp::digest::sha256_hex;
-use dream_mcp::lock;
+use dream_mcp::{lock, sha256_hex};
 use serde_json::{Value, json};
+
+use crate::util::{Env, tool_outcome, topic, write_lock};
 
 const WRITERS: usize = 8;
 const ROUNDS: usize = 12;
@@ -39,11 +37,7 @@ struct Shared {
 impl Shared {
     fn spawn(env: &Env) -> Arc<Shared> {
         let mut child = env
-            .command()
-            .arg("--memory-dir")
-            .arg(&env.memory)
-            .arg("--journal-dir")
-            .arg(&env.journal)
+            .command_on_dirs()
             .arg("serve")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -109,16 +103,7 @@ impl Shared {
     /// Calls a tool: `Ok(structuredContent)` or `Err(error text)`.
     fn call(&self, tool: &str, args: Value) -> Result<Value, String> {
         let r = self.request("tools/call", json!({"name": tool, "arguments": args}));
-        let result = &r["result"];
-        assert!(result.is_object(), "{tool}: protocol error {r}");
-        if result["isError"] == json!(true) {
-            Err(result["content"][0]["text"]
-                .as_str()
-                .unwrap_or("")
-                .to_string())
-        } else {
-            Ok(result["structuredContent"].clone())
-        }
+        tool_outcome(tool, &r)
     }
 }
 
@@ -203,14 +188,7 @@ fn writer(server: Arc<Shared>, w: usize) -> Vec<Attempt> {
 /// Writes the lock the way Claude Code holds it: a live process's PID and a fresh mtime.
 fn claude_code_lock(env: &Env) -> Child {
     let holder = Command::new("sleep").arg("120").spawn().expect("sleep");
-    let path = lock::lock_path(&env.memory);
-    fs::write(&path, format!("{}", holder.id())).expect("lock");
-    File::options()
-        .write(true)
-        .open(&path)
-        .expect("lock")
-        .set_modified(SystemTime::now() - Duration::from_secs(30))
-        .expect("mtime");
+    write_lock(&env.memory, holder.id(), Duration::from_secs(30));
     holder
 }
 

@@ -5,50 +5,13 @@
 //! The script stands in for the model: it knows what to look for, but every date it writes comes from a
 //! hit's timestamp in `examples/transcripts`, and every file it changes comes from list_memory's findings.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
 
-use common::{Client, Env};
-use dream_mcp::dream::Dreamer;
+use dream_mcp::RunStatus;
 use serde_json::{Value, json};
 
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name)
-}
-
-/// Copies the files of `from` (recursively) into `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create folder");
-    for entry in fs::read_dir(from).expect("read example folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy example file");
-        }
-    }
-}
-
-/// Every file of the memory directory but Claude Code's lock, by name.
-fn memory_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .expect("read memory folder")
-        .map(|e| e.expect("entry"))
-        .filter(|e| e.file_name() != ".consolidate-lock")
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).expect("read memory file"),
-            )
-        })
-        .collect()
-}
+use crate::util::{Client, Env, copy_tree, example, memory_files};
 
 /// The day of the only session whose matching line `grep_transcripts` finds for `args`.
 async fn day_of(client: &Client, args: Value) -> String {
@@ -110,10 +73,9 @@ async fn write(client: &Client, list: &Value, path: &str, content: &str) -> Valu
 #[tokio::test]
 async fn a_scripted_dream_cleans_the_example_and_undo_restores_it() {
     let env = Env::new();
-    copy_tree(&example("messy-memory"), &env.memory);
-    copy_tree(&example("messy-project"), &env.project);
-    let transcripts = env.locations().transcripts_dir;
-    copy_tree(&example("transcripts"), &transcripts);
+    copy_tree(&example("messy-memory"), &env.memory, &|_| false);
+    copy_tree(&example("messy-project"), &env.project, &|_| false);
+    copy_tree(&example("transcripts"), &env.transcripts, &|_| false);
     let before = memory_files(&env.memory);
     let client = env.client().await;
 
@@ -346,10 +308,8 @@ If the database is the problem, `fly postgres connect -a tally-db-staging` opens
 
     // Undo puts every byte back. (In this process: the finished dream's lock names this process for an
     // hour, as Claude Code's protocol has it, so another process would be told the lock is held.)
-    let undone = Dreamer::new(env.locations())
-        .undo(None, false)
-        .expect("undo the dream");
-    assert_eq!(undone.status, dream_mcp::journal::RunStatus::Finished);
+    let undone = env.dreamer().undo(None, false).expect("undo the dream");
+    assert_eq!(undone.status, RunStatus::Finished);
     assert_eq!(
         memory_files(&env.memory),
         before,

@@ -8,37 +8,24 @@
 //! The seed is printed; `DREAM_CRASH_SEED=<n>` replays a run, `DREAM_CRASH_ITERATIONS=<n>` changes its
 //! length (default 210).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Env, StdioServer, topic};
 use serde_json::{Value, json};
+
+use crate::util::{Env, StdioServer, memory_files, topic};
 
 /// The visible memory files (top level and `team/`), path to bytes. Hidden files (the lock, temporary
 /// files of an interrupted write) are not memory content and are counted separately.
 type Files = BTreeMap<String, Vec<u8>>;
 
 fn files(env: &Env) -> Files {
-    let mut out = Files::new();
-    for (dir, prefix) in [(env.memory.clone(), ""), (env.memory.join("team"), "team/")] {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in entries.map(|e| e.expect("entry")) {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let ft = e.file_type().expect("file type");
-            if name.starts_with('.') || (prefix.is_empty() && name == "team" && ft.is_dir()) {
-                continue;
-            }
-            assert!(ft.is_file(), "unexpected non-file {prefix}{name}");
-            out.insert(format!("{prefix}{name}"), fs::read(e.path()).expect("read"));
-        }
-    }
-    out
+    memory_files(&env.memory)
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with('.') && !path.starts_with("team/."))
+        .collect()
 }
 
 /// Hidden leftovers of interrupted atomic writes in the memory directory.
@@ -156,12 +143,6 @@ fn seed_files(env: &Env) -> Files {
     files(env)
 }
 
-fn spawn(env: &Env) -> StdioServer {
-    let mut server = env.spawn_server();
-    server.handshake();
-    server
-}
-
 fn call(server: &mut StdioServer, id: u64, op: &Op) {
     let (tool, args) = op.request();
     let resp = server.request(id, "tools/call", json!({"name": tool, "arguments": args}));
@@ -255,7 +236,7 @@ impl Tally {
 fn server_iteration(rng: &mut Rng, op_time: Duration, in_dream: bool, tally: &mut Tally) {
     let env = Env::new();
     let start = seed_files(&env);
-    let mut server = spawn(&env);
+    let mut server = env.server();
     let pid = server.child.id();
     let mut id = 1;
     if in_dream {
@@ -340,7 +321,7 @@ fn server_iteration(rng: &mut Rng, op_time: Duration, in_dream: bool, tally: &mu
 fn undo_iteration(rng: &mut Rng, undo_time: Duration, tally: &mut Tally) {
     let env = Env::new();
     seed_files(&env);
-    let mut server = spawn(&env);
+    let mut server = env.server();
     call(&mut server, 1, &Op::Write("x.md", String::new())); // a run that is not the target
     let before = files(&env);
     server.request(
@@ -366,11 +347,7 @@ fn undo_iteration(rng: &mut Rng, undo_time: Duration, tally: &mut Tally) {
     assert!(server.finish(), "server exits cleanly on EOF");
 
     let mut undo = env
-        .command()
-        .arg("--memory-dir")
-        .arg(&env.memory)
-        .arg("--journal-dir")
-        .arg(&env.journal)
+        .command_on_dirs()
         .args(["undo", &target])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -409,7 +386,7 @@ fn undo_iteration(rng: &mut Rng, undo_time: Duration, tally: &mut Tally) {
 fn calibrate() -> (Duration, Duration) {
     let env = Env::new();
     let mut files = seed_files(&env);
-    let mut server = spawn(&env);
+    let mut server = env.server();
     let t = Instant::now();
     let mut rng = Rng(7);
     for k in 0..6 {

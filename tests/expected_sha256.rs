@@ -2,11 +2,10 @@
 //! leaves the file alone; a change based on the current content goes through. This is what keeps a dream
 //! from losing a memory Claude Code's auto-memory wrote in the meantime.
 
-mod common;
-
-use common::{Env, topic};
-use dream_mcp::digest::sha256_hex;
+use dream_mcp::sha256_hex;
 use serde_json::json;
+
+use crate::util::{Env, topic};
 
 /// Asserts `msg` is a conflict on `path` naming the `stale` hash and the `current` one.
 fn assert_conflict(msg: &str, path: &str, stale: &str, current: &str) {
@@ -148,40 +147,4 @@ async fn a_stale_index_rewrite_is_refused_and_a_current_one_succeeds() {
         )
         .await;
     assert_eq!(env.get("MEMORY.md").as_deref(), Some(merged.as_bytes()));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writes_with_the_same_expected_hash_let_exactly_one_through() {
-    let env = Env::new();
-    let base = topic("a", "base");
-    env.put("a.md", &base);
-    let hash = sha256_hex(base.as_bytes());
-    let client = std::sync::Arc::new(env.client().await);
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
-            let client = client.clone();
-            let hash = hash.clone();
-            tokio::spawn(async move {
-                let content = topic("a", &format!("writer {i}"));
-                let args = json!({"path": "a.md", "content": content, "expected_sha256": hash});
-                (content, client.call("write_memory_file", args).await)
-            })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for task in tasks {
-        let (content, result) = task.await.expect("task");
-        match result {
-            Ok(_) => winners.push(content),
-            Err(msg) => assert!(msg.contains("conflict on \"a.md\""), "{msg}"),
-        }
-    }
-    assert_eq!(
-        winners.len(),
-        1,
-        "lost updates: {} writers won",
-        winners.len()
-    );
-    assert_eq!(env.get("a.md").as_deref(), Some(winners[0].as_bytes()));
-    assert_eq!(env.runs().len(), 1);
 }

@@ -1,21 +1,13 @@
 //! Findings end to end: `dream-mcp check` on the messy example (text, JSON, colour, exit status), a clean
 //! memory directory with no findings, and the findings list_memory and write_memory_file return.
 
-mod common;
-
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::{DateTime, Days, Local};
-use common::{Env, topic};
 use serde_json::{Value, json};
 
-fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name)
-}
+use crate::util::{Env, example, text, topic};
 
 /// Runs `dream-mcp check` on the messy example with `extra` arguments.
 fn check_example(env: &Env, extra: &[&str]) -> Output {
@@ -30,7 +22,7 @@ fn check_example(env: &Env, extra: &[&str]) -> Output {
 }
 
 fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    text(&out.stdout)
 }
 
 /// The findings of `kind` as (file, line) pairs.

@@ -1,48 +1,32 @@
 //! `dream-mcp grep`: human output by default, the tool's JSON with `--json`, grep's exit codes, and clear
 //! errors for bad input. Runs the built binary with HOME and CLAUDE_CONFIG_DIR in a temporary folder.
 
-mod common;
-mod grep_support;
-
 use std::process::Output;
 
-use common::Env;
-use grep_support::{S1, S2, assistant, jsonl, user};
+use crate::util::transcripts::{S1, S2, assistant, user};
+use crate::util::{Env, text};
 
 const T1: &str = "2026-03-01T09:00:00.000Z";
 const T2: &str = "2026-03-02T10:30:00.000Z";
 
 fn env() -> Env {
     let env = Env::new();
-    let dir = env.locations().transcripts_dir;
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join(format!("{S1}.jsonl")),
-        jsonl(&[user(S1, "u1", T1, "Remember: the deploy needs the VPN")]),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join(format!("{S2}.jsonl")),
-        jsonl(&[assistant(S2, "a1", T2, "The deploy finished")]),
-    )
-    .unwrap();
+    env.session(
+        S1,
+        &[user(S1, "u1", T1, "Remember: the deploy needs the VPN")],
+    );
+    env.session(S2, &[assistant(S2, "a1", T2, "The deploy finished")]);
     env
 }
 
 fn grep(env: &Env, args: &[&str]) -> Output {
-    env.command()
-        .arg("--transcripts-dir")
-        .arg(env.locations().transcripts_dir)
-        .arg("--memory-dir")
-        .arg(&env.memory)
-        .arg("grep")
-        .args(args)
-        .output()
-        .expect("run dream-mcp")
+    let mut all = vec!["grep"];
+    all.extend_from_slice(args);
+    env.cli(&all)
 }
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    text(&o.stdout)
 }
 
 #[test]

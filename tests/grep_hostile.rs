@@ -2,18 +2,15 @@
 //! transcripts directory, half-written, non-JSON, invalid UTF-8, empty, unreadable and oversized lines or
 //! files, cancellation and progress. None of it aborts a search.
 
-mod grep_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
-use dream_mcp::transcripts::sink::MAX_LINE_BYTES;
-use dream_mcp::transcripts::{self, Control, GrepRequest, Progress, Query, WarningKind};
-use grep_support::*;
+use dream_mcp::transcripts::{self, GrepRequest, MAX_LINE_BYTES, Progress, WarningKind};
+use dream_mcp::{Control, Query, grep_transcripts};
 
-const T1: &str = "2026-03-01T09:00:00.000Z";
-const T2: &str = "2026-03-02T09:00:00.000Z";
+use crate::util::transcripts::*;
+use crate::util::{Env, skip};
 
 fn kinds(r: &transcripts::GrepResult) -> Vec<WarningKind> {
     r.stats.warnings.iter().map(|w| w.kind).collect()
@@ -30,7 +27,7 @@ fn a_regex_that_is_too_large_is_refused_clearly() {
 
 #[test]
 fn a_pattern_holding_a_real_newline_matches_across_lines_of_a_message() {
-    let t = Transcripts::new();
+    let t = Env::new();
     t.session(S1, &[user(S1, "multi", T1, "first line\nsecond line")]);
     assert_eq!(uuids(&t.grep(pattern("first line\nsecond"))), ["multi"]);
     assert!(t.grep(pattern("first line\nthird")).hits.is_empty());
@@ -38,22 +35,25 @@ fn a_pattern_holding_a_real_newline_matches_across_lines_of_a_message() {
 
 #[test]
 fn symlinks_pointing_outside_are_not_followed() {
-    let t = Transcripts::new();
-    let outside = t.root().join("outside");
+    let t = Env::new();
+    let outside = t.outside.clone();
     std::fs::create_dir_all(outside.join("subagents")).unwrap();
     let secret = jsonl(&[user(S2, "outside", T1, "exfiltrate me")]);
     std::fs::write(outside.join("other.jsonl"), &secret).unwrap();
     std::fs::write(outside.join("subagents/agent-x.jsonl"), &secret).unwrap();
     t.session(S1, &[user(S1, "inside", T1, "exfiltrate nothing")]);
-    std::fs::create_dir_all(t.dir.join(S1)).unwrap();
+    std::fs::create_dir_all(t.transcripts.join(S1)).unwrap();
     std::os::unix::fs::symlink(
         outside.join("other.jsonl"),
-        t.dir.join(format!("{S3}.jsonl")),
+        t.transcripts.join(format!("{S3}.jsonl")),
     )
     .unwrap();
-    std::os::unix::fs::symlink(&outside, t.dir.join(S2)).unwrap();
-    std::os::unix::fs::symlink(outside.join("subagents"), t.dir.join(S1).join("subagents"))
-        .unwrap();
+    std::os::unix::fs::symlink(&outside, t.transcripts.join(S2)).unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("subagents"),
+        t.transcripts.join(S1).join("subagents"),
+    )
+    .unwrap();
     let r = t.grep(pattern("exfiltrate"));
     assert_eq!(uuids(&r), ["inside"]);
     assert_eq!(r.stats.files_searched, 1);
@@ -76,10 +76,10 @@ fn symlinks_pointing_outside_are_not_followed() {
 
 #[test]
 fn a_half_written_last_line_is_a_warning() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let whole = jsonl(&[user(S1, "done", T1, "deploy now")]);
     let half = r#"{"type":"user","sessionId":"x","message":{"content":"deploy la"#;
-    t.raw(&format!("{S1}.jsonl"), format!("{whole}{half}").as_bytes());
+    t.transcript(&format!("{S1}.jsonl"), format!("{whole}{half}").as_bytes());
     let r = t.grep(pattern("deploy"));
     assert_eq!(uuids(&r), ["done"]);
     assert_eq!(kinds(&r), [WarningKind::IncompleteLastLine]);
@@ -89,12 +89,12 @@ fn a_half_written_last_line_is_a_warning() {
 
 #[test]
 fn non_json_lines_are_warnings_and_the_rest_is_searched() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let body = format!(
         "deploy is not json\n{}[\"deploy\"]\n",
         jsonl(&[user(S1, "ok", T1, "deploy")])
     );
-    t.raw(&format!("{S1}.jsonl"), body.as_bytes());
+    t.transcript(&format!("{S1}.jsonl"), body.as_bytes());
     let r = t.grep(pattern("deploy"));
     assert_eq!(uuids(&r), ["ok"]);
     assert_eq!(kinds(&r), [WarningKind::NotJson, WarningKind::NotJson]);
@@ -104,11 +104,11 @@ fn non_json_lines_are_warnings_and_the_rest_is_searched() {
 
 #[test]
 fn invalid_utf8_is_replaced_and_still_searched() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let mut bytes = br#"{"type":"user","uuid":"bad","timestamp":"2026-03-01T09:00:00.000Z","message":{"content":"deploy "#.to_vec();
     bytes.extend_from_slice(&[0xff, 0xfe]);
     bytes.extend_from_slice(b" done\"}}\n");
-    t.raw(&format!("{S1}.jsonl"), &bytes);
+    t.transcript(&format!("{S1}.jsonl"), &bytes);
     let r = t.grep(pattern("deploy"));
     assert_eq!(uuids(&r), ["bad"]);
     assert!(
@@ -121,8 +121,8 @@ fn invalid_utf8_is_replaced_and_still_searched() {
 
 #[test]
 fn empty_files_are_counted_as_warnings() {
-    let t = Transcripts::new();
-    t.raw(&format!("{S1}.jsonl"), b"");
+    let t = Env::new();
+    t.transcript(&format!("{S1}.jsonl"), b"");
     t.session(S2, &[user(S2, "x", T1, "deploy")]);
     let r = t.grep(pattern("deploy"));
     assert_eq!(uuids(&r), ["x"]);
@@ -132,13 +132,14 @@ fn empty_files_are_counted_as_warnings() {
 
 #[test]
 fn unreadable_files_are_warnings() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let locked = t.session(S1, &[user(S1, "hidden", T1, "deploy")]);
     t.session(S2, &[user(S2, "open", T2, "deploy")]);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::File::open(&locked).is_ok() {
-        println!(
-            "skipped: running as a user who can read a mode-000 file (root), so nothing is unreadable"
+        skip(
+            "grep_hostile::unreadable_files_are_warnings",
+            "running as a user who can read a mode-000 file (root), so nothing is unreadable",
         );
         return;
     }
@@ -149,7 +150,7 @@ fn unreadable_files_are_warnings() {
 
 #[test]
 fn a_line_over_the_limit_is_skipped_and_the_lines_after_it_still_found() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let huge = tool_result(
         S1,
         "huge",
@@ -186,19 +187,15 @@ fn a_line_over_the_limit_is_skipped_and_the_lines_after_it_still_found() {
 
 #[test]
 fn cancellation_stops_the_search_and_says_so() {
-    let t = Transcripts::new();
+    let t = Env::new();
     t.session(S1, &[user(S1, "x", T1, "deploy")]);
-    let q = Query::new(
-        &pattern("deploy"),
-        dream_mcp::lock::last_consolidation(&t.root().join("memory")),
-    )
-    .unwrap();
+    let q = t.query(&pattern("deploy"));
     let cancel = AtomicBool::new(true);
     let control = Control {
         cancel: Some(&cancel),
         ..Control::default()
     };
-    let r = transcripts::grep(&t.dir, &q, &control).unwrap();
+    let r = grep_transcripts(&t.transcripts, &q, &control).unwrap();
     assert!(r.stats.cancelled && r.stats.truncated);
     assert!(r.hits.is_empty());
     assert_eq!(r.stats.files_searched, 0);
@@ -206,22 +203,18 @@ fn cancellation_stops_the_search_and_says_so() {
 
 #[test]
 fn progress_is_reported_while_searching() {
-    let t = Transcripts::new();
+    let t = Env::new();
     for (i, id) in [S1, S2, S3].iter().enumerate() {
         t.session(id, &[user(id, &format!("u{i}"), T1, "deploy")]);
     }
-    let q = Query::new(
-        &pattern("deploy"),
-        dream_mcp::lock::last_consolidation(&t.root().join("memory")),
-    )
-    .unwrap();
+    let q = t.query(&pattern("deploy"));
     let seen = Mutex::new(Vec::new());
     let report = |p: Progress| seen.lock().unwrap().push(p);
     let control = Control {
         progress: Some(&report),
         ..Control::default()
     };
-    let r = transcripts::grep(&t.dir, &q, &control).unwrap();
+    let r = grep_transcripts(&t.transcripts, &q, &control).unwrap();
     assert_eq!(r.hits.len(), 3);
     let seen = seen.into_inner().unwrap();
     assert!(!seen.is_empty(), "no progress reported");
@@ -230,31 +223,11 @@ fn progress_is_reported_while_searching() {
 
 #[test]
 fn a_missing_transcripts_directory_is_an_error_naming_it() {
-    let t = Transcripts::new();
-    let q = Query::new(
-        &pattern("deploy"),
-        dream_mcp::lock::last_consolidation(&t.root().join("memory")),
-    )
-    .unwrap();
+    let t = Env::new();
+    let q = t.query(&pattern("deploy"));
     let missing = t.root().join("no-such-project");
-    let err = transcripts::grep(&missing, &q, &Control::default())
+    let err = grep_transcripts(&missing, &q, &Control::default())
         .unwrap_err()
         .to_string();
     assert!(err.contains("no-such-project"), "{err}");
-}
-
-/// Found by fuzzing (`transcript_line`): a lone UTF-16 surrogate escape (JavaScript's `JSON.stringify`
-/// writes one for an emoji cut in half) in a field the decoder skips does not stop the line decoding,
-/// though serde_json rejects the line as a whole; in the message text it makes the line unreadable, which
-/// the search counts as a warning. Neither panics.
-#[test]
-fn lone_surrogate_escapes_never_panic_the_decoder() {
-    use dream_mcp::transcripts::record::{self, Wanted};
-    let skipped_field = r#"{"type":"user","uuid":"u1","extra":"x \ud83d\u2e00"}"#;
-    assert!(serde_json::from_str::<serde_json::Value>(skipped_field).is_err());
-    let rec = record::parse(skipped_field, Wanted::ALL).expect("decodes");
-    assert_eq!(rec.uuid.as_deref(), Some("u1"));
-    let in_text =
-        r#"{"type":"user","uuid":"u2","message":{"role":"user","content":"cut \ud83d here"}}"#;
-    assert!(record::parse(in_text, Wanted::ALL).is_err());
 }

@@ -1,21 +1,16 @@
 //! grep_transcripts on every line variant of Claude Code's transcripts, on synthetic fixtures: where text is
 //! found, who it is attributed to, escapes, metadata, filters, order, caps and redaction.
 
-mod grep_support;
-
 use dream_mcp::transcripts::record::{Kind, Role};
-use dream_mcp::transcripts::{GrepRequest, Preset, RoleFilter};
-use grep_support::*;
+use dream_mcp::transcripts::{GrepRequest, MAX_ANSWER_CHARS, Preset, RoleFilter};
 use serde_json::json;
 
-const T1: &str = "2026-03-01T09:00:00.000Z";
-const T2: &str = "2026-03-02T09:00:00.000Z";
-const T3: &str = "2026-03-03T09:00:00.000Z";
-const T4: &str = "2026-03-04T09:00:00.000Z";
+use crate::util::Env;
+use crate::util::transcripts::*;
 
 /// One session holding the word `zebra` in every place a transcript can hold text.
-fn every_variant() -> Transcripts {
-    let t = Transcripts::new();
+fn every_variant() -> Env {
+    let t = Env::new();
     t.session(
         S1,
         &[
@@ -40,7 +35,7 @@ fn every_variant() -> Transcripts {
     t
 }
 
-fn found(t: &Transcripts, req: GrepRequest) -> Vec<(String, Role, Kind)> {
+fn found(t: &Env, req: GrepRequest) -> Vec<(String, Role, Kind)> {
     let mut v: Vec<(String, Role, Kind)> = t
         .grep(req)
         .hits
@@ -139,7 +134,7 @@ fn role_any_adds_thinking_meta_and_summaries() {
 
 #[test]
 fn subagent_briefings_are_not_the_user() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let mut briefing = user(S1, "sub-user", T1, "You are a zebra reviewer");
     briefing["isSidechain"] = json!(true);
     t.subagent(S1, "a1", &[briefing]);
@@ -156,11 +151,11 @@ fn subagent_briefings_are_not_the_user() {
 
 #[test]
 fn matches_inside_escaped_json_are_found_on_the_decoded_text() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let escaped_by_python = format!(
         r#"{{"type":"user","sessionId":"{S1}","uuid":"u-u","timestamp":"{T1}","message":{{"role":"user","content":"un caf\u00e9 cr\u00e8me"}}}}"#
     );
-    t.raw(
+    t.transcript(
         &format!("{S1}.jsonl"),
         format!(
             "{}{}{}{escaped_by_python}\n",
@@ -211,7 +206,7 @@ fn matches_only_in_metadata_fields_are_not_reported() {
 
 #[test]
 fn hits_are_newest_first_across_sessions_and_carry_their_session_and_date() {
-    let t = Transcripts::new();
+    let t = Env::new();
     t.session(
         S1,
         &[
@@ -238,9 +233,9 @@ fn hits_are_newest_first_across_sessions_and_carry_their_session_and_date() {
 
 #[test]
 fn since_filters_records_and_skips_older_files_unread() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let old = t.session(S1, &[user(S1, "old", T1, "deploy")]);
-    t.touch(&old, 1_772_000_000); // 2026-02-25, before every `since` below
+    touch(&old, 1_772_000_000); // 2026-02-25, before every `since` below
     t.session(
         S2,
         &[user(S2, "mid", T2, "deploy"), user(S2, "new", T4, "deploy")],
@@ -261,7 +256,7 @@ fn since_filters_records_and_skips_older_files_unread() {
 
 #[test]
 fn sessions_filter_keeps_their_subagents() {
-    let t = Transcripts::new();
+    let t = Env::new();
     t.session(S1, &[user(S1, "one", T1, "deploy")]);
     t.session(S2, &[user(S2, "two", T2, "deploy")]);
     t.subagent(S1, "x", &[assistant(S1, "one-sub", T3, "deploy done")]);
@@ -276,8 +271,8 @@ fn sessions_filter_keeps_their_subagents() {
 
 #[test]
 fn old_style_agent_files_are_attributed_by_their_lines() {
-    let t = Transcripts::new();
-    t.raw(
+    let t = Env::new();
+    t.transcript(
         "agent-old.jsonl",
         jsonl(&[assistant(S2, "agent-line", T1, "deploy from an agent")]).as_bytes(),
     );
@@ -295,24 +290,24 @@ fn old_style_agent_files_are_attributed_by_their_lines() {
 
 #[test]
 fn since_last_dream_uses_the_lock_mtime() {
-    let t = Transcripts::new();
-    let memory = t.root().join("memory");
+    let t = Env::new();
+    let memory = t.memory.clone();
     std::fs::create_dir_all(&memory).unwrap();
     let before = t.session(S1, &[user(S1, "before", T1, "deploy")]);
     let after = t.session(S2, &[user(S2, "after", T2, "deploy")]);
-    t.touch(&before, 1_000);
-    t.touch(&after, 3_000);
+    touch(&before, 1_000);
+    touch(&after, 3_000);
     let req = GrepRequest {
         since_last_dream: true,
         ..pattern("deploy")
     };
-    let r = t.grep_with_memory(req.clone(), &memory);
+    let r = t.grep(req.clone());
     assert_eq!(uuids(&r), ["after", "before"], "no lock: every session");
     assert_eq!(r.stats.last_dream, Some(None));
     let lock = memory.join(".consolidate-lock");
     std::fs::write(&lock, "4242").unwrap();
-    t.touch(&lock, 2_000);
-    let r = t.grep_with_memory(req, &memory);
+    touch(&lock, 2_000);
+    let r = t.grep(req);
     assert_eq!(uuids(&r), ["after"]);
     assert_eq!(r.stats.files_skipped, 1);
     assert_eq!(
@@ -323,7 +318,7 @@ fn since_last_dream_uses_the_lock_mtime() {
 
 #[test]
 fn max_results_caps_hits_and_says_truncated() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let lines: Vec<_> = (0..30)
         .map(|i| {
             user(
@@ -350,7 +345,7 @@ fn max_results_caps_hits_and_says_truncated() {
 
 #[test]
 fn the_answer_size_cap_holds_with_the_largest_limits() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let long = format!("{} deploy {}", "x ".repeat(2000), "y ".repeat(2000));
     let lines: Vec<_> = (0..200)
         .map(|i| user(S1, &format!("u{i}"), T1, &long))
@@ -362,10 +357,7 @@ fn the_answer_size_cap_holds_with_the_largest_limits() {
         ..pattern("deploy")
     });
     let size = serde_json::to_string(&r).unwrap().len();
-    assert!(
-        size <= dream_mcp::transcripts::result::MAX_ANSWER_CHARS,
-        "{size}"
-    );
+    assert!(size <= MAX_ANSWER_CHARS, "{size}");
     assert!(r.stats.truncated);
     assert!(r.hits.len() < 200 && !r.hits.is_empty());
     // Context is cut at 1000 characters of `x ` pairs: 499 of them, then the space before the match.
@@ -374,7 +366,7 @@ fn the_answer_size_cap_holds_with_the_largest_limits() {
 
 #[test]
 fn snippets_redact_credentials() {
-    let t = Transcripts::new();
+    let t = Env::new();
     let key = format!("sk-ant-api03-{}", "A1b2C3d4".repeat(6));
     let gh = format!("ghp_{}", "Z9y8X7w6".repeat(5));
     t.session(
@@ -403,7 +395,7 @@ fn snippets_redact_credentials() {
 
 #[test]
 fn presets_find_their_signals() {
-    let t = Transcripts::new();
+    let t = Env::new();
     t.session(
         S1,
         &[
@@ -428,7 +420,7 @@ fn presets_find_their_signals() {
 
 #[test]
 fn case_insensitive_matches_any_case() {
-    let t = Transcripts::new();
+    let t = Env::new();
     t.session(S1, &[user(S1, "u", T1, "Use PNPM here")]);
     assert!(t.grep(pattern("pnpm")).hits.is_empty());
     let r = t.grep(GrepRequest {

@@ -6,9 +6,6 @@
 //! skipped and reported (and a session caught before its first byte, as an empty file); and once the
 //! writer stops, the search finds every line.
 
-mod common;
-mod grep_support;
-
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -17,9 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Env, StdioServer};
-use grep_support::{S1, user};
 use serde_json::{Value, json};
+
+use crate::util::transcripts::{S1, user};
+use crate::util::{Env, StdioServer};
 
 const WRITE_FOR: Duration = Duration::from_secs(3);
 
@@ -108,18 +106,9 @@ fn grep(server: &mut StdioServer, id: u64) -> Value {
 #[test]
 fn grep_transcripts_stays_consistent_while_transcripts_grow() {
     let env = Env::new();
-    let dir = env.root().join("transcripts");
-    fs::create_dir(&dir).expect("transcripts dir");
-    let mut cmd = env.command();
-    cmd.arg("--memory-dir")
-        .arg(&env.memory)
-        .arg("--journal-dir")
-        .arg(&env.journal)
-        .arg("--transcripts-dir")
-        .arg(&dir)
-        .arg("serve");
-    let mut server = StdioServer::spawn(cmd);
-    server.handshake();
+    let dir = env.transcripts.clone();
+    fs::create_dir_all(&dir).expect("transcripts dir");
+    let mut server = env.server();
 
     let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicU64::new(0));

@@ -1,40 +1,28 @@
 //! grep_transcripts through an in-process MCP client: its definition (read-only, output schema, the
 //! result-size `_meta`), structured hits, refusals as tool errors, and progress notifications.
 
-mod common;
-mod grep_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::Env;
-use dream_mcp::server::DreamServer;
-use dream_mcp::transcripts::result::MAX_ANSWER_CHARS;
-use grep_support::{S1, S2, jsonl, user};
+use dream_mcp::DreamServer;
+use dream_mcp::transcripts::MAX_ANSWER_CHARS;
 use rmcp::model::{CallToolRequestParams, ProgressNotificationParam};
 use rmcp::service::NotificationContext;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
-const T1: &str = "2026-03-01T09:00:00.000Z";
-const T2: &str = "2026-03-02T09:00:00.000Z";
+use crate::util::Env;
+use crate::util::transcripts::{S1, S2, T1, T2, user};
 
 /// An environment whose transcripts directory holds two sessions mentioning `deploy`.
 fn env_with_sessions() -> Env {
     let env = Env::new();
-    let dir = env.locations().transcripts_dir;
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join(format!("{S1}.jsonl")),
-        jsonl(&[user(S1, "old", T1, "deploy to staging first")]),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join(format!("{S2}.jsonl")),
-        jsonl(&[user(S2, "new", T2, "No, use the canary flag to deploy")]),
-    )
-    .unwrap();
+    env.session(S1, &[user(S1, "old", T1, "deploy to staging first")]);
+    env.session(
+        S2,
+        &[user(S2, "new", T2, "No, use the canary flag to deploy")],
+    );
     env
 }
 

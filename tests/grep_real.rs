@@ -4,32 +4,31 @@
 use std::path::{Path, PathBuf};
 
 use dream_mcp::transcripts::record::Role;
-use dream_mcp::transcripts::{self, Control, GrepRequest, GrepResult, Query, RoleFilter};
+use dream_mcp::transcripts::{self, GrepRequest, GrepResult, RoleFilter};
 
-fn fixtures() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/transcripts");
+use crate::util::transcripts::{pattern, search};
+use crate::util::{Env, repo, skip};
+
+/// The real transcripts, or `None` after saying that `test` is skipped without them.
+fn fixtures(test: &str) -> Option<PathBuf> {
+    let dir = repo().join("../shared/fixtures/transcripts");
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!(
-            "skipped: real transcripts not found at {} (they are not part of this repository)",
-            dir.display()
+        skip(
+            test,
+            &format!(
+                "real transcripts not found at {} (they are not part of this repository)",
+                dir.display()
+            ),
         );
         None
     }
 }
 
+/// Searches `dir` with a memory directory that has no lock.
 fn grep(dir: &Path, req: GrepRequest) -> GrepResult {
-    let memory = tempfile::tempdir().unwrap();
-    let q = Query::new(&req, dream_mcp::lock::last_consolidation(memory.path())).unwrap();
-    transcripts::grep(dir, &q, &Control::default()).unwrap()
-}
-
-fn pattern(p: &str) -> GrepRequest {
-    GrepRequest {
-        pattern: Some(p.to_string()),
-        ..GrepRequest::default()
-    }
+    search(dir, &Env::new().query(&req))
 }
 
 /// (transcripts directory under the fixtures, phrase the user typed, session, uuid, timestamp, file, line)
@@ -74,7 +73,11 @@ const KNOWN: [(&str, &str, &str, &str, &str, &str, u64); 4] = [
 
 #[test]
 fn known_phrases_are_found_with_their_session_and_timestamp() {
-    let Some(root) = fixtures() else { return };
+    let Some(root) =
+        fixtures("grep_real::known_phrases_are_found_with_their_session_and_timestamp")
+    else {
+        return;
+    };
     for (dir, phrase, session, uuid, ts, file, line) in KNOWN {
         let r = grep(
             &root.join(dir),
@@ -97,7 +100,11 @@ fn known_phrases_are_found_with_their_session_and_timestamp() {
 
 #[test]
 fn subagent_briefings_in_real_transcripts_are_attributed_to_the_agent() {
-    let Some(root) = fixtures() else { return };
+    let Some(root) =
+        fixtures("grep_real::subagent_briefings_in_real_transcripts_are_attributed_to_the_agent")
+    else {
+        return;
+    };
     let dir = root.join("daaain__claude-code-log/real_projects/-experiments-worktrees");
     let r = grep(&dir, pattern(r"You are \*\*alice\*\*"));
     assert!(r.hits.is_empty(), "a subagent briefing counted as the user");
@@ -116,7 +123,9 @@ fn subagent_briefings_in_real_transcripts_are_attributed_to_the_agent() {
 
 #[test]
 fn every_real_transcript_parses_and_presets_run() {
-    let Some(root) = fixtures() else { return };
+    let Some(root) = fixtures("grep_real::every_real_transcript_parses_and_presets_run") else {
+        return;
+    };
     for dir in [
         "marot__spotter",
         "DRMacIver__claude-reliability",

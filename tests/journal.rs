@@ -1,12 +1,10 @@
 //! The journal: every successful change is its own run, recorded outside the memory directory with the
 //! exact before-image of what it touched; reads and refusals leave nothing behind.
 
-mod common;
-
-use common::{Env, topic};
-use dream_mcp::digest::sha256_hex;
-use dream_mcp::journal::{Journal, RunKind, RunRecord, RunStatus};
+use dream_mcp::{Journal, RunKind, RunRecord, RunStatus, sha256_hex};
 use serde_json::json;
+
+use crate::util::{Env, topic};
 
 /// Asserts `run` is a finished single change named `summary` that touched only `path`, whose before-image
 /// is `before` (`None`: the file did not exist).
@@ -30,7 +28,8 @@ fn assert_run(env: &Env, run: &RunRecord, summary: &str, path: &str, before: Opt
         .expect("before image");
     assert_eq!(image.as_deref(), before, "before-image of {path}");
     if let Some(blob) = &t.before.blob {
-        let stored = env.journal.join("runs").join(&run.id).join(blob);
+        let file = blob.split_once('@').map_or(blob.as_str(), |(f, _)| f);
+        let stored = env.journal.join("runs").join(&run.id).join(file);
         assert!(stored.is_file(), "{} missing", stored.display());
     }
 }

@@ -1,12 +1,10 @@
 //! Every MCP tool through an in-process client: what the server says about itself and its tools, and each
 //! tool's structured output on success and its tool error on refusal.
 
-mod common;
-
-use common::{Env, topic};
-use dream_mcp::digest::sha256_hex;
-use dream_mcp::memory_dir::MAX_FILE_BYTES;
+use dream_mcp::{MAX_FILE_BYTES, sha256_hex};
 use serde_json::{Value, json};
+
+use crate::util::{self, Env, topic};
 
 #[tokio::test]
 async fn server_reports_its_name_version_and_short_instructions() {
@@ -34,7 +32,7 @@ async fn every_tool_has_an_output_schema_documented_parameters_and_annotations()
     let tools = client.tools().await;
     let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     names.sort();
-    assert_eq!(names, common::TOOLS);
+    assert_eq!(names, util::TOOLS);
     for tool in &tools {
         let name = tool.name.as_ref();
         let description = tool.description.as_deref().unwrap_or_default();
@@ -581,29 +579,4 @@ async fn list_memory_skips_a_topic_file_over_the_cap_instead_of_failing() {
             .is_some_and(|r| r.contains(&MAX_FILE_BYTES.to_string())),
         "{skipped:?}"
     );
-}
-
-#[tokio::test]
-async fn list_memory_says_a_symlinked_team_folder_is_skipped_because_it_is_a_symlink() {
-    let env = Env::new();
-    env.put_outside("team/secret.md", topic("secret", "outside"));
-    env.put_outside("secret.md", topic("secret", "outside"));
-    std::os::unix::fs::symlink(env.outside.join("team"), env.memory.join("team")).expect("symlink");
-    std::os::unix::fs::symlink(env.outside.join("secret.md"), env.memory.join("link.md"))
-        .expect("symlink");
-    let client = env.client().await;
-    let v = client.ok("list_memory", json!({})).await;
-    assert_eq!(v["files"], json!([]));
-    let skipped = v["skipped"].as_array().expect("skipped");
-    let paths: Vec<&str> = skipped
-        .iter()
-        .map(|s| s["path"].as_str().expect("path"))
-        .collect();
-    assert_eq!(paths, ["link.md", "team"]);
-    for s in skipped {
-        assert!(
-            s["reason"].as_str().is_some_and(|r| r.contains("symlink")),
-            "{s}"
-        );
-    }
 }

@@ -12,36 +12,27 @@
 //!    exactly as scripted, and the undo command it reports restores it byte for byte.
 //! 4. The SessionStart hook tells the model a dream is due when the automatic gate is open, and says nothing
 //!    when it is closed.
-
-mod plugin_support;
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use dream_mcp::digest::sha256_hex;
-use plugin_support::scripted_model::{Block, ScriptedModel};
-use plugin_support::{
-    Sandbox, VERSION, assert_success, binary, copy_tree, path_without_dream_mcp, repo,
-    server_tools, skill_parts, skip, text,
-};
+use dream_mcp::sha256_hex;
 use serde_json::{Value, json};
 
-const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
+use crate::util::claude_code::{
+    Sandbox, assert_success, blocks, claude_for, is_fork, path_without_dream_mcp, server_tools,
+    session_start_context, skill_parts, tool_names,
+};
+use crate::util::scripted_model::{Block, ScriptedModel};
+use crate::util::{VERSION, binary, copy_tree, example, memory_files, repo, text, write_lock};
 
-/// The Claude Code to test with, or `None` after saying why the test is skipped.
-fn claude(test: &str) -> Option<PathBuf> {
-    match plugin_support::claude() {
-        Ok(path) => Some(path),
-        Err(why) => {
-            skip(test, &why);
-            None
-        }
-    }
-}
+const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
 
 /// `claude plugin validate --json` of `target` in a fresh HOME, parsed.
 fn validate(sandbox: &Sandbox, target: &Path, profile: bool) -> Value {
@@ -67,7 +58,9 @@ fn validate(sandbox: &Sandbox, target: &Path, profile: bool) -> Value {
 
 #[test]
 fn plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile() {
-    let Some(claude) = claude("plugin_validates") else {
+    let Some(claude) = claude_for(
+        "plugin_claude_code::plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile",
+    ) else {
         return;
     };
     let sandbox = Sandbox::new(claude);
@@ -114,7 +107,7 @@ fn plugin_validates_strictly_with_no_warnings_and_passes_the_directory_profile()
     );
 
     // The skill and the agent as Claude Code's component checks see them.
-    let components = sandbox.root.join("components/.claude");
+    let components = sandbox.root().join("components/.claude");
     fs::create_dir_all(components.join("skills/dream")).expect("create skills folder");
     fs::create_dir_all(components.join("agents")).expect("create agents folder");
     fs::copy(
@@ -159,7 +152,9 @@ fn assert_connected(listing: &str) {
 
 #[test]
 fn plugin_installs_from_the_checkout_and_its_server_connects() {
-    let Some(claude) = claude("plugin_installs") else {
+    let Some(claude) =
+        claude_for("plugin_claude_code::plugin_installs_from_the_checkout_and_its_server_connects")
+    else {
         return;
     };
     let sandbox = Sandbox::new(claude);
@@ -176,7 +171,7 @@ fn plugin_installs_from_the_checkout_and_its_server_connects() {
 
     // With nothing but a build the launcher made earlier in ${CLAUDE_PLUGIN_DATA}; the stand-in records
     // that it was the one started.
-    let marker = sandbox.root.join("started-from-plugin-data");
+    let marker = sandbox.root().join("started-from-plugin-data");
     let built = sandbox
         .plugin_data()
         .join("bin")
@@ -230,11 +225,7 @@ fn dream_tool(name: &str, input: Value, expect: Expect) -> Call {
     }
 }
 
-/// Where the example lives, and the after-state this dream leaves (`tests/fixtures/plugin-dream/`).
-fn example(part: &str) -> PathBuf {
-    repo().join("examples").join(part)
-}
-
+/// The after-state this dream leaves (`tests/fixtures/plugin-dream/`).
 fn after(name: &str) -> String {
     let path = repo().join("tests/fixtures/plugin-dream").join(name);
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -253,29 +244,7 @@ random-notes.md: rotate it. Review with `dream-mcp diff`; undo with `dream-mcp u
 fn install_example(sandbox: &Sandbox) {
     copy_tree(&example("messy-project"), &sandbox.project, &|_| false);
     copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
-    copy_tree(&example("transcripts"), &transcripts_dir(sandbox), &|_| {
-        false
-    });
-}
-
-/// Where Claude Code keeps the sandbox project's session transcripts.
-fn transcripts_dir(sandbox: &Sandbox) -> PathBuf {
-    dream_mcp::slug::project_folder(&sandbox.config().join("projects"), &sandbox.project)
-}
-
-/// Every file in a memory directory but the lock, by name.
-fn memory_files(dir: &Path) -> BTreeMap<String, String> {
-    fs::read_dir(dir)
-        .expect("read memory")
-        .map(|e| e.expect("entry"))
-        .filter(|e| e.file_name() != ".consolidate-lock")
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read_to_string(e.path()).expect("read memory file"),
-            )
-        })
-        .collect()
+    copy_tree(&example("transcripts"), &sandbox.transcripts, &|_| false);
 }
 
 /// The dream the scripted model plays over the example: one reply per entry; each reply is one or more
@@ -398,31 +367,6 @@ fn mismatch(expect: &Expect, result: &Value) -> Option<String> {
     (!missing.is_empty()).then(|| format!("lacks {missing:?}: {shown}"))
 }
 
-/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
-fn is_fork(request: &Value) -> bool {
-    let names = tool_names(request);
-    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
-}
-
-fn tool_names(request: &Value) -> BTreeSet<String> {
-    request["tools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t["name"].as_str().map(String::from))
-        .collect()
-}
-
-/// Every block of every message of a request.
-fn blocks(request: &Value) -> Vec<&Value> {
-    request["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["content"].as_array().into_iter().flatten())
-        .collect()
-}
-
 /// A tool result's text, whether its content is a string or a block array.
 fn result_text(result: &Value) -> String {
     match &result["content"] {
@@ -460,7 +404,9 @@ fn run_print(sandbox: &Sandbox, model: &ScriptedModel, prompt: &str) -> (Output,
 
 #[test]
 fn scripted_model_plays_a_whole_dream_through_the_skill() {
-    let Some(claude) = claude("scripted_dream") else {
+    let Some(claude) =
+        claude_for("plugin_claude_code::scripted_model_plays_a_whole_dream_through_the_skill")
+    else {
         return;
     };
     let sandbox = Sandbox::new(claude);
@@ -468,7 +414,7 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     install_example(&sandbox);
     let memory = sandbox.memory_dir();
     let before = memory_files(&memory);
-    let outside = sandbox.root.join("outside");
+    let outside = sandbox.outside.clone();
     fs::create_dir_all(&outside).expect("create outside folder");
 
     let script = dream_script(&memory, &outside);
@@ -590,7 +536,7 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
     let mut expected = before.clone();
     expected.remove("random-notes.md");
     for name in ["MEMORY.md", "api-conventions.md", "build-commands.md"] {
-        expected.insert(name.to_string(), after(name));
+        expected.insert(name.to_string(), after(name).into_bytes());
     }
     assert_eq!(memory_files(&memory), expected);
     let check = sandbox.run(
@@ -640,8 +586,8 @@ fn scripted_model_plays_a_whole_dream_through_the_skill() {
 
 /// Writes `count` session transcripts, last modified now, where Claude Code keeps this project's sessions.
 fn write_sessions(sandbox: &Sandbox, count: usize) {
-    let dir = transcripts_dir(sandbox);
-    fs::create_dir_all(&dir).expect("create transcripts dir");
+    let dir = &sandbox.transcripts;
+    fs::create_dir_all(dir).expect("create transcripts dir");
     for i in 0..count {
         let id = format!("00000000-0000-4000-8000-{i:012}");
         let line = json!({"type": "user", "sessionId": id, "message": {"role": "user", "content": "hello"}});
@@ -649,20 +595,11 @@ fn write_sessions(sandbox: &Sandbox, count: usize) {
     }
 }
 
-/// The SessionStart context the main conversation's first request carries, if any.
-fn session_start_context(model: &ScriptedModel) -> Option<String> {
-    let requests = model.requests();
-    let first = requests.iter().find(|r| !is_fork(r))?;
-    blocks(first)
-        .into_iter()
-        .filter_map(|b| b["text"].as_str())
-        .find(|t| t.contains("SessionStart hook additional context:"))
-        .map(String::from)
-}
-
 #[test]
 fn session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open() {
-    let Some(claude) = claude("session_start_hook") else {
+    let Some(claude) = claude_for(
+        "plugin_claude_code::session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open",
+    ) else {
         return;
     };
     let sandbox = Sandbox::new(claude);
@@ -693,13 +630,7 @@ fn session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open() {
     assert!(context.contains("/dream"), "{context}");
 
     // A recent consolidation closes it again.
-    fs::write(sandbox.memory_dir().join(".consolidate-lock"), "1\n").expect("write lock");
-    let lock = fs::File::options()
-        .write(true)
-        .open(sandbox.memory_dir().join(".consolidate-lock"))
-        .expect("open lock");
-    lock.set_modified(SystemTime::now() - Duration::from_secs(3600))
-        .expect("set lock mtime");
+    write_lock(&sandbox.memory_dir(), 1, Duration::from_secs(3600));
     let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
     let (out, _) = run_print(&sandbox, &model, "hello");
     assert_success("claude -p hello", &out);

@@ -1,15 +1,17 @@
 //! The plugin's files agree with each other and with the crate: one version, one license, the skill
 //! pre-approves exactly the server's tools, the agent is offered nothing that writes outside the memory
 //! directory, and the icon is what the plugin directory accepts.
-
-mod plugin_support;
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use plugin_support::{VERSION, repo, server_tools, skill_field, skill_parts};
 use serde_json::{Value, json};
+
+use crate::util::claude_code::{server_tools, skill_field, skill_md, skill_parts};
+use crate::util::{VERSION, repo};
 
 const TOOL_PREFIX: &str = "mcp__plugin_dream_dream__";
 
@@ -30,8 +32,17 @@ fn plugin_manifest_repeats_the_crate_and_declares_the_server_inline() {
     assert_eq!(plugin["hooks"], "./hooks/hooks.json");
     assert_eq!(
         plugin["network"],
-        json!({"hosts": []}),
-        "no host is reached"
+        json!({"hosts": ["github.com", "release-assets.githubusercontent.com", "objects.githubusercontent.com"]}),
+        "the launcher's download reaches only the GitHub release"
+    );
+    assert_eq!(
+        plugin["engines"],
+        json!({"claude-code": format!(">={}", crate::util::claude_code::CLAUDE_VERSION)}),
+        "engines names the Claude Code release the acceptance tests run against"
+    );
+    assert!(
+        plugin.get("binaries").is_none(),
+        "binaries are pinned only on the release ref, by scripts/release"
     );
     let servers = plugin["mcpServers"].as_object().expect("mcpServers inline");
     assert_eq!(servers.keys().collect::<Vec<_>>(), ["dream"]);
@@ -78,7 +89,7 @@ fn icon_is_a_square_png_the_directory_accepts() {
 
 #[test]
 fn skill_frontmatter_triggers_forks_and_preapproves_exactly_the_servers_tools() {
-    let text = plugin_support::skill_md();
+    let text = skill_md();
     assert!(
         text.lines().count() < 500,
         "SKILL.md has {} lines",
@@ -175,4 +186,99 @@ fn session_start_hook_runs_the_launcher_status_check() {
     assert!(mode & 0o111 != 0, "launcher is not executable");
     let text = fs::read_to_string(&launcher).expect("read launcher");
     assert!(text.starts_with("#!/bin/sh\n"), "launcher must be POSIX sh");
+}
+
+/// A plugin tree and an assets folder for `scripts/release`.
+fn release_world() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let plugin = tmp.path().join("plugin");
+    let assets = tmp.path().join("assets");
+    fs::create_dir_all(plugin.join(".claude-plugin")).expect("create plugin");
+    fs::create_dir_all(&assets).expect("create assets");
+    for file in [".claude-plugin/plugin.json", "Cargo.toml"] {
+        fs::copy(repo().join(file), plugin.join(file)).expect("copy plugin file");
+    }
+    (tmp, plugin, assets)
+}
+
+#[test]
+fn release_script_writes_sha256sums_ships_the_assets_and_pins_them() {
+    let (_tmp, plugin, assets) = release_world();
+    let names = [
+        "dream-mcp-x86_64-unknown-linux-musl",
+        "dream-mcp-x86_64-pc-windows-msvc.exe",
+    ];
+    for name in names {
+        fs::write(assets.join(name), format!("binary {name}")).expect("write asset");
+    }
+    let out = crate::util::claude_code::release(&assets, &plugin, &[]);
+    crate::util::claude_code::assert_success("scripts/release", &out);
+    let digest = |name: &str| dream_mcp::sha256_hex(format!("binary {name}").as_bytes());
+
+    let sums = fs::read_to_string(assets.join("SHA256SUMS")).expect("SHA256SUMS");
+    let mut expected: Vec<String> = names
+        .iter()
+        .map(|n| format!("{}  {n}", digest(n)))
+        .collect();
+    expected.sort_by(|a, b| {
+        a.split_whitespace()
+            .nth(1)
+            .cmp(&b.split_whitespace().nth(1))
+    });
+    assert_eq!(sums.lines().collect::<Vec<_>>(), expected);
+
+    let manifest: Value = serde_json::from_str(
+        &fs::read_to_string(plugin.join(".claude-plugin/plugin.json")).expect("plugin.json"),
+    )
+    .expect("plugin.json is JSON");
+    let pins: serde_json::Map<String, Value> = names
+        .iter()
+        .map(|n| (n.to_string(), json!({"sha256": digest(n)})))
+        .collect();
+    assert_eq!(manifest["binaries"], Value::Object(pins));
+    let original = json_file(".claude-plugin/plugin.json");
+    for (key, value) in original.as_object().expect("object") {
+        assert_eq!(&manifest[key], value, "scripts/release changed {key}");
+    }
+    for name in names {
+        let shipped = plugin.join("bin").join(name);
+        assert_eq!(
+            fs::read_to_string(&shipped).expect("shipped asset"),
+            format!("binary {name}")
+        );
+        let mode = fs::metadata(&shipped)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "{name} is not executable");
+    }
+
+    // In CI every released platform must be there.
+    let out = crate::util::claude_code::release(&assets, &plugin, &["--require-all"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = crate::util::text(&out.stderr);
+    assert!(
+        stderr.contains("missing assets: dream-mcp-aarch64-apple-darwin"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn release_script_refuses_a_stray_asset_and_changes_nothing() {
+    let (_tmp, plugin, assets) = release_world();
+    fs::write(assets.join("dream-mcp-sparc-sun-solaris"), "x").expect("write asset");
+    let before = fs::read(plugin.join(".claude-plugin/plugin.json")).expect("plugin.json");
+    let out = crate::util::claude_code::release(&assets, &plugin, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = crate::util::text(&out.stderr);
+    assert!(
+        stderr.contains("dream-mcp-sparc-sun-solaris") && stderr.contains("released triple"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(plugin.join(".claude-plugin/plugin.json")).expect("plugin.json"),
+        before
+    );
+    assert!(!assets.join("SHA256SUMS").exists());
+    assert!(!plugin.join("bin").exists());
 }

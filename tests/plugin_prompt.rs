@@ -1,14 +1,17 @@
 //! The `dream` MCP prompt: listed by the server, and its text is the skill's body, for clients that have MCP
 //! prompts but no skills.
-
-mod plugin_support;
+// The plugin tests drive the POSIX launcher and Claude Code on Linux and macOS (see docs/plugin.md for Windows).
+#![cfg(unix)]
 
 use rmcp::model::GetPromptRequestParams;
 
+use crate::util::Env;
+use crate::util::claude_code::skill_parts;
+
 #[tokio::test]
 async fn dream_prompt_is_listed_and_is_the_skill_body() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let client = plugin_support::mcp_client(root.path()).await;
+    let env = Env::new();
+    let client = env.child_client().await;
 
     let prompts = client.list_all_prompts().await.expect("prompts/list");
     let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
@@ -28,7 +31,7 @@ async fn dream_prompt_is_listed_and_is_the_skill_body() {
     let text = messages[0]["content"]["text"]
         .as_str()
         .expect("text content");
-    let (_, body) = plugin_support::skill_parts();
+    let (_, body) = skill_parts();
     assert_eq!(
         text, body,
         "the prompt differs from skill/dream/SKILL.md's body"

@@ -2,10 +2,9 @@
 //! bytes, no frontmatter, every link to an existing topic file. A refusal lists every violation with its
 //! line number and writes nothing.
 
-mod common;
-
-use common::{Env, topic};
 use serde_json::json;
+
+use crate::util::{Env, topic};
 
 /// An environment with topic files `e1.md` .. `e<n>.md` and a small existing index.
 fn env_with_files(n: usize) -> Env {

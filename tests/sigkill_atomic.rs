@@ -4,15 +4,14 @@
 //! The built binary is spawned as an MCP server, handed several writes of a file near the 256 KiB cap,
 //! and killed at a random moment; this repeats many times on the same file.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{Env, StdioServer};
-use dream_mcp::memory_dir::MAX_FILE_BYTES;
+use dream_mcp::MAX_FILE_BYTES;
 use serde_json::json;
+
+use crate::util::{Env, StdioServer};
 
 /// Kills per test run.
 const ITERATIONS: usize = 60;

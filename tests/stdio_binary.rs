@@ -1,10 +1,9 @@
 //! The built binary speaks MCP over stdin/stdout: raw JSON-RPC, one message per line, nothing else on
 //! stdout, and a clean exit when stdin closes.
 
-mod common;
-
-use common::{Env, topic};
 use serde_json::{Value, json};
+
+use crate::util::{self, Env, StdioServer, topic};
 
 #[test]
 fn the_binary_speaks_json_rpc_over_stdio() {
@@ -28,13 +27,13 @@ fn the_binary_speaks_json_rpc_over_stdio() {
         .map(|t| t["name"].as_str().expect("name"))
         .collect();
     names.sort();
-    assert_eq!(names, common::TOOLS);
+    assert_eq!(names, util::TOOLS);
     for t in tools {
         assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
         assert_eq!(t["inputSchema"]["type"], "object", "{}", t["name"]);
     }
 
-    let call = |server: &mut common::StdioServer, id: u64, name: &str, args: Value| {
+    let call = |server: &mut StdioServer, id: u64, name: &str, args: Value| {
         let resp = server.request(id, "tools/call", json!({"name": name, "arguments": args}));
         assert!(resp.get("error").is_none(), "{name}: {resp}");
         resp["result"].clone()

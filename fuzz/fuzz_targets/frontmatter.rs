@@ -2,7 +2,7 @@
 #![no_main]
 
 use dream_mcp::edit::frontmatter_warnings;
-use dream_mcp::findings::frontmatter::MAX_DESCRIPTION_CHARS;
+use dream_mcp::findings::MAX_DESCRIPTION_CHARS;
 use dream_mcp::frontmatter::{self, Parsed};
 use libfuzzer_sys::fuzz_target;
 

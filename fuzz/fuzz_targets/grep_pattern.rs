@@ -2,7 +2,7 @@
 //! or compiles past the size limit.
 #![no_main]
 
-use dream_mcp::transcripts::pattern::Matchers;
+use dream_mcp::transcripts::Matchers;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! Path validation: whatever string a tool is handed, an accepted path stays inside the memory directory.
 #![no_main]
 
-use dream_mcp::memory_dir::{Access, MemoryPath};
+use dream_mcp::{Access, MemoryPath};
 use dream_mcp_fuzz::{assert_confined, hostile};
 use libfuzzer_sys::fuzz_target;
 

@@ -5,7 +5,7 @@ use std::os::unix::net::UnixListener;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
-use dream_mcp::memory_dir::{Access, MemoryDir, MemoryPath};
+use dream_mcp::{Access, MAX_PATH_BYTES, MemoryDir, MemoryPath};
 
 /// Memory directories next to an `outside` folder, each with a different trap.
 pub struct Hostile {
@@ -114,10 +114,7 @@ pub fn assert_confined(dir: &MemoryDir, path: &MemoryPath, access: Access) {
             .all(|s| s != ".." && s != "." && !s.is_empty() && !s.starts_with('.')),
         "accepted {rel:?} with a dot or empty segment"
     );
-    assert!(
-        rel.len() <= dream_mcp::memory_dir::MAX_PATH_BYTES,
-        "accepted an over-long path"
-    );
+    assert!(rel.len() <= MAX_PATH_BYTES, "accepted an over-long path");
     if access == Access::Write {
         assert!(!path.is_index(), "write access granted to MEMORY.md");
     }

@@ -767,12 +767,14 @@ impl Run {
         }
         let mut record = self.record.clone();
         let mut pack = Vec::new();
+        let mut any_after = false;
         for t in record.touched.iter_mut() {
             let now = dir.read_opt(&MemoryPath::parse(&t.path)?)?;
             t.after = Some(match now {
                 Some(bytes) => {
                     let blob = format!("after@{}+{}", pack.len(), bytes.len());
                     pack.extend_from_slice(&bytes);
+                    any_after = true;
                     Image {
                         sha256: Some(sha256_hex(&bytes)),
                         blob: Some(blob),
@@ -790,7 +792,7 @@ impl Run {
             record.summary = s.to_string();
         }
         let folder = self.folder()?;
-        if !pack.is_empty() {
+        if any_after {
             atomic::replace(&folder.dir, "after", &pack, 0o600)?;
         }
         save_record(&folder.dir, &record)?;

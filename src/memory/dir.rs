@@ -209,9 +209,6 @@ impl std::ops::Deref for Folder<'_> {
     }
 }
 
-/// Why `team/` cannot be used, when it is a symlink or not a folder.
-const TEAM_RULE: &str = "`team` is a symlink or not a plain folder, and is never followed";
-
 impl MemoryDir {
     /// Opens the memory directory at `path`, which must exist and be a directory.
     ///
@@ -255,9 +252,19 @@ impl MemoryDir {
             Some((_, name)) => match self.handle.sub(TEAM_DIR) {
                 Ok(Some(team)) => Ok(Some((Folder::Team(team), name))),
                 Ok(None) => Ok(None),
-                Err(e) if os::is_symlink_refusal(&e) => Err(Error::refused(&path.rel, TEAM_RULE)),
+                Err(e) if os::is_symlink_refusal(&e) => Err(self.team_refusal(&path.rel)),
                 Err(e) => Err(Error::io(self.root.join(TEAM_DIR), e)),
             },
+        }
+    }
+
+    /// Why `team/` cannot be used for `raw`: it is a symlink, or not a folder.
+    fn team_refusal(&self, raw: &str) -> Error {
+        match self.handle.stat(TEAM_DIR) {
+            Ok(Some(m)) if m.kind == os::Kind::Symlink => {
+                Error::refused(raw, "`team/` is a symlink, which is never followed")
+            }
+            _ => Error::refused(raw, "`team` exists but is not a folder"),
         }
     }
 
@@ -269,9 +276,7 @@ impl MemoryDir {
         let team = self.root.join(TEAM_DIR);
         let (dir, created) = match self.handle.sub_or_create(TEAM_DIR, 0o755) {
             Ok(d) => d,
-            Err(e) if os::is_symlink_refusal(&e) => {
-                return Err(Error::refused(&path.rel, TEAM_RULE));
-            }
+            Err(e) if os::is_symlink_refusal(&e) => return Err(self.team_refusal(&path.rel)),
             Err(e) => return Err(Error::io(team, e)),
         };
         if created {

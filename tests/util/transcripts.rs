@@ -1,15 +1,14 @@
-//! Synthetic transcripts for the grep tests: one builder per line variant of Claude Code's JSONL
-//! (REFERENCE §3), a transcripts directory to write sessions and subagents into, and a search shortcut.
-//!
-//! Each integration-test binary compiles this module and uses only part of it.
-#![allow(dead_code)]
+//! Synthetic transcripts: one builder per line variant of Claude Code's JSONL (REFERENCE §3), sessions and
+//! subagents written into the fixture world's transcripts folder, and searches over it.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use dream_mcp::transcripts::{self, Control, GrepRequest, GrepResult, Query};
+use dream_mcp::transcripts::{GrepRequest, GrepResult};
+use dream_mcp::{Control, Query, grep_transcripts, lock};
 use serde_json::{Value, json};
+
+use super::{Env, set_mtime, write_file};
 
 /// A session id in Claude Code's form.
 pub const S1: &str = "11111111-1111-4111-8111-111111111111";
@@ -17,6 +16,15 @@ pub const S1: &str = "11111111-1111-4111-8111-111111111111";
 pub const S2: &str = "22222222-2222-4222-8222-222222222222";
 /// A third session id.
 pub const S3: &str = "33333333-3333-4333-8333-333333333333";
+
+/// Timestamps on four consecutive days, oldest first.
+pub const T1: &str = "2026-03-01T09:00:00.000Z";
+/// The day after [`T1`].
+pub const T2: &str = "2026-03-02T09:00:00.000Z";
+/// The day after [`T2`].
+pub const T3: &str = "2026-03-03T09:00:00.000Z";
+/// The day after [`T3`].
+pub const T4: &str = "2026-03-04T09:00:00.000Z";
 
 /// Fields every conversation line carries, including metadata a search must never match.
 fn base(kind: &str, session: &str, uuid: &str, ts: &str) -> Value {
@@ -125,71 +133,44 @@ pub fn progress(session: &str, text: &str) -> Value {
     json!({"type": "progress", "sessionId": session, "data": {"type": "hook_progress", "command": text}})
 }
 
-/// A transcripts directory in a temporary folder.
-pub struct Transcripts {
-    tmp: tempfile::TempDir,
-    /// The directory searched.
-    pub dir: PathBuf,
-}
-
-impl Transcripts {
-    /// An empty transcripts directory.
-    pub fn new() -> Transcripts {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let dir = tmp.path().join("projects/-home-dev-project");
-        fs::create_dir_all(&dir).expect("create transcripts dir");
-        Transcripts { tmp, dir }
-    }
-
-    /// The temporary root (the transcripts directory's grandparent), for files that must be outside it.
-    pub fn root(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    /// Writes `<id>.jsonl` with one line per value.
+impl Env {
+    /// Writes `<id>.jsonl` with one line per value into the transcripts folder.
     pub fn session(&self, id: &str, lines: &[Value]) -> PathBuf {
-        self.raw(&format!("{id}.jsonl"), jsonl(lines).as_bytes())
+        self.transcript(&format!("{id}.jsonl"), jsonl(lines).as_bytes())
     }
 
     /// Writes `<id>/subagents/agent-<agent>.jsonl`.
     pub fn subagent(&self, id: &str, agent: &str, lines: &[Value]) -> PathBuf {
-        self.raw(
+        self.transcript(
             &format!("{id}/subagents/agent-{agent}.jsonl"),
             jsonl(lines).as_bytes(),
         )
     }
 
-    /// Writes raw bytes to `rel`, creating folders.
-    pub fn raw(&self, rel: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("create folder");
-        }
-        fs::write(&path, bytes).expect("write transcript");
-        path
+    /// Writes raw bytes to `rel` in the transcripts folder, creating folders.
+    pub fn transcript(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        write_file(&self.transcripts.join(rel), bytes)
     }
 
-    /// Sets a file's modification time to `secs` seconds after the epoch.
-    pub fn touch(&self, path: &Path, secs: u64) {
-        let f = fs::File::options()
-            .write(true)
-            .open(path)
-            .expect("open for mtime");
-        f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
-            .expect("set mtime");
+    /// A query for `req`, with the last consolidation read from this memory directory's lock.
+    pub fn query(&self, req: &GrepRequest) -> Query {
+        Query::new(req, lock::last_consolidation(&self.memory)).expect("valid request")
     }
 
-    /// Runs a search over this directory, with a memory directory that has no lock unless given.
+    /// Runs a search over the transcripts folder (`since_last_dream` reads the memory directory's lock).
     pub fn grep(&self, req: GrepRequest) -> GrepResult {
-        self.grep_with_memory(req, &self.tmp.path().join("memory"))
+        search(&self.transcripts, &self.query(&req))
     }
+}
 
-    /// Runs a search with `memory` as the memory directory (for `since_last_dream`).
-    pub fn grep_with_memory(&self, req: GrepRequest, memory: &Path) -> GrepResult {
-        let query =
-            Query::new(&req, dream_mcp::lock::last_consolidation(memory)).expect("valid request");
-        transcripts::grep(&self.dir, &query, &Control::default()).expect("search runs")
-    }
+/// Runs `query` over the transcripts directory `dir`.
+pub fn search(dir: &Path, query: &Query) -> GrepResult {
+    grep_transcripts(dir, query, &Control::default()).expect("search runs")
+}
+
+/// Sets a file's modification time to `secs` seconds after the epoch.
+pub fn touch(path: &Path, secs: u64) {
+    set_mtime(path, SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
 }
 
 /// Lines joined with newlines, the last one terminated.

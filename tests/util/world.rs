@@ -1,22 +1,6 @@
-//! Shared test fixtures: a temporary memory directory beside an "outside" folder, a snapshot of the whole
-//! tree that detects any change, an in-process MCP client over `tokio::io::duplex`, and the built binary
-//! spoken to over raw JSON-RPC.
-//!
-//! Each integration-test binary compiles this module and uses only part of it.
-#![allow(dead_code)]
-
-/// Every tool the server offers, sorted by name.
-pub const TOOLS: [&str; 9] = [
-    "abort_dream",
-    "delete_memory_file",
-    "finish_dream",
-    "grep_transcripts",
-    "list_memory",
-    "read_memory_file",
-    "rewrite_index",
-    "start_dream",
-    "write_memory_file",
-];
+//! The fixture world every test works in, and the ways to reach the server in it: in process over an
+//! in-memory pipe ([`Client`]), the built binary over raw JSON-RPC on stdio ([`StdioServer`]), or the binary
+//! as a CLI ([`Env::cli`]). A snapshot of a tree ([`Tree`]) detects any change.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -25,43 +9,59 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use dream_mcp::digest::sha256_hex;
-use dream_mcp::journal::{Journal, RunRecord};
-use dream_mcp::locations::{LocationOptions, Locations};
-use dream_mcp::server::DreamServer;
+use dream_mcp::{
+    DreamServer, Dreamer, Journal, LocationOptions, Locations, RunRecord, project_folder,
+    sha256_hex,
+};
 use rmcp::model::{CallToolRequestParams, ServerPeerInfo, Tool};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
-/// A temporary world: `memory/` (the memory directory), `outside/` (a sibling the tools must never touch),
-/// `journal/`, and a `home/` and `project/` so nothing resolves to the real `~/.claude`.
+use super::{binary, topic, write_file};
+
+/// A temporary world laid out as Claude Code has it, so nothing resolves to the real `~/.claude`:
+/// `home/` (HOME) with `home/.claude` (the config folder) and, in it, `projects/<slug>/` (the project's
+/// transcripts); `project/` (the working directory of spawned binaries); `memory/` (the memory directory);
+/// `outside/` (a sibling the tools must never touch); `journal/`.
 pub struct Env {
-    tmp: tempfile::TempDir,
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    /// HOME for every process started here.
+    pub home: PathBuf,
+    /// Claude Code's config folder, `home/.claude` (`CLAUDE_CONFIG_DIR`).
+    pub config: PathBuf,
+    /// The project directory (cwd of spawned binaries).
+    pub project: PathBuf,
+    /// Where Claude Code keeps the project's session transcripts: `config/projects/<slug of project>`.
+    /// Not created: a test that needs it writes a session.
+    pub transcripts: PathBuf,
     /// The memory directory the server works on.
     pub memory: PathBuf,
     /// A sibling folder outside the memory directory (targets of symlinks and hard links).
     pub outside: PathBuf,
-    /// The journal directory (outside the memory directory).
+    /// The journal directory (outside the memory directory), left for the server to create.
     pub journal: PathBuf,
-    /// A fake HOME; `home/.claude` is the config dir.
-    pub home: PathBuf,
-    /// The project directory (cwd of spawned binaries).
-    pub project: PathBuf,
 }
 
 impl Env {
-    /// Creates the folders (the journal is left for the server to create).
+    /// Creates the folders (the journal and the transcripts folder are left to whoever writes them).
     pub fn new() -> Env {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = fs::canonicalize(tmp.path()).expect("canonical tempdir");
+        let home = root.join("home");
+        let config = home.join(".claude");
+        let project = root.join("project");
         let env = Env {
+            transcripts: project_folder(&config.join("projects"), &project),
             memory: root.join("memory"),
             outside: root.join("outside"),
             journal: root.join("journal"),
-            home: root.join("home"),
-            project: root.join("project"),
-            tmp,
+            home,
+            config,
+            project,
+            root,
+            _tmp: tmp,
         };
         for d in [&env.memory, &env.outside, &env.home, &env.project] {
             fs::create_dir_all(d).expect("create test folder");
@@ -71,30 +71,46 @@ impl Env {
 
     /// The temporary root holding every folder above.
     pub fn root(&self) -> &Path {
-        self.tmp.path()
+        &self.root
     }
 
     /// The locations a server under test works on: everything inside the temporary root.
     pub fn locations(&self) -> Locations {
         LocationOptions {
             memory_dir: Some(self.memory.clone()),
-            transcripts_dir: Some(self.home.join(".claude/projects/-project")),
+            transcripts_dir: Some(self.transcripts.clone()),
             project_dir: Some(self.project.clone()),
-            config_dir: Some(self.home.join(".claude")),
+            config_dir: Some(self.config.clone()),
             journal_dir: Some(self.journal.clone()),
             home: Some(self.home.clone()),
+            cwd: Some(self.project.clone()),
+            ..LocationOptions::default()
         }
         .resolve()
     }
 
+    /// The library's dream runner on this environment, in this process.
+    pub fn dreamer(&self) -> Dreamer {
+        Dreamer::new(self.locations())
+    }
+
+    /// A small, healthy memory directory (two topic files, one in `team/`, and an index linking both) and
+    /// a secret in the outside folder.
+    pub fn healthy(&self) {
+        self.put("a.md", topic("a", "first"));
+        self.put("team/b.md", topic("b", "shared"));
+        self.put("MEMORY.md", "- [A](a.md) — a\n- [B](team/b.md) — b\n");
+        self.put_outside("secret.md", "outside, never to be touched\n");
+    }
+
     /// Writes `content` to `rel` inside the memory directory (creating folders), bypassing the tools.
     pub fn put(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-        put(&self.memory, rel, content.as_ref())
+        write_file(&self.memory.join(rel), content.as_ref())
     }
 
     /// Writes `content` to `rel` inside the outside folder.
     pub fn put_outside(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
-        put(&self.outside, rel, content.as_ref())
+        write_file(&self.outside.join(rel), content.as_ref())
     }
 
     /// The bytes of `rel` in the memory directory, or `None` when it does not exist.
@@ -132,7 +148,7 @@ impl Env {
     /// A `Command` for the built binary with HOME and CLAUDE_CONFIG_DIR inside the temporary root, no
     /// inherited `DREAM_*` or `CLAUDE_*` variables, and the project folder as its working directory.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dream-mcp"));
+        let mut cmd = Command::new(binary());
         for (k, _) in std::env::vars_os() {
             let k = k.to_string_lossy();
             if k.starts_with("DREAM_") || k.starts_with("CLAUDE_") {
@@ -140,43 +156,58 @@ impl Env {
             }
         }
         cmd.env("HOME", &self.home)
-            .env("CLAUDE_CONFIG_DIR", self.home.join(".claude"))
+            .env("CLAUDE_CONFIG_DIR", &self.config)
             .current_dir(&self.project);
         cmd
     }
 
-    /// Runs a CLI command on this environment's memory and journal directories, with no stdin.
-    pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        self.command()
-            .arg("--memory-dir")
+    /// [`Env::command`] given this environment's memory, journal and transcripts directories.
+    pub fn command_on_dirs(&self) -> Command {
+        let mut cmd = self.command();
+        cmd.arg("--memory-dir")
             .arg(&self.memory)
             .arg("--journal-dir")
             .arg(&self.journal)
+            .arg("--transcripts-dir")
+            .arg(&self.transcripts);
+        cmd
+    }
+
+    /// Runs a CLI command on this environment's directories, with no stdin.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.command_on_dirs()
             .args(args)
             .stdin(Stdio::null())
             .output()
             .expect("run dream-mcp")
     }
 
-    /// Starts `dream-mcp serve` on this environment's memory and journal directories.
+    /// Starts `dream-mcp serve` on this environment's directories.
     pub fn spawn_server(&self) -> StdioServer {
-        let mut cmd = self.command();
-        cmd.arg("--memory-dir")
-            .arg(&self.memory)
-            .arg("--journal-dir")
-            .arg(&self.journal)
-            .arg("serve");
+        let mut cmd = self.command_on_dirs();
+        cmd.arg("serve");
         StdioServer::spawn(cmd)
     }
-}
 
-fn put(base: &Path, rel: &str, content: &[u8]) -> PathBuf {
-    let path = base.join(rel);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).expect("create parent");
+    /// [`Env::spawn_server`], then the MCP handshake.
+    pub fn server(&self) -> StdioServer {
+        let mut server = self.spawn_server();
+        server.handshake();
+        server
     }
-    fs::write(&path, content).expect("write fixture");
-    path
+
+    /// An rmcp client connected to `dream-mcp serve` on this environment over the child's stdio (stderr
+    /// discarded).
+    pub async fn child_client(&self) -> RunningService<RoleClient, ()> {
+        let mut cmd = self.command_on_dirs();
+        cmd.arg("serve");
+        let (transport, _) =
+            rmcp::transport::TokioChildProcess::builder(tokio::process::Command::from(cmd))
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start dream-mcp");
+        ().serve(transport).await.expect("MCP handshake")
+    }
 }
 
 /// Every entry below some folders, described by everything a change would alter: type, mode, size, inode,
@@ -366,6 +397,8 @@ pub struct StdioServer {
     pub child: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
+    /// The id [`StdioServer::call`] gives its next request.
+    next_id: u64,
 }
 
 impl StdioServer {
@@ -383,6 +416,7 @@ impl StdioServer {
             child,
             stdin,
             stdout,
+            next_id: 1_000_000,
         }
     }
 
@@ -424,6 +458,17 @@ impl StdioServer {
         }
     }
 
+    /// Calls `tool` under the next free id: `Ok(structuredContent)` or `Err(error text)`.
+    pub fn call(&mut self, tool: &str, args: Value) -> Result<Value, String> {
+        self.next_id += 1;
+        let resp = self.request(
+            self.next_id,
+            "tools/call",
+            json!({"name": tool, "arguments": args}),
+        );
+        tool_outcome(tool, &resp)
+    }
+
     /// `initialize` then `notifications/initialized`; returns the initialize result.
     pub fn handshake(&mut self) -> Value {
         let resp = self.request(
@@ -453,7 +498,17 @@ impl Drop for StdioServer {
     }
 }
 
-/// A topic file with valid frontmatter, for fixtures.
-pub fn topic(name: &str, body: &str) -> String {
-    format!("---\nname: {name}\ndescription: notes about {name}\ntype: project\n---\n{body}\n")
+/// A `tools/call` response as `Ok(structuredContent)`, or `Err(text)` for a tool error (`isError`). A
+/// protocol-level error fails the test.
+pub fn tool_outcome(tool: &str, resp: &Value) -> Result<Value, String> {
+    let result = &resp["result"];
+    assert!(result.is_object(), "{tool}: protocol error {resp}");
+    if result["isError"] == json!(true) {
+        Err(result["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    } else {
+        Ok(result["structuredContent"].clone())
+    }
 }

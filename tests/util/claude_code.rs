@@ -1,15 +1,11 @@
-//! Shared by the `plugin_*` acceptance tests: the checkout, the skill's body read independently of the crate,
-//! a real Claude Code (found, or installed from npm into a cache folder), and a sandbox that runs it with a
-//! temporary HOME so no real configuration is touched.
-//!
-//! Each test binary compiles this module and uses only part of it.
-#![allow(dead_code)]
+//! The real Claude Code for the `plugin_*` tests: found, or installed from npm into a cache folder; a
+//! [`Sandbox`] (the fixture world with the plugin staged) that runs it with no real configuration touched;
+//! and the skill's text, read independently of the crate.
 
-pub mod scripted_model;
-
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -17,22 +13,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::{Env, VERSION, copy_tree, notice, repo, skip, text};
+
 /// The Claude Code release these tests were written against (REFERENCE.md section 5). Override with
 /// `DREAM_TEST_CLAUDE_VERSION`.
-pub const CLAUDE_VERSION: &str = "2.1.330";
-
-/// The checkout: the plugin's source folder.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The dream-mcp binary cargo built for these tests.
-pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_dream-mcp"))
-}
-
-/// The crate version, which the plugin and marketplace manifests must repeat.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const CLAUDE_VERSION: &str = "2.1.332";
 
 /// `skill/dream/SKILL.md` as written.
 pub fn skill_md() -> String {
@@ -63,24 +48,26 @@ pub fn skill_field(key: &str) -> String {
         .to_string()
 }
 
-/// Writes a line to the real stderr, past libtest's capture, so a skipped check is visible in every run.
-pub fn notice(message: &str) {
-    let _ = writeln!(std::io::stderr(), "{message}");
-}
-
-/// Reports that a test cannot run here. With `DREAM_REQUIRE_CLAUDE=1` (for CI) that is a failure instead.
-pub fn skip(test: &str, why: &str) {
-    if std::env::var_os("DREAM_REQUIRE_CLAUDE").is_some_and(|v| v == "1") {
-        panic!("{test}: {why} (DREAM_REQUIRE_CLAUDE=1)");
+/// The Claude Code for `test`, or `None` after [`skip`] says why there is none. With
+/// `DREAM_REQUIRE_CLAUDE=1` (for CI) having none is a failure instead.
+pub fn claude_for(test: &str) -> Option<PathBuf> {
+    match claude() {
+        Ok(path) => Some(path),
+        Err(why) => {
+            if std::env::var_os("DREAM_REQUIRE_CLAUDE").is_some_and(|v| v == "1") {
+                panic!("{test}: {why} (DREAM_REQUIRE_CLAUDE=1)");
+            }
+            skip(test, &why);
+            None
+        }
     }
-    notice(&format!("SKIPPED {test}: {why}"));
 }
 
 /// The Claude Code executable the tests drive, or why there is none.
 ///
 /// In order: `$DREAM_TEST_CLAUDE`; `claude` on PATH; a copy installed earlier into the cache folder
 /// (`$DREAM_TEST_CACHE`, default `target/claude-code`); otherwise `npm install @anthropic-ai/claude-code` into
-/// that folder now. Found once per test binary.
+/// that folder now. Found once per test run.
 pub fn claude() -> Result<PathBuf, String> {
     static CLAUDE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     CLAUDE
@@ -219,75 +206,46 @@ pub fn stage_plugin(dest: &Path) {
     copy_tree(&repo(), dest, &|name| name == "target" || name == ".git");
 }
 
-/// Copies `from` into `to` recursively, skipping entries whose name `skip` accepts; keeps permissions.
-pub fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) {
-    fs::create_dir_all(to).expect("create copy destination");
-    for entry in fs::read_dir(from).expect("read folder to copy") {
-        let entry = entry.expect("folder entry");
-        let name = entry.file_name();
-        if skip(&name.to_string_lossy()) {
-            continue;
-        }
-        let kind = entry.file_type().expect("entry type");
-        let dest = to.join(&name);
-        if kind.is_dir() {
-            copy_tree(&entry.path(), &dest, skip);
-        } else if kind.is_file() {
-            fs::copy(entry.path(), &dest).expect("copy file");
-        }
-    }
-}
-
-/// A temporary world for one run of Claude Code: `home/` (HOME; `home/.claude` is its config),
-/// `project/` (the working directory), `plugin/` (a staged copy of the checkout) and room for more.
+/// The fixture world for one run of Claude Code: an [`Env`] (HOME, config, project, transcripts) with
+/// `plugin/`, a staged copy of the checkout, and the Claude Code executable.
 pub struct Sandbox {
-    _tmp: tempfile::TempDir,
-    /// The temporary root.
-    pub root: PathBuf,
-    /// HOME for every process started here.
-    pub home: PathBuf,
-    /// The project Claude Code runs in.
-    pub project: PathBuf,
+    env: Env,
     /// The staged plugin the marketplace is added from.
     pub plugin: PathBuf,
     /// The Claude Code executable.
     pub claude: PathBuf,
 }
 
+impl Deref for Sandbox {
+    type Target = Env;
+
+    fn deref(&self) -> &Env {
+        &self.env
+    }
+}
+
 impl Sandbox {
     /// A fresh sandbox with the plugin staged into it.
     pub fn new(claude: PathBuf) -> Sandbox {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let root = fs::canonicalize(tmp.path()).expect("canonical tempdir");
-        let sandbox = Sandbox {
-            home: root.join("home"),
-            project: root.join("project"),
-            plugin: root.join("plugin"),
-            root,
+        let env = Env::new();
+        let plugin = env.root().join("plugin");
+        stage_plugin(&plugin);
+        Sandbox {
+            env,
+            plugin,
             claude,
-            _tmp: tmp,
-        };
-        fs::create_dir_all(&sandbox.home).expect("create home");
-        fs::create_dir_all(&sandbox.project).expect("create project");
-        stage_plugin(&sandbox.plugin);
-        sandbox
-    }
-
-    /// Claude Code's config folder in this sandbox.
-    pub fn config(&self) -> PathBuf {
-        self.home.join(".claude")
+        }
     }
 
     /// Where Claude Code keeps the installed plugin's data (`${CLAUDE_PLUGIN_DATA}`):
-    /// `<config>/plugins/data/<plugin>-<marketplace>` in Claude Code 2.1.330.
+    /// `<config>/plugins/data/<plugin>-<marketplace>` in Claude Code 2.1.332.
     pub fn plugin_data(&self) -> PathBuf {
-        self.config().join("plugins/data/dream-dream")
+        self.config.join("plugins/data/dream-dream")
     }
 
-    /// The auto-memory folder Claude Code uses for `self.project`.
+    /// The auto-memory folder Claude Code uses for the project: `memory/` in its transcripts folder.
     pub fn memory_dir(&self) -> PathBuf {
-        dream_mcp::slug::project_folder(&self.config().join("projects"), &self.project)
-            .join("memory")
+        self.transcripts.join("memory")
     }
 
     /// A `claude` command in the project folder with nothing inherited but PATH: HOME is the sandbox's, no
@@ -298,7 +256,7 @@ impl Sandbox {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
-            .env("TMPDIR", &self.root)
+            .env("TMPDIR", self.root())
             .env("LANG", "C.UTF-8")
             .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
             .env("DISABLE_AUTOUPDATER", "1")
@@ -346,6 +304,69 @@ impl Sandbox {
     }
 }
 
+/// The system tools the launcher uses, and nothing else: no `cargo`, no `dream-mcp`.
+pub const LAUNCHER_TOOLS: &[&str] = &[
+    "sh",
+    "sed",
+    "head",
+    "tr",
+    "cat",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "find",
+    "sleep",
+    "tail",
+    "dirname",
+    "uname",
+    "sha256sum",
+    "chmod",
+    "curl",
+    "setsid",
+    "nohup",
+];
+
+/// Creates `dir` holding links to [`LAUNCHER_TOOLS`] found on this PATH, for a PATH a person without Rust
+/// could have.
+pub fn launcher_tools(dir: &Path) -> PathBuf {
+    fs::create_dir_all(dir).expect("create tools folder");
+    for tool in LAUNCHER_TOOLS {
+        if let Some(path) = on_path(tool) {
+            std::os::unix::fs::symlink(path, dir.join(tool)).expect("link tool");
+        }
+    }
+    dir.to_path_buf()
+}
+
+/// The target triple the launcher computes here, which names this platform's release asset.
+pub fn this_triple() -> String {
+    let os = if cfg!(target_os = "macos") {
+        "apple-darwin"
+    } else {
+        "unknown-linux-musl"
+    };
+    format!("{}-{os}", std::env::consts::ARCH)
+}
+
+/// This platform's release asset name.
+pub fn asset_name() -> String {
+    format!("dream-mcp-{}", this_triple())
+}
+
+/// Runs `scripts/release <assets> --plugin <plugin>` and returns its output.
+pub fn release(assets: &Path, plugin: &Path, extra: &[&str]) -> Output {
+    run_with_limit(
+        Command::new("python3")
+            .arg(repo().join("scripts/release"))
+            .arg(assets)
+            .arg("--plugin")
+            .arg(plugin)
+            .args(extra),
+        Duration::from_secs(120),
+    )
+}
+
 /// Runs `cmd` to completion, killing it after `limit` (a hung Claude Code must fail the test, not hang it).
 pub fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
     let child = cmd
@@ -374,11 +395,6 @@ pub fn run_with_limit(cmd: &mut Command, limit: Duration) -> Output {
     out
 }
 
-/// Lossy UTF-8 of process output.
-pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Asserts that `out` is a success, showing both streams when it is not.
 pub fn assert_success(what: &str, out: &Output) {
     assert!(
@@ -390,31 +406,51 @@ pub fn assert_success(what: &str, out: &Output) {
     );
 }
 
-/// An MCP client connected to the built binary over stdio, with HOME and the memory folder in `root`.
-pub async fn mcp_client(root: &Path) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
-    use rmcp::ServiceExt;
-    use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
-    let memory = root.join("memory");
-    fs::create_dir_all(&memory).expect("create memory folder");
-    let command = tokio::process::Command::new(binary()).configure(|cmd| {
-        cmd.env_clear()
-            .env("HOME", root)
-            .env("DREAM_MEMORY_DIR", &memory)
-            .current_dir(root)
-            .arg("serve");
-    });
-    let transport = TokioChildProcess::new(command).expect("start dream-mcp");
-    ().serve(transport).await.expect("MCP handshake")
-}
-
-/// The names of the tools the server offers.
+/// The names of the tools the built server offers over stdio.
 pub fn server_tools() -> Vec<String> {
-    let root = tempfile::tempdir().expect("tempdir");
+    let env = Env::new();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let client = mcp_client(root.path()).await;
+        let client = env.child_client().await;
         let tools = client.list_all_tools().await.expect("tools/list");
         let _ = client.cancel().await;
         tools.into_iter().map(|t| t.name.to_string()).collect()
     })
+}
+
+/// True for a request of the forked dream agent (it has Read but neither Bash nor Agent).
+pub fn is_fork(request: &Value) -> bool {
+    let names = tool_names(request);
+    names.contains("Read") && !names.contains("Bash") && !names.contains("Agent")
+}
+
+/// The names of the tools a request offers the model.
+pub fn tool_names(request: &Value) -> BTreeSet<String> {
+    request["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str().map(String::from))
+        .collect()
+}
+
+/// Every block of every message of a request.
+pub fn blocks(request: &Value) -> Vec<&Value> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|m| m["content"].as_array().into_iter().flatten())
+        .collect()
+}
+
+/// The SessionStart context the main conversation's first request carries, if any.
+pub fn session_start_context(model: &super::scripted_model::ScriptedModel) -> Option<String> {
+    let requests = model.requests();
+    let first = requests.iter().find(|r| !is_fork(r))?;
+    blocks(first)
+        .into_iter()
+        .filter_map(|b| b["text"].as_str())
+        .find(|t| t.contains("SessionStart hook additional context:"))
+        .map(String::from)
 }
