@@ -456,6 +456,23 @@ struct Frame {
     len: u64,
 }
 
+impl Frame {
+    /// The touched file this frame records, its bytes starting at log offset `start`.
+    fn touched(self, start: u64) -> Touched {
+        Touched {
+            before: Image {
+                blob: self
+                    .sha256
+                    .as_ref()
+                    .map(|_| format!("log@{start}+{}", self.len)),
+                sha256: self.sha256,
+            },
+            path: self.path,
+            after: None,
+        }
+    }
+}
+
 /// The touched files an open run's log records, in order. A torn last frame (a crash during the
 /// append, before the change it announced was made) ends the log.
 fn replay(run: &Dir) -> Result<Vec<Touched>> {
@@ -497,17 +514,7 @@ fn replay(run: &Dir) -> Result<Vec<Touched>> {
             .seek_relative(skip as i64)
             .map_err(|e| Error::io(os::shown(run, "log"), e))?;
         offset = start + skip;
-        touched.push(Touched {
-            path: frame.path,
-            before: Image {
-                blob: frame
-                    .sha256
-                    .as_ref()
-                    .map(|_| format!("log@{start}+{}", frame.len)),
-                sha256: frame.sha256,
-            },
-            after: None,
-        });
+        touched.push(frame.touched(start));
     }
     Ok(touched)
 }
@@ -683,17 +690,7 @@ impl Run {
                 buf.push(b'\n');
             }
             offset = start + before.map_or(0, |b| b.len() as u64 + 1);
-            new.push(Touched {
-                path: frame.path,
-                before: Image {
-                    blob: frame
-                        .sha256
-                        .as_ref()
-                        .map(|_| format!("log@{start}+{}", frame.len)),
-                    sha256: frame.sha256,
-                },
-                after: None,
-            });
+            new.push(frame.touched(start));
         }
         if new.is_empty() {
             return Ok(());
