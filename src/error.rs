@@ -105,6 +105,15 @@ pub enum Error {
         /// The unacknowledged forgotten specifics.
         forgotten: Vec<crate::change::retention::Forgotten>,
     },
+    /// The journal holds something this program did not write there (a symlink, an edited record or
+    /// image), or cannot record a change; nothing was changed.
+    #[error("journal {}: {rule}; nothing was changed", .path.display())]
+    Journal {
+        /// The journal file or folder involved.
+        path: PathBuf,
+        /// What is wrong with it.
+        rule: String,
+    },
     /// Any other I/O failure, with the path it happened on.
     #[error("{}: {source}", .path.display())]
     Io {

@@ -243,9 +243,15 @@ fn serve(locations: Locations, settings: Settings) -> anyhow::Result<ExitCode> {
         );
     }
     let usable = locations.usable_memory_dir().map(|_| ());
-    if let Err(e) = &usable {
+    match &usable {
         // Served anyway, so the user sees the refusal in every tool's answer.
-        eprintln!("dream-mcp: {e}");
+        Err(e) => eprintln!("dream-mcp: {e}"),
+        // Temporary files of writers killed before their rename: swept at start as after every change.
+        Ok(()) => {
+            if let Ok(dir) = MemoryDir::open(&locations.memory_dir) {
+                dir.sweep_logged();
+            }
+        }
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let server = DreamServer::with_settings(locations, settings);

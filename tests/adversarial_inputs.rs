@@ -661,13 +661,10 @@ async fn hostile_encodings_on_disk_are_read_faithfully() {
         )
         .await;
     let runs = env.runs();
-    let stored = fs::read(
-        env.journal
-            .join("runs")
-            .join(&runs[0].id)
-            .join(runs[0].touched[0].before.blob.as_deref().unwrap()),
-    )
-    .unwrap();
+    let stored = dream_mcp::Journal::new(&env.journal)
+        .image(&runs[0].id, &runs[0].touched[0].before)
+        .unwrap()
+        .unwrap();
     assert_eq!(stored, invalid, "the journal keeps the exact invalid bytes");
 
     let list = client.ok("list_memory", json!({})).await;

@@ -28,7 +28,8 @@ fn assert_run(env: &Env, run: &RunRecord, summary: &str, path: &str, before: Opt
         .expect("before image");
     assert_eq!(image.as_deref(), before, "before-image of {path}");
     if let Some(blob) = &t.before.blob {
-        let stored = env.journal.join("runs").join(&run.id).join(blob);
+        let file = blob.split_once('@').map_or(blob.as_str(), |(f, _)| f);
+        let stored = env.journal.join("runs").join(&run.id).join(file);
         assert!(stored.is_file(), "{} missing", stored.display());
     }
 }

@@ -291,3 +291,293 @@ fn r_grep_was_an_oracle_on_redacted_tokens() {
     assert!(right.hits.is_empty() && wrong.hits.is_empty());
     assert_eq!(right.stats.raw_line_matches, wrong.stats.raw_line_matches);
 }
+
+/// Confinement, journal and lock bugs found by trying the server as an attacker would.
+#[cfg(unix)]
+mod confinement {
+    use std::fs;
+    use std::os::unix::fs::symlink;
+    use std::time::{Duration, Instant, SystemTime};
+
+    use dream_mcp::lock;
+    use dream_mcp::{GateConfig, MemoryDir};
+
+    use crate::adversarial_confine::{
+        OUTSIDE, Unmount, World, mount_tmpfs, one_run, start_in_thread, write,
+    };
+
+    /// The temp-file sweep followed a `team` symlink and deleted a dead writer's file outside.
+    #[test]
+    fn r_sweep_follows_team_symlink() {
+        let w = World::new();
+        fs::remove_dir_all(w.mem.join("team")).unwrap();
+        symlink(&w.outside, w.mem.join("team")).unwrap();
+        let dead = ".x.md.dream-tmp-999999999-0";
+        fs::write(w.outside.join(dead), "outside").unwrap();
+        fs::write(w.mem.join(dead), "stale").unwrap();
+        let removed = MemoryDir::open(&w.mem).unwrap().sweep_temp_files().unwrap();
+        assert_eq!(removed, 1);
+        assert!(!w.mem.join(dead).exists(), "the stale file inside is swept");
+        assert!(
+            w.outside.join(dead).exists(),
+            "the file behind the team symlink is left alone"
+        );
+    }
+
+    /// A journal entry replaced by a symlink made `diff` print, and `undo` copy into memory, the file it
+    /// pointed at.
+    #[test]
+    fn r_journal_blob_symlink() {
+        let w = World::new();
+        let d = w.dreamer();
+        let run = one_run(&w, &d);
+        fs::remove_file(run.join("log")).unwrap();
+        symlink(w.outside.join("x.md"), run.join("log")).unwrap();
+        let id = run.file_name().unwrap().to_str().unwrap().to_string();
+        let record = d.journal().run(Some(&id)).unwrap();
+        let diff = d.journal().diff(&record, &d.memory().unwrap());
+        assert!(
+            matches!(&diff, Err(e) if e.to_string().contains("symlink")),
+            "{diff:?}"
+        );
+        let undo = d.undo(Some(&id), true);
+        assert!(undo.is_err(), "undo must refuse: {undo:?}");
+        assert_eq!(fs::read_to_string(w.mem.join("a.md")).unwrap(), "changed\n");
+    }
+
+    /// An edited before-image (same length, other bytes) is caught by its hash, not restored.
+    #[test]
+    fn r_journal_record_edited() {
+        let w = World::new();
+        let d = w.dreamer();
+        let run = one_run(&w, &d);
+        let mut log = fs::read(run.join("log")).unwrap();
+        let at = log.windows(2).position(|x| x == b"A\n").unwrap();
+        log[at] = b'Z';
+        fs::write(run.join("log"), &log).unwrap();
+        let err = d.undo(None, true).unwrap_err().to_string();
+        assert!(err.contains("sha256"), "{err}");
+        assert_eq!(fs::read_to_string(w.mem.join("a.md")).unwrap(), "changed\n");
+    }
+
+    /// A run folder that is a symlink was followed.
+    #[test]
+    fn r_journal_run_folder_symlink() {
+        let w = World::new();
+        let d = w.dreamer();
+        let run = one_run(&w, &d);
+        let moved = w.outside.join("run");
+        fs::rename(&run, &moved).unwrap();
+        symlink(&moved, &run).unwrap();
+        let id = run.file_name().unwrap().to_str().unwrap();
+        assert!(
+            d.journal().run(Some(id)).is_err(),
+            "the symlinked run is not used"
+        );
+        assert!(d.undo(None, true).is_err());
+        assert_eq!(fs::read_to_string(w.mem.join("a.md")).unwrap(), "changed\n");
+    }
+
+    /// When the journal disappeared mid-dream, writes were still accepted and could never be undone.
+    #[test]
+    fn r_journal_removed_mid_dream() {
+        let w = World::new();
+        let d = w.dreamer();
+        d.start(GateConfig::default()).unwrap();
+        write(&d, "a.md", "in the dream\n").unwrap();
+        fs::remove_dir_all(&w.journal).unwrap();
+        let err = write(&d, "b.md", "unrecorded\n").unwrap_err().to_string();
+        assert!(err.contains("removed or replaced"), "{err}");
+        assert!(
+            !w.mem.join("b.md").exists(),
+            "the refused write changed nothing"
+        );
+        // The dream can still be ended: abort puts a.md back from the images the run still holds open.
+        let _ = d.abort("journal gone");
+        assert!(
+            fs::read_to_string(w.mem.join("a.md"))
+                .unwrap()
+                .ends_with("A\n"),
+            "abort put a.md back"
+        );
+        assert!(d.finish("x", &[]).is_err(), "no dream left open");
+    }
+
+    /// A refused call pruned the oldest run and created empty journal folders.
+    #[test]
+    fn r_refusal_prunes_or_creates() {
+        let w = World::new();
+        let d = w.dreamer_keeping(2);
+        assert!(write(&d, "../escape.md", "x").is_err());
+        assert!(!w.journal.exists(), "a refusal created the journal folder");
+        write(&d, "a.md", "one\n").unwrap();
+        write(&d, "a.md", "two\n").unwrap();
+        let runs = w.run_dirs();
+        assert_eq!(runs.len(), 2);
+        assert!(write(&d, "a.md/x.md", "x").is_err());
+        assert_eq!(w.run_dirs(), runs, "a refusal pruned or added a run");
+    }
+
+    /// Run ids were wall-clock times, so a clock set back made undo pick the wrong run. A run from before
+    /// (a timestamp id far in the future, as a clock set back leaves) must not outrank a newer run.
+    #[test]
+    fn r_clock_set_back() {
+        let w = World::new();
+        let d = w.dreamer();
+        let first = one_run(&w, &d);
+        let future = w.journal.join("runs").join("29991231T235959.000000Z-1");
+        fs::rename(&first, &future).unwrap();
+        let json = fs::read_to_string(future.join("run.json")).unwrap();
+        let old_id = first.file_name().unwrap().to_str().unwrap();
+        fs::write(
+            future.join("run.json"),
+            json.replace(old_id, "29991231T235959.000000Z-1"),
+        )
+        .unwrap();
+        write(&d, "a.md", "newest\n").unwrap();
+        let runs = d.journal().runs().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(
+            runs[0].id, "29991231T235959.000000Z-1",
+            "the legacy id sorts first"
+        );
+        assert!(runs[1].seq() > 0);
+        let report = d.undo(None, false).unwrap();
+        assert_eq!(fs::read_to_string(w.mem.join("a.md")).unwrap(), "changed\n");
+        assert!(report.summary.contains(&runs[1].id), "{}", report.summary);
+    }
+
+    /// Undoing a dream left the lock's mtime at the undo, so the gate stayed shut for a day.
+    #[test]
+    fn r_undo_restores_gate() {
+        let w = World::new();
+        let three_days = SystemTime::now() - Duration::from_secs(3 * 24 * 3600);
+        let lock_file = lock::lock_path(&w.mem);
+        fs::write(&lock_file, "").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&lock_file)
+            .unwrap()
+            .set_modified(three_days)
+            .unwrap();
+        let before = fs::metadata(&lock_file).unwrap().modified().unwrap();
+        let d = w.dreamer();
+        d.start(GateConfig::default()).unwrap();
+        write(&d, "a.md", "dreamt\n").unwrap();
+        d.finish("one change", &[]).unwrap();
+        assert!(fs::metadata(&lock_file).unwrap().modified().unwrap() > before);
+        d.undo(None, false).unwrap();
+        assert_eq!(
+            fs::metadata(&lock_file).unwrap().modified().unwrap(),
+            before
+        );
+        assert_eq!(lock::last_consolidation(&w.mem), Some(before));
+    }
+
+    /// A FIFO at `.consolidate-lock` hung `start_dream` forever.
+    #[test]
+    fn r_lock_fifo() {
+        let w = World::new();
+        let c = std::ffi::CString::new(lock::lock_path(&w.mem).to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let err = start_in_thread(&w).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert_eq!(lock::last_consolidation(&w.mem), None);
+    }
+
+    /// A hard-linked lock file was truncated and got our PID written into the outside file.
+    #[test]
+    fn r_lock_hard_link() {
+        let w = World::new();
+        fs::hard_link(w.outside.join("victim.md"), lock::lock_path(&w.mem)).unwrap();
+        let err = start_in_thread(&w).unwrap_err();
+        assert!(err.contains("hard links"), "{err}");
+        assert_eq!(
+            fs::read_to_string(w.outside.join("victim.md")).unwrap(),
+            OUTSIDE
+        );
+    }
+
+    /// A 2 GB lock was read whole by the hook, `start_dream` and every grep.
+    #[test]
+    fn r_lock_huge() {
+        let w = World::new();
+        fs::File::create(lock::lock_path(&w.mem))
+            .unwrap()
+            .set_len(2 << 30)
+            .unwrap();
+        let t = Instant::now();
+        let err = start_in_thread(&w).unwrap_err();
+        assert!(err.contains("bytes"), "{err}");
+        assert_eq!(lock::read(&w.mem), None);
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+
+    /// `finish_dream` and `abort_dream` emptied or deleted a lock another live process took meanwhile.
+    #[test]
+    fn r_lock_taken_mid_dream() {
+        for finish in [true, false] {
+            let w = World::new();
+            let d = w.dreamer();
+            d.start(GateConfig::default()).unwrap();
+            let mut other = std::process::Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .unwrap();
+            let body = format!("{}\n", other.id());
+            let tmp = w.mem.join(".lock-tmp");
+            fs::write(&tmp, &body).unwrap();
+            fs::rename(&tmp, lock::lock_path(&w.mem)).unwrap();
+            let err = write(&d, "a.md", "x\n").unwrap_err().to_string();
+            assert!(
+                err.contains("another process took the consolidation lock"),
+                "{err}"
+            );
+            let _ = if finish {
+                d.finish("done", &[]).map(|_| ())
+            } else {
+                d.abort("stop").map(|_| ())
+            };
+            assert_eq!(
+                fs::read_to_string(lock::lock_path(&w.mem)).unwrap(),
+                body,
+                "the other process's lock was clobbered (finish: {finish})"
+            );
+            other.kill().unwrap();
+            other.wait().unwrap();
+        }
+    }
+
+    /// When the journal's disk filled during `finish_dream`, the dream was stranded: abort and finish both
+    /// said no dream was open. Now a full journal refuses the change, keeps the dream open, and both
+    /// finish (after space is freed) and abort work.
+    #[test]
+    fn r_journal_disk_full() {
+        let w = World::new();
+        if !mount_tmpfs(&w.journal, "512k") {
+            return;
+        }
+        let _unmount = Unmount(w.journal.clone());
+        let d = w.dreamer();
+        let mut faults = 0;
+        d.start(GateConfig::default()).unwrap();
+        write(&d, "a.md", "in the dream\n").unwrap();
+        let filler = w.journal.join("filler");
+        let _ = fs::write(&filler, vec![b'x'; 1024 * 1024]);
+        // A new file's before-image cannot be recorded: the change is refused and nothing changes.
+        let big = "y".repeat(200 * 1024);
+        fs::write(w.mem.join("big.md"), &big).unwrap();
+        let err = write(&d, "big.md", "small\n").unwrap_err().to_string();
+        faults += 1;
+        assert!(err.contains("could not be recorded"), "{err}");
+        assert_eq!(fs::read_to_string(w.mem.join("big.md")).unwrap(), big);
+        // The close cannot be written either: the dream stays open.
+        let err = d.finish("done", &[]).unwrap_err().to_string();
+        faults += 1;
+        assert!(err.contains("still open"), "{err}");
+        fs::remove_file(&filler).unwrap();
+        let report = d.finish("done after freeing space", &[]).unwrap();
+        assert_eq!(report.changed.len(), 1);
+        eprintln!("journal disk full: {faults} faults injected, each refused cleanly");
+    }
+}

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod adversarial_confine;
 mod adversarial_inputs;
 mod adversarial_paths;
 mod adversarial_protocol;

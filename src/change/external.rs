@@ -11,19 +11,16 @@
 //! the baseline as it was, so a huge or unreadable directory never delays a session start.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::journal::{Journal, Observed, RunKind, RunRecord};
+use crate::change::journal::{Journal, Observed, RunKind, RunRecord, Store};
 use crate::change::retention;
 use crate::claude_code::lock;
 use crate::error::{Error, Result};
 use crate::memory::digest::sha256_hex;
-use crate::memory::dir::{MemoryDir, MemoryPath};
-use crate::os::DirLock;
+use crate::memory::dir::{MAX_FILE_BYTES, MemoryDir, MemoryPath};
 
 /// The baseline's file name inside the journal.
 const BASELINE: &str = "baseline.json";
@@ -88,18 +85,17 @@ fn nanos(t: SystemTime) -> i128 {
     }
 }
 
-fn baseline_path(journal: &Journal) -> PathBuf {
-    journal.root().join(BASELINE)
-}
-
-fn object_path(journal: &Journal, sha: &str) -> PathBuf {
-    journal.root().join(OBJECTS).join(sha)
-}
+/// Largest baseline read, in bytes: a line per file, far below this for any memory the budget admits.
+const MAX_BASELINE_BYTES: u64 = 64 << 20;
 
 /// The baseline, or `None` when there is none or it is not one this program wrote (then the next
 /// observation starts afresh rather than trusting it).
 fn load(journal: &Journal) -> Option<Baseline> {
-    let bytes = fs::read(baseline_path(journal)).ok()?;
+    let bytes = journal
+        .store(None, false)
+        .ok()??
+        .read(BASELINE, MAX_BASELINE_BYTES)
+        .ok()??;
     let baseline: Baseline = serde_json::from_slice(&bytes).ok()?;
     let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
     baseline
@@ -110,44 +106,56 @@ fn load(journal: &Journal) -> Option<Baseline> {
 }
 
 fn save(journal: &Journal, baseline: &Baseline) -> Result<()> {
-    let path = baseline_path(journal);
-    let bytes =
-        serde_json::to_vec(baseline).map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-    crate::memory::atomic::replace(&path, &bytes, 0o644)
+    let bytes = serde_json::to_vec(baseline)
+        .map_err(|e| Error::io(journal.root().join(BASELINE), std::io::Error::other(e)))?;
+    let store = journal
+        .store(None, true)?
+        .ok_or_else(|| Error::io(journal.root(), std::io::ErrorKind::NotFound.into()))?;
+    store.write(BASELINE, &bytes, true)
+}
+
+/// The object store, created when absent.
+fn objects(journal: &Journal) -> Result<Store> {
+    journal.store(Some(OBJECTS), true)?.ok_or_else(|| {
+        Error::io(
+            journal.root().join(OBJECTS),
+            std::io::ErrorKind::NotFound.into(),
+        )
+    })
 }
 
 /// Stores `bytes` under their hash (once: an object already there is left alone). Not synced: a lost
 /// object only makes its file's earlier content unknown, which [`object`] reports as such.
-fn store(journal: &Journal, sha: &str, bytes: &[u8]) -> Result<()> {
-    let path = object_path(journal, sha);
-    if path.exists() {
+fn store(objects: &Store, sha: &str, bytes: &[u8]) -> Result<()> {
+    if objects.contains(sha)? {
         return Ok(());
     }
-    let dir = journal.root().join(OBJECTS);
-    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let tmp = dir.join(format!(".{sha}.{}", std::process::id()));
-    fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    objects.write(sha, bytes, false)
 }
 
 /// The stored bytes for `sha`, when present and intact.
 fn object(journal: &Journal, sha: &str) -> Option<Vec<u8>> {
-    let bytes = fs::read(object_path(journal, sha)).ok()?;
+    let bytes = journal
+        .store(Some(OBJECTS), false)
+        .ok()??
+        .read(sha, MAX_FILE_BYTES as u64)
+        .ok()??;
     (sha256_hex(&bytes) == sha).then_some(bytes)
 }
 
 /// Removes stored objects the baseline no longer names.
 fn prune_objects(journal: &Journal, baseline: &Baseline) {
-    let dir = journal.root().join(OBJECTS);
-    let Ok(entries) = fs::read_dir(&dir) else {
+    let Ok(Some(objects)) = journal.store(Some(OBJECTS), false) else {
+        return;
+    };
+    let Ok(names) = objects.names() else {
         return;
     };
     let live: std::collections::HashSet<&str> =
         baseline.files.values().map(|e| e.sha256.as_str()).collect();
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
+    for name in names {
         if !live.contains(name.as_str())
-            && let Err(err) = fs::remove_file(e.path())
+            && let Err(err) = objects.remove(&name)
         {
             tracing::debug!("could not remove the unused object {name}: {err}");
         }
@@ -169,11 +177,6 @@ fn dream_in_progress(journal: &Journal) -> Result<bool> {
         .any(|r| r.status == crate::change::journal::RunStatus::Open && !r.interrupted()))
 }
 
-/// The directory's flock if free right now: an observation never waits for another process's change.
-fn try_serialise(root: &Path) -> Option<DirLock> {
-    DirLock::try_exclusive(root).ok().flatten()
-}
-
 /// One file's state now.
 struct Now {
     path: MemoryPath,
@@ -190,7 +193,8 @@ pub fn observe(journal: &Journal, dir: &MemoryDir, budget: Budget) -> Result<Obs
     if dream_in_progress(journal)? {
         return Ok(Observation::Skipped("a dream is in progress".to_string()));
     }
-    let Some(_serial) = try_serialise(dir.root()) else {
+    // The directory's flock if free right now: an observation never waits for another process's change.
+    let Some(_serial) = dir.handle().try_lock().ok().flatten() else {
         return Ok(Observation::Skipped(
             "another process is changing the memory directory".to_string(),
         ));
@@ -257,9 +261,10 @@ pub fn observe(journal: &Journal, dir: &MemoryDir, budget: Budget) -> Result<Obs
     };
     let Some(previous) = previous else {
         // With no baseline every file was read above.
+        let objects = objects(journal)?;
         for n in &now {
             if let Some(b) = &n.bytes {
-                store(journal, &n.entry.sha256, b)?;
+                store(&objects, &n.entry.sha256, b)?;
             }
         }
         save(journal, &next)?;
@@ -278,9 +283,10 @@ pub fn observe(journal: &Journal, dir: &MemoryDir, budget: Budget) -> Result<Obs
         "auto-memory or a hand edit"
     };
     let record = record(journal, dir, &changes, writer)?;
+    let objects = objects(journal)?;
     for n in &now {
         if let Some(b) = &n.bytes {
-            store(journal, &n.entry.sha256, b)?;
+            store(&objects, &n.entry.sha256, b)?;
         }
     }
     save(journal, &next)?;
@@ -402,6 +408,7 @@ pub fn absorb(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<()>
     let Some(mut baseline) = load(journal) else {
         return Ok(());
     };
+    let objects = objects(journal)?;
     for t in &run.touched {
         let Some(after) = &t.after else { continue };
         let path = MemoryPath::parse(&t.path)?;
@@ -420,7 +427,7 @@ pub fn absorb(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<()>
                 if &sha256_hex(&bytes) != sha {
                     continue; // changed again since: the next observation records that change
                 }
-                store(journal, sha, &bytes)?;
+                store(&objects, sha, &bytes)?;
                 baseline.files.insert(
                     t.path.clone(),
                     Entry {

@@ -1,11 +1,18 @@
 //! The journal: every change's before-image, kept outside the memory directory so any run can be shown
 //! and undone.
 //!
-//! Layout: `<journal>/runs/<run id>/run.json` (the record), `before/<n>` and `after/<n>` (the exact bytes
-//! of the n-th touched file before the run first changed it, and when the run closed). Run ids sort by
-//! time. The newest [`KEEP_RUNS`] runs are kept; open runs are never pruned.
+//! Layout: `<journal>/runs/<run id>/` holds `run.json` (the record), `log` (append-only: one frame per
+//! first change of a file, its path, hash and exact bytes before the run changed it) and, once the run
+//! closed, `after` (every touched file's bytes at the close). A change costs one append and one fsync;
+//! closing compacts the log into the final `run.json`. Run ids start with a sequence number, which orders
+//! runs (not the clock). The newest [`KEEP_RUNS`] runs are kept; open runs are never pruned.
+//!
+//! The journal is hostile input like everything else: every file and folder in it is opened through a
+//! handle, one component at a time, never through a symlink ([`crate::os`]); a record is used only if it
+//! is what this program writes, and a stored image only if its bytes match the recorded hash.
 
-use std::fs;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
@@ -14,13 +21,18 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::memory::atomic;
 use crate::memory::digest::sha256_hex;
-
-use crate::memory::dir::{MemoryDir, MemoryPath};
+use crate::memory::dir::{MAX_FILE_BYTES, MemoryDir, MemoryPath};
+use crate::os::{self, Dir, Open};
 
 use crate::change::retention::Retention;
 
 /// How many runs the journal keeps by default (override with `DREAM_JOURNAL_KEEP`).
 pub const KEEP_RUNS: usize = 50;
+
+/// Largest `run.json` read, in bytes: a record of a run touching thousands of files is a few megabytes.
+const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
+/// Longest frame header line in a run's log, in bytes (a path is at most 200 bytes).
+const MAX_FRAME_HEADER: u64 = 4096;
 
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -54,7 +66,8 @@ pub enum RunStatus {
 pub struct Image {
     /// SHA-256 of the content, or `None` when the file did not exist.
     pub sha256: Option<String>,
-    /// Name of the stored bytes in the run's folder, when the file existed.
+    /// Where the bytes are stored in the run's folder (`log@<offset>+<length>`, `after@<offset>+<length>`,
+    /// or in runs of earlier versions `before/<n>`, `after/<n>`), when the file existed.
     pub blob: Option<String>,
 }
 
@@ -69,10 +82,17 @@ pub struct Touched {
     pub after: Option<Image>,
 }
 
+/// The consolidation lock's state before a dream took it, so undoing the dream can put the gate back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GateBefore {
+    /// The lock's mtime in nanoseconds since the Unix epoch, or `None` when there was no lock file.
+    pub lock_mtime_ns: Option<i64>,
+}
+
 /// A run's record, stored as `run.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunRecord {
-    /// The run id (a UTC timestamp plus the process id; sorts by time).
+    /// The run id: a sequence number (which orders runs), the UTC start time and the process id.
     pub id: String,
     /// What started it.
     pub kind: RunKind,
@@ -88,6 +108,9 @@ pub struct RunRecord {
     pub summary: String,
     /// For an undo: the run it undid.
     pub undoes: Option<String>,
+    /// For a dream: the consolidation time before it (undoing the dream restores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_before: Option<GateBefore>,
     /// Every file touched, in first-touch order.
     pub touched: Vec<Touched>,
     /// The retention audit: the specifics the run made the memory lose, with the reasons given.
@@ -101,6 +124,20 @@ impl RunRecord {
         self.status == RunStatus::Open
             && !(self.pid == std::process::id() || crate::os::pid_alive(self.pid))
     }
+
+    /// The run's sequence number (0 for runs of earlier versions, whose ids are timestamps).
+    pub fn seq(&self) -> u64 {
+        seq_of(&self.id)
+    }
+}
+
+/// The sequence number at the start of a run id, or 0 when there is none.
+fn seq_of(id: &str) -> u64 {
+    id.split_once('-')
+        .map(|(n, _)| n)
+        .filter(|n| !n.is_empty() && n.len() <= 12 && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The journal of one memory directory.
@@ -110,11 +147,63 @@ pub struct Journal {
     keep: usize,
 }
 
-/// An open run: records before-images as changes happen.
+/// A run's folder, open, with its append-only log.
+#[derive(Debug)]
+struct Folder {
+    dir: Dir,
+    log: File,
+    log_len: u64,
+}
+
+/// A run: records before-images as changes happen. A run made by [`Journal::pending`] touches the
+/// journal only at its first change, so a refused change leaves no trace (no folder, no pruning).
 #[derive(Debug)]
 pub struct Run {
-    dir: PathBuf,
+    journal: Journal,
+    folder: Option<Folder>,
     record: RunRecord,
+}
+
+/// The error for something in the journal this program did not write, or cannot use.
+fn refused(path: impl Into<PathBuf>, rule: impl Into<String>) -> Error {
+    Error::Journal {
+        path: path.into(),
+        rule: rule.into(),
+    }
+}
+
+/// Opens `name` in `dir` for reading: a regular file with one link, at most `max` bytes.
+fn open_checked(dir: &Dir, name: &str, max: u64) -> Result<File> {
+    let shown = os::shown(dir, name);
+    let file = dir.open_file(name, Open::Read).map_err(|e| {
+        if os::is_symlink_refusal(&e) {
+            refused(&shown, "it is a symlink, which is never followed")
+        } else {
+            Error::io(&shown, e)
+        }
+    })?;
+    let meta = os::meta_of(&file).map_err(|e| Error::io(&shown, e))?;
+    if meta.kind != os::Kind::File || meta.nlink > 1 || meta.len > max {
+        return Err(refused(
+            shown,
+            format!("not a regular, singly linked file of at most {max} bytes"),
+        ));
+    }
+    Ok(file)
+}
+
+/// Opens a subfolder of the journal, refusing a symlink; `Ok(None)` when absent.
+fn sub(dir: &Dir, name: &str) -> Result<Option<Dir>> {
+    dir.sub(name).map_err(|e| {
+        if os::is_symlink_refusal(&e) {
+            refused(
+                os::shown(dir, name),
+                "it is a symlink or not a folder, and is never followed",
+            )
+        } else {
+            Error::io(os::shown(dir, name), e)
+        }
+    })
 }
 
 impl Journal {
@@ -137,57 +226,69 @@ impl Journal {
         &self.root
     }
 
-    fn runs_dir(&self) -> PathBuf {
-        self.root.join("runs")
+    /// The `runs` folder, opened; `None` when the journal was never written. The journal's own folder
+    /// may be reached through symlinks (like the memory directory); nothing inside it is.
+    fn runs_dir(&self) -> Result<Option<Dir>> {
+        match Dir::open(&self.root) {
+            Ok(root) => sub(&root, "runs"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(&self.root, e)),
+        }
     }
 
-    /// Opens a new run of `kind`, pruning the oldest closed runs beyond the retention limit first.
-    pub fn begin(&self, kind: RunKind, summary: &str) -> Result<Run> {
-        self.prune()?;
-        let now = Utc::now();
-        let base = format!(
-            "{}-{}",
-            now.format("%Y%m%dT%H%M%S%.6fZ"),
-            std::process::id()
-        );
-        let runs = self.runs_dir();
-        fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
-        let mut id = base.clone();
-        let mut n = 1;
-        let dir = loop {
-            let dir = runs.join(&id);
-            match fs::create_dir(&dir) {
-                Ok(()) => break dir,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    n += 1;
-                    id = format!("{base}-{n}");
-                }
-                Err(e) => return Err(Error::io(&dir, e)),
+    /// The `runs` folder, created when absent.
+    fn runs_dir_created(&self) -> Result<Dir> {
+        fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let root = Dir::open(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let (runs, created) = root.sub_or_create("runs", 0o700).map_err(|e| {
+            if os::is_symlink_refusal(&e) {
+                refused(
+                    self.root.join("runs"),
+                    "it is a symlink or not a folder, and is never followed",
+                )
+            } else {
+                Error::io(self.root.join("runs"), e)
             }
-        };
-        let run = Run {
-            dir,
+        })?;
+        if created {
+            atomic::sync_dir(&root)?;
+        }
+        Ok(runs)
+    }
+
+    /// A run of `kind` that touches the journal only when it records its first change.
+    pub fn pending(&self, kind: RunKind, summary: &str) -> Run {
+        Run {
+            journal: self.clone(),
+            folder: None,
             record: RunRecord {
-                id,
+                id: String::new(),
                 kind,
                 status: RunStatus::Open,
-                started: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+                started: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
                 ended: None,
                 pid: std::process::id(),
                 summary: summary.to_string(),
                 undoes: None,
+                gate_before: None,
                 touched: Vec::new(),
                 retention: None,
             },
-        };
-        run.save()?;
+        }
+    }
+
+    /// Opens a new run of `kind` in the journal now, pruning the oldest closed runs beyond the
+    /// retention limit first.
+    pub fn begin(&self, kind: RunKind, summary: &str) -> Result<Run> {
+        let mut run = self.pending(kind, summary);
+        run.folder()?;
         Ok(run)
     }
 
     /// Removes the oldest closed runs so that at most `keep - 1` remain before a new one starts. Open runs
     /// and the newest run are never removed.
-    fn prune(&self) -> Result<()> {
-        let runs = self.runs()?;
+    fn prune(&self, runs_dir: &Dir) -> Result<()> {
+        let runs = self.read_runs(runs_dir);
         let excess = (runs.len() + 1).saturating_sub(self.keep);
         let newest = runs.last().map(|r| r.id.clone());
         for r in runs
@@ -195,33 +296,43 @@ impl Journal {
             .filter(|r| r.status != RunStatus::Open && Some(&r.id) != newest.as_ref())
             .take(excess)
         {
-            let dir = self.runs_dir().join(&r.id);
-            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            runs_dir
+                .remove_tree(&r.id)
+                .map_err(|e| Error::io(os::shown(runs_dir, &r.id), e))?;
         }
         Ok(())
     }
 
-    /// Every run's record, oldest first. Unreadable records are skipped, and so are records that are not
-    /// what this program writes (an id other than their folder's name, a blob outside their folder): the
-    /// journal lives outside the memory directory, and undo must not be steered by an edited record into
-    /// reading files elsewhere.
+    /// Every run's record, oldest first (by sequence number). Records that cannot be read or are not
+    /// what this program writes are skipped with a warning: the journal lives outside the memory
+    /// directory, and undo must not be steered by an edited record into reading files elsewhere.
     pub fn runs(&self) -> Result<Vec<RunRecord>> {
-        let runs = self.runs_dir();
-        let entries = match fs::read_dir(&runs) {
+        Ok(match self.runs_dir()? {
+            Some(dir) => self.read_runs(&dir),
+            None => Vec::new(),
+        })
+    }
+
+    fn read_runs(&self, runs_dir: &Dir) -> Vec<RunRecord> {
+        let entries = match runs_dir.entries() {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(&runs, e)),
+            Err(e) => {
+                tracing::warn!("{}: {e}", runs_dir.path().display());
+                return Vec::new();
+            }
         };
         let mut out: Vec<RunRecord> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let bytes = fs::read(e.path().join("run.json")).ok()?;
-                let record: RunRecord = serde_json::from_slice(&bytes).ok()?;
-                well_formed(&record, &e.file_name().to_string_lossy()).then_some(record)
+            .into_iter()
+            .filter_map(|(name, _)| match read_record(runs_dir, &name) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    tracing::warn!("skipping journal run {name}: {e}");
+                    None
+                }
             })
             .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        out.sort_by(|a, b| (a.seq(), &a.id).cmp(&(b.seq(), &b.id)));
+        out
     }
 
     /// One run's record: by id, or the newest run that changed something when `id` is `None`.
@@ -237,13 +348,18 @@ impl Journal {
         })
     }
 
-    /// The stored bytes of an image of run `id`, or `None` when the file did not exist.
+    /// The stored bytes of an image of run `id`, or `None` when the file did not exist. The bytes are
+    /// read without following any symlink and must match the recorded hash.
     pub fn image(&self, id: &str, image: &Image) -> Result<Option<Vec<u8>>> {
-        let Some(blob) = &image.blob else {
+        let (Some(blob), Some(sha)) = (&image.blob, &image.sha256) else {
             return Ok(None);
         };
-        let path = self.runs_dir().join(id).join(blob);
-        fs::read(&path).map(Some).map_err(|e| Error::io(path, e))
+        let runs = self
+            .runs_dir()?
+            .ok_or_else(|| refused(&self.root, "the journal folder is gone"))?;
+        let run = sub(&runs, id)?
+            .ok_or_else(|| refused(os::shown(&runs, id), "the run's folder is gone"))?;
+        read_blob(&run, blob, sha)
     }
 
     /// The state each touched file ended in: the recorded after-image, or for a run that never closed,
@@ -272,7 +388,8 @@ impl Journal {
     }
 
     /// Undoes run `target`: puts every file it touched back to its before-image, as a new run (so the
-    /// undo can be undone). Refuses if a file changed since the run ended, unless `force`.
+    /// undo can be undone), with one journal flush and one batch of file flushes for all files. Refuses
+    /// if a file changed since the run ended, unless `force`.
     pub fn undo(&self, dir: &MemoryDir, target: &RunRecord, force: bool) -> Result<RunRecord> {
         if target.status == RunStatus::Open && !target.interrupted() {
             return Err(Error::RunOpen {
@@ -289,7 +406,7 @@ impl Journal {
             {
                 drifted.push(t.path.clone());
             }
-            plan.push((path, self.image(&target.id, &t.before)?));
+            plan.push((path, current, self.image(&target.id, &t.before)?));
         }
         if !drifted.is_empty() && !force {
             return Err(Error::UndoConflict {
@@ -299,18 +416,188 @@ impl Journal {
         }
         let mut run = self.begin(RunKind::Undo, &format!("undo {}", target.id))?;
         run.record.undoes = Some(target.id.clone());
-        for (path, image) in &plan {
-            let current = dir.read_opt(path)?;
-            run.apply(dir, path, current.as_deref(), image.as_deref())?;
+        let changes: Vec<Change> = plan
+            .iter()
+            .map(|(p, cur, img)| (p, cur.as_deref(), img.as_deref()))
+            .collect();
+        match run.apply_all(dir, &changes) {
+            Ok(()) => run.close(dir, RunStatus::Finished, None),
+            Err(e) => {
+                if let Err(close) = run.close(dir, RunStatus::Aborted, None) {
+                    tracing::warn!("could not close the failed undo run: {close}");
+                }
+                Err(e)
+            }
         }
-        run.close(dir, RunStatus::Finished, None)
     }
 }
 
+/// Reads and checks the record in run folder `name`; for an open run, replays its log.
+fn read_record(runs_dir: &Dir, name: &str) -> Result<RunRecord> {
+    let run = sub(runs_dir, name)?.ok_or_else(|| refused(os::shown(runs_dir, name), "gone"))?;
+    let mut bytes = Vec::new();
+    open_checked(&run, "run.json", MAX_RECORD_BYTES)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(os::shown(&run, "run.json"), e))?;
+    let mut record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| {
+        refused(
+            os::shown(&run, "run.json"),
+            format!("not a run record: {e}"),
+        )
+    })?;
+    if record.status == RunStatus::Open && record.touched.is_empty() {
+        record.touched = replay(&run)?;
+    }
+    well_formed(&record, name).map_err(|rule| refused(os::shown(&run, "run.json"), rule))?;
+    Ok(record)
+}
+
+/// The header of one frame of a run's log; the file's bytes follow it, then a newline.
+#[derive(Debug, Serialize, Deserialize)]
+struct Frame {
+    /// The file's position in the run's first-touch order.
+    n: usize,
+    /// Its path in the memory directory.
+    path: String,
+    /// SHA-256 of the bytes that follow, or `None` when the file did not exist (no bytes follow).
+    sha256: Option<String>,
+    /// How many bytes follow.
+    len: u64,
+}
+
+impl Frame {
+    /// The touched file this frame records, its bytes starting at log offset `start`.
+    fn touched(self, start: u64) -> Touched {
+        Touched {
+            before: Image {
+                blob: self
+                    .sha256
+                    .as_ref()
+                    .map(|_| format!("log@{start}+{}", self.len)),
+                sha256: self.sha256,
+            },
+            path: self.path,
+            after: None,
+        }
+    }
+}
+
+/// The touched files an open run's log records, in order. A torn last frame (a crash during the
+/// append, before the change it announced was made) ends the log.
+fn replay(run: &Dir) -> Result<Vec<Touched>> {
+    let file = match open_checked(run, "log", u64::MAX) {
+        Ok(f) => f,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    };
+    let total = os::meta_of(&file)
+        .map_err(|e| Error::io(run.path(), e))?
+        .len;
+    let mut reader = BufReader::new(file);
+    let mut touched = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let mut line = Vec::new();
+        let n = (&mut reader)
+            .take(MAX_FRAME_HEADER)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io(os::shown(run, "log"), e))?;
+        if n == 0 || line.last() != Some(&b'\n') {
+            break;
+        }
+        let Ok(frame) = serde_json::from_slice::<Frame>(&line) else {
+            break;
+        };
+        let start = offset + n as u64;
+        let skip = if frame.sha256.is_some() {
+            frame.len + 1
+        } else {
+            0
+        };
+        if frame.n != touched.len() || frame.len > MAX_FILE_BYTES as u64 || start + skip > total {
+            break;
+        }
+        reader
+            .seek_relative(skip as i64)
+            .map_err(|e| Error::io(os::shown(run, "log"), e))?;
+        offset = start + skip;
+        touched.push(frame.touched(start));
+    }
+    Ok(touched)
+}
+
+/// Where a blob name points: the file in the run folder, and the byte range in it (`None`: all of it).
+fn blob_place(blob: &str) -> Option<(&str, Option<(u64, u64)>)> {
+    if let Some((file, range)) = blob.split_once('@') {
+        let (off, len) = range.split_once('+')?;
+        let (off, len) = (off.parse().ok()?, len.parse().ok()?);
+        return matches!(file, "log" | "after").then_some((file, Some((off, len))));
+    }
+    let (kind, n) = blob.split_once('/')?;
+    (matches!(kind, "before" | "after") && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        .then_some((blob, None))
+}
+
+/// Reads blob `blob` of run folder `run` and checks it against `sha`.
+fn read_blob(run: &Dir, blob: &str, sha: &str) -> Result<Option<Vec<u8>>> {
+    let bad = |rule: &str| refused(os::shown(run, blob), rule.to_string());
+    let (file, range) =
+        blob_place(blob).ok_or_else(|| bad("not a blob name this program writes"))?;
+    let bytes = match range {
+        Some((off, len)) => read_range(&open_checked(run, file, u64::MAX)?, off, len)
+            .map_err(|e| Error::io(os::shown(run, file), e))?,
+        None => {
+            let mut bytes = Vec::new();
+            let (folder, name) = file.split_once('/').unwrap_or(("", file));
+            let sub_dir = sub(run, folder)?.ok_or_else(|| bad("the image is gone"))?;
+            open_checked(&sub_dir, name, MAX_FILE_BYTES as u64)?
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io(os::shown(run, file), e))?;
+            bytes
+        }
+    };
+    check_sha(bytes, sha, || os::shown(run, blob))
+}
+
+/// `len` bytes at `off` of `file`, at most [`MAX_FILE_BYTES`].
+fn read_range(mut file: &File, off: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    if len > MAX_FILE_BYTES as u64 {
+        return Err(std::io::Error::other(
+            "the recorded length is over the file cap",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(off))?;
+    file.take(len).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `bytes`, when they match the recorded hash `sha`.
+fn check_sha(bytes: Vec<u8>, sha: &str, shown: impl Fn() -> PathBuf) -> Result<Option<Vec<u8>>> {
+    if sha256_hex(&bytes) != sha {
+        return Err(refused(
+            shown(),
+            "the stored bytes do not match the recorded sha256 (the journal was edited); it is not used",
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+/// One change for [`Run::apply_all`]: the path, its current bytes, and the bytes it is to have
+/// (`None`: absent).
+pub type Change<'a> = (&'a MemoryPath, Option<&'a [u8]>, Option<&'a [u8]>);
+
 impl Run {
-    /// The run's id.
+    /// The run's id (empty for a pending run that has recorded nothing yet).
     pub fn id(&self) -> &str {
         &self.record.id
+    }
+
+    /// The run's record as it stands (closed, after [`Run::close_in_place`]).
+    pub(crate) fn into_record(self) -> RunRecord {
+        self.record
     }
 
     /// Whether the run has recorded no change yet.
@@ -318,64 +605,225 @@ impl Run {
         self.record.touched.is_empty()
     }
 
-    fn save(&self) -> Result<()> {
-        let path = self.dir.join("run.json");
-        let bytes = serde_json::to_vec_pretty(&self.record)
-            .map_err(|e| Error::io(&path, std::io::Error::other(e)))?;
-        atomic::replace(&path, &bytes, 0o644)
+    /// For a dream: records the consolidation time before it, so undoing it restores the gate.
+    pub(crate) fn set_gate_before(&mut self, gate: GateBefore) -> Result<()> {
+        self.record.gate_before = Some(gate);
+        match &self.folder {
+            Some(f) => save_record(&f.dir, &self.record),
+            None => Ok(()),
+        }
     }
 
-    fn store(&self, folder: &str, n: usize, bytes: Option<&[u8]>) -> Result<Image> {
-        let Some(bytes) = bytes else {
-            return Ok(Image {
-                sha256: None,
-                blob: None,
+    /// The run's folder, making it on first use: prune, a new sequence number, an empty log and the
+    /// record's header.
+    fn folder(&mut self) -> Result<&mut Folder> {
+        if self.folder.is_none() {
+            let runs = self.journal.runs_dir_created()?;
+            self.journal.prune(&runs)?;
+            let names = runs.entries().map_err(|e| Error::io(runs.path(), e))?;
+            let mut seq = names.iter().map(|(n, _)| seq_of(n)).max().unwrap_or(0) + 1;
+            let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+            let dir = loop {
+                let id = format!("{seq:06}-{stamp}-{}", std::process::id());
+                match runs.create_sub(&id, 0o700) {
+                    Ok(d) => {
+                        self.record.id = id;
+                        break d;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => seq += 1,
+                    Err(e) => return Err(Error::io(os::shown(&runs, &id), e)),
+                }
+            };
+            let log = dir
+                .open_file("log", Open::CreateNew(0o600))
+                .map_err(|e| Error::io(os::shown(&dir, "log"), e))?;
+            save_record(&dir, &self.record)?;
+            atomic::sync_dir(&runs)?;
+            self.folder = Some(Folder {
+                dir,
+                log,
+                log_len: 0,
             });
-        };
-        let sub = self.dir.join(folder);
-        fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
-        atomic::replace(&sub.join(n.to_string()), bytes, 0o644)?;
-        Ok(Image {
-            sha256: Some(sha256_hex(bytes)),
-            blob: Some(format!("{folder}/{n}")),
-        })
+        }
+        self.folder
+            .as_mut()
+            .ok_or_else(|| refused(&self.journal.root, "the run has no folder"))
+    }
+
+    /// Whether the run's folder is still where the journal is: a journal removed or replaced during a
+    /// run can record nothing that undo would find, so changes are refused.
+    fn check_present(&self, folder: &Folder) -> Result<()> {
+        let here = self
+            .journal
+            .runs_dir()
+            .ok()
+            .flatten()
+            .and_then(|runs| runs.sub(&self.record.id).ok().flatten());
+        match here {
+            Some(d) if d.same_as(&folder.dir).unwrap_or(false) => Ok(()),
+            _ => Err(refused(
+                self.journal.root.join("runs").join(&self.record.id),
+                "the run's journal folder was removed or replaced during the run, so no change can be recorded; end the dream with abort_dream",
+            )),
+        }
+    }
+
+    /// Appends a frame for each change to a path this run has not touched yet, with one fsync for all
+    /// of them. On failure the log is cut back and nothing is recorded.
+    fn log_before_images(&mut self, changes: &[Change]) -> Result<()> {
+        let mut buf = Vec::new();
+        let mut new = Vec::new();
+        let first = self.record.touched.len();
+        let mut offset = self.folder()?.log_len;
+        let log_dir = self.journal.root.clone();
+        for (path, before, _) in changes {
+            let seen = |p: &str| p == path.as_str();
+            if self.record.touched.iter().any(|t| seen(&t.path))
+                || new.iter().any(|t: &Touched| seen(&t.path))
+            {
+                continue;
+            }
+            let frame = Frame {
+                n: first + new.len(),
+                path: path.to_string(),
+                sha256: before.map(sha256_hex),
+                len: before.map_or(0, |b| b.len() as u64),
+            };
+            let mut header = serde_json::to_vec(&frame)
+                .map_err(|e| Error::io(&log_dir, std::io::Error::other(e)))?;
+            header.push(b'\n');
+            let start = offset + header.len() as u64;
+            buf.extend_from_slice(&header);
+            if let Some(b) = before {
+                buf.extend_from_slice(b);
+                buf.push(b'\n');
+            }
+            offset = start + before.map_or(0, |b| b.len() as u64 + 1);
+            new.push(frame.touched(start));
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        let folder = self
+            .folder
+            .as_ref()
+            .ok_or_else(|| refused(&self.journal.root, "the run has no folder"))?;
+        self.check_present(folder)?;
+        let log_path = os::shown(&folder.dir, "log");
+        let written = (&folder.log)
+            .seek(SeekFrom::Start(folder.log_len))
+            .and_then(|_| (&folder.log).write_all(&buf))
+            .and_then(|()| folder.log.sync_data());
+        if let Err(e) = written {
+            let _ = folder.log.set_len(folder.log_len);
+            return Err(refused(
+                log_path,
+                format!("the before-image could not be recorded ({e}), so the change is refused"),
+            ));
+        }
+        if let Some(f) = self.folder.as_mut() {
+            f.log_len = offset;
+        }
+        self.record.touched.extend(new);
+        Ok(())
     }
 
     /// Throws away a run that recorded nothing (a refused change), so refusals leave no trace.
     /// A run that recorded a before-image is closed as aborted instead, keeping the image.
     pub fn discard(self, dir: &MemoryDir) -> Result<()> {
-        if self.record.touched.is_empty() {
-            fs::remove_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))
-        } else {
-            self.close(dir, RunStatus::Aborted, None).map(|_| ())
+        match &self.folder {
+            None => Ok(()),
+            Some(_) if !self.record.touched.is_empty() => {
+                self.close(dir, RunStatus::Aborted, None).map(|_| ())
+            }
+            Some(_) => match self.journal.runs_dir()? {
+                Some(runs) => runs
+                    .remove_tree(&self.record.id)
+                    .map_err(|e| Error::io(os::shown(&runs, &self.record.id), e)),
+                None => Ok(()),
+            },
         }
     }
 
     /// Closes the run with `status` and an optional final `summary`, recording each touched file's
-    /// after-image so later undo can tell whether it changed since.
+    /// after-image so later undo can tell whether it changed since: the after-images go into one file,
+    /// then the complete record replaces the header (the log's frames stay, as the before-images).
     pub fn close(
         mut self,
         dir: &MemoryDir,
         status: RunStatus,
         summary: Option<&str>,
     ) -> Result<RunRecord> {
-        for n in 0..self.record.touched.len() {
-            let path = MemoryPath::parse(&self.record.touched[n].path)?;
-            let now = dir.read_opt(&path)?;
-            let image = self.store("after", n, now.as_deref())?;
-            self.record.touched[n].after = Some(image);
-        }
-        self.record.status = status;
-        self.record.ended = Some(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
-        if let Some(s) = summary {
-            self.record.summary = s.to_string();
-        }
-        self.save()?;
+        self.close_in_place(dir, status, summary)?;
         Ok(self.record)
     }
 
-    /// Puts every touched file back to its before-image (newest first) and closes the run as aborted.
+    /// [`Run::close`] without consuming the run, so a close that failed (a full disk) leaves it open,
+    /// to be finished again or aborted.
+    pub(crate) fn close_in_place(
+        &mut self,
+        dir: &MemoryDir,
+        status: RunStatus,
+        summary: Option<&str>,
+    ) -> Result<()> {
+        self.close_with(status, summary, |path| {
+            dir.read_opt(&MemoryPath::parse(path)?)
+        })
+    }
+
+    /// Closes the run as [`Run::close_in_place`] does, with each touched file's after-image given by
+    /// `after` (its bytes by path; `None`: absent).
+    fn close_with(
+        &mut self,
+        status: RunStatus,
+        summary: Option<&str>,
+        after: impl Fn(&str) -> Result<Option<Vec<u8>>>,
+    ) -> Result<()> {
+        if self.folder.is_none() && self.record.touched.is_empty() {
+            // A pending run that changed nothing never reaches the journal.
+            self.record.status = status;
+            return Ok(());
+        }
+        let mut record = self.record.clone();
+        let mut pack = Vec::new();
+        let mut any_after = false;
+        for t in record.touched.iter_mut() {
+            let now = after(&t.path)?;
+            t.after = Some(match now {
+                Some(bytes) => {
+                    let blob = format!("after@{}+{}", pack.len(), bytes.len());
+                    pack.extend_from_slice(&bytes);
+                    any_after = true;
+                    Image {
+                        sha256: Some(sha256_hex(&bytes)),
+                        blob: Some(blob),
+                    }
+                }
+                None => Image {
+                    sha256: None,
+                    blob: None,
+                },
+            });
+        }
+        record.status = status;
+        record.ended = Some(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
+        if let Some(s) = summary {
+            record.summary = s.to_string();
+        }
+        let folder = self.folder()?;
+        if any_after {
+            atomic::replace(&folder.dir, "after", &pack, 0o600)?;
+        }
+        save_record(&folder.dir, &record)?;
+        self.record = record;
+        Ok(())
+    }
+
+    /// Puts every touched file back to its before-image (newest first, flushed as one batch) and closes
+    /// the run as aborted. The files go back even when the journal can no longer record the close (a
+    /// full disk): the run then stays open in the journal, and the close error is logged.
     pub fn roll_back(mut self, dir: &MemoryDir, reason: &str) -> Result<RunRecord> {
+        let folder = self.folder.as_ref();
         let plan = self
             .record
             .touched
@@ -383,26 +831,38 @@ impl Run {
             .rev()
             .map(|t| {
                 let path = MemoryPath::parse(&t.path)?;
-                let before = match &t.before.blob {
-                    Some(blob) => {
-                        let p = self.dir.join(blob);
-                        Some(fs::read(&p).map_err(|e| Error::io(p, e))?)
-                    }
-                    None => None,
+                // Before-images come from the log this run holds open, so the files go back even if
+                // the journal folder was removed meanwhile.
+                let before = match (folder, &t.before.blob, &t.before.sha256) {
+                    (Some(f), Some(blob), Some(sha)) => match blob_place(blob) {
+                        Some(("log", Some((off, len)))) => check_sha(
+                            read_range(&f.log, off, len)
+                                .map_err(|e| Error::io(os::shown(&f.dir, "log"), e))?,
+                            sha,
+                            || os::shown(&f.dir, blob),
+                        )?,
+                        _ => read_blob(&f.dir, blob, sha)?,
+                    },
+                    _ => None,
                 };
                 Ok((path, before))
             })
             .collect::<Result<Vec<_>>>()?;
-        for (path, before) in &plan {
-            // Already touched by this run, so nothing new is recorded: the file just goes back.
-            self.apply(dir, path, None, before.as_deref())?;
-        }
+        let changes: Vec<(&MemoryPath, Option<&[u8]>)> =
+            plan.iter().map(|(p, b)| (p, b.as_deref())).collect();
+        dir.restore_all(&changes)?;
         let summary = format!("aborted: {reason}");
-        self.close(dir, RunStatus::Aborted, Some(&summary))
+        if let Err(e) = self.close_in_place(dir, RunStatus::Aborted, Some(&summary)) {
+            tracing::warn!(
+                "the files were put back, but the journal could not record the abort of run {}: {e}",
+                self.record.id
+            );
+            self.record.status = RunStatus::Aborted;
+            self.record.summary = summary;
+        }
+        Ok(self.record)
     }
-}
 
-impl Run {
     /// The one routine every change goes through (write, delete, index rewrite, undo, abort): records
     /// `before`, the current bytes of `path` (`None`: it does not exist), as the run's before-image when
     /// this is the run's first change to `path`, then makes the file `after` atomically (`None` removes
@@ -414,17 +874,51 @@ impl Run {
         before: Option<&[u8]>,
         after: Option<&[u8]>,
     ) -> Result<()> {
-        if !self.record.touched.iter().any(|t| t.path == path.as_str()) {
-            let image = self.store("before", self.record.touched.len(), before)?;
-            self.record.touched.push(Touched {
-                path: path.to_string(),
-                before: image,
-                after: None,
-            });
-            self.save()?;
-        }
-        dir.restore(path, after)
+        self.apply_all(dir, &[(path, before, after)])
     }
+
+    /// [`Run::apply`] for many files at once: one journal append and flush for all the before-images,
+    /// then one batch of atomic replacements.
+    pub fn apply_all(&mut self, dir: &MemoryDir, changes: &[Change]) -> Result<()> {
+        self.log_before_images(changes)?;
+        let images: Vec<(&MemoryPath, Option<&[u8]>)> =
+            changes.iter().map(|(p, _, a)| (*p, *a)).collect();
+        dir.restore_all(&images)
+    }
+}
+
+/// Writes `record` as `run.json` in the run folder `dir`, atomically.
+fn save_record(dir: &Dir, record: &RunRecord) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(record)
+        .map_err(|e| Error::io(os::shown(dir, "run.json"), std::io::Error::other(e)))?;
+    atomic::replace(dir, "run.json", &bytes, 0o600)
+}
+
+/// Whether a record read from folder `folder` is one this program wrote: its id is the folder's name,
+/// every path is a memory path, and every blob is one this program names, with a hash.
+fn well_formed(record: &RunRecord, folder: &str) -> std::result::Result<(), String> {
+    let image_ok = |image: &Image| match (&image.blob, &image.sha256) {
+        (None, None) => true,
+        (Some(b), Some(sha)) => {
+            blob_place(b).is_some() && sha.len() == 64 && sha.bytes().all(|c| c.is_ascii_hexdigit())
+        }
+        _ => false,
+    };
+    if record.id != folder {
+        return Err(format!("its id {:?} is not its folder's name", record.id));
+    }
+    for t in &record.touched {
+        if MemoryPath::parse(&t.path).is_err() {
+            return Err(format!("{:?} is not a memory path", t.path));
+        }
+        if !image_ok(&t.before) || !t.after.as_ref().is_none_or(image_ok) {
+            return Err(format!(
+                "an image of {:?} is not one this program writes",
+                t.path
+            ));
+        }
+    }
+    Ok(())
 }
 
 // Observed changes and retention: runs recorded after the fact, and the audit stored with a run.
@@ -442,7 +936,8 @@ pub struct Observed<'a> {
 
 impl Journal {
     /// Records changes another writer already made as a closed run of `kind` (nothing in the memory
-    /// directory is touched), with both images stored so the run can be shown and undone like any other.
+    /// directory is touched): the before-images go into the log like any run's, the after-images are the
+    /// bytes observed, so the run can be shown and undone like any other.
     pub fn record_observed(
         &self,
         kind: RunKind,
@@ -450,42 +945,115 @@ impl Journal {
         changes: &[Observed<'_>],
         retention: Option<Retention>,
     ) -> Result<RunRecord> {
-        let mut run = self.begin(kind, summary)?;
-        // The images are new files no record names yet: written plainly, then synced in one call
-        // before the record that names them.
-        let write = |folder: &str, n: usize, bytes: Option<&[u8]>| -> Result<Image> {
-            let Some(bytes) = bytes else {
-                return Ok(Image {
-                    sha256: None,
-                    blob: None,
-                });
-            };
-            let sub = run.dir.join(folder);
-            fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
-            let path = sub.join(n.to_string());
-            fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
-            Ok(Image {
-                sha256: Some(sha256_hex(bytes)),
-                blob: Some(format!("{folder}/{n}")),
-            })
-        };
-        let mut touched = Vec::new();
-        for (n, c) in changes.iter().enumerate() {
-            let before = write("before", n, c.before)?;
-            let after = write("after", n, c.after)?;
-            touched.push(Touched {
-                path: c.path.to_string(),
-                before,
-                after: Some(after),
-            });
-        }
-        crate::os::sync_filesystem(&run.dir).map_err(|e| Error::io(&run.dir, e))?;
-        run.record.touched = touched;
+        let mut run = self.pending(kind, summary);
+        let frames: Vec<Change> = changes
+            .iter()
+            .map(|c| (c.path, c.before, c.after))
+            .collect();
+        run.log_before_images(&frames)?;
         run.record.retention = retention;
-        run.record.status = RunStatus::Finished;
-        run.record.ended = Some(Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true));
-        run.save()?;
+        let after: std::collections::HashMap<&str, Option<&[u8]>> =
+            changes.iter().map(|c| (c.path.as_str(), c.after)).collect();
+        run.close_with(RunStatus::Finished, None, |path| {
+            Ok(after.get(path).copied().flatten().map(<[u8]>::to_vec))
+        })?;
         Ok(run.record)
+    }
+
+    /// A folder of the journal's own beside its runs (`None`: the journal's folder itself), for state
+    /// that is not a run, such as the safety net's baseline. Created when `create`; `Ok(None)` when
+    /// absent. Reached through handles, never through a symlink, like the runs.
+    pub(crate) fn store(&self, folder: Option<&str>, create: bool) -> Result<Option<Store>> {
+        let root = match Dir::open(&self.root) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
+                Dir::open(&self.root).map_err(|e| Error::io(&self.root, e))?
+            }
+            Err(e) => return Err(Error::io(&self.root, e)),
+        };
+        let Some(name) = folder else {
+            return Ok(Some(Store { dir: root }));
+        };
+        if !create {
+            return Ok(sub(&root, name)?.map(|dir| Store { dir }));
+        }
+        let (dir, created) = root.sub_or_create(name, 0o700).map_err(|e| {
+            if os::is_symlink_refusal(&e) {
+                refused(
+                    os::shown(&root, name),
+                    "it is a symlink or not a folder, and is never followed",
+                )
+            } else {
+                Error::io(os::shown(&root, name), e)
+            }
+        })?;
+        if created {
+            atomic::sync_dir(&root)?;
+        }
+        Ok(Some(Store { dir }))
+    }
+}
+
+/// An open folder of the journal that holds plain files by name (see [`Journal::store`]).
+#[derive(Debug)]
+pub(crate) struct Store {
+    dir: Dir,
+}
+
+impl Store {
+    /// The bytes of `name`, a regular singly linked file of at most `max` bytes; `None` when absent.
+    pub(crate) fn read(&self, name: &str, max: u64) -> Result<Option<Vec<u8>>> {
+        let file = match open_checked(&self.dir, name, max) {
+            Ok(f) => f,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut bytes = Vec::new();
+        (&file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(os::shown(&self.dir, name), e))?;
+        Ok(Some(bytes))
+    }
+
+    /// Whether `name` exists.
+    pub(crate) fn contains(&self, name: &str) -> Result<bool> {
+        self.dir
+            .stat(name)
+            .map(|m| m.is_some())
+            .map_err(|e| Error::io(os::shown(&self.dir, name), e))
+    }
+
+    /// Replaces `name` with `bytes` atomically; flushed to disk when `durable` (a file whose loss only
+    /// costs a fresh start need not be).
+    pub(crate) fn write(&self, name: &str, bytes: &[u8], durable: bool) -> Result<()> {
+        if durable {
+            return atomic::replace(&self.dir, name, bytes, 0o600);
+        }
+        let staged = atomic::stage(&self.dir, name, bytes, 0o600)?;
+        atomic::commit(&self.dir, staged)
+    }
+
+    /// The names of the regular files here.
+    pub(crate) fn names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .dir
+            .entries()
+            .map_err(|e| Error::io(self.dir.path(), e))?
+            .into_iter()
+            .filter(|(_, kind)| *kind == os::Kind::File)
+            .map(|(name, _)| name)
+            .collect())
+    }
+
+    /// Removes `name`.
+    pub(crate) fn remove(&self, name: &str) -> Result<()> {
+        self.dir
+            .remove_file(name)
+            .map_err(|e| Error::io(os::shown(&self.dir, name), e))
     }
 }
 
@@ -505,25 +1073,6 @@ impl Run {
 /// microseconds; two 256 KB files whose lines all differ (`a` lines against `b` lines) would take minutes
 /// without a bound. Past it the diff is still correct, only less minimal.
 pub const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// Whether a record read from folder `folder` is one this program wrote: its id is the folder's name
-/// and every blob is `before/<n>` or `after/<n>` inside it.
-fn well_formed(record: &RunRecord, folder: &str) -> bool {
-    let blob_ok = |image: &Image| {
-        image.blob.as_deref().is_none_or(|b| {
-            b.split_once('/').is_some_and(|(kind, n)| {
-                matches!(kind, "before" | "after")
-                    && !n.is_empty()
-                    && n.bytes().all(|c| c.is_ascii_digit())
-            })
-        })
-    };
-    record.id == folder
-        && record
-            .touched
-            .iter()
-            .all(|t| blob_ok(&t.before) && t.after.as_ref().is_none_or(blob_ok))
-}
 
 /// A unified diff of one file between two states (`None` = absent), with `a/` and `b/` headers.
 pub fn unified_diff(path: &str, before: Option<&[u8]>, after: Option<&[u8]>) -> String {

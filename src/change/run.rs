@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::change::external::{self, Budget, Observation};
-use crate::change::journal::{Journal, Run, RunKind, RunRecord, RunStatus};
+use crate::change::journal::{GateBefore, Journal, Run, RunKind, RunRecord, RunStatus};
 use crate::change::retention::{self, Acknowledgement, Forgotten, Retention};
 use crate::claude_code::gate::{self, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
@@ -177,21 +177,9 @@ pub fn report(
     })
 }
 
-/// Removes the temporary files of writes killed before their rename (their process is gone). Only
-/// housekeeping: a failure is logged, never reported as the failure of the change that triggered it.
-fn sweep(dir: &MemoryDir) {
-    match dir.sweep_temp_files() {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("removed {n} temporary file(s) left by interrupted writes"),
-        Err(e) => {
-            tracing::warn!("could not remove temporary files left by interrupted writes: {e}")
-        }
-    }
-}
-
 /// Holds the memory directory's flock, so this change is the only one in progress in any process.
 fn serialise(dir: &MemoryDir) -> Result<DirLock> {
-    DirLock::exclusive(dir.root()).map_err(|e| Error::io(dir.root(), e))
+    dir.handle().lock().map_err(|e| Error::io(dir.root(), e))
 }
 
 /// Longest `summary` or `reason` a run keeps, in characters. A dream's summary is a few sentences; the
@@ -215,6 +203,24 @@ fn check_note(name: &'static str, text: &str) -> Result<()> {
 /// The refusal of a dream tool called with no dream open.
 fn no_dream_open() -> Error {
     Error::DreamState("no dream is open in this server; call start_dream first".to_string())
+}
+
+/// Nanoseconds since the Unix epoch (negative before it), exact for the next two centuries.
+fn unix_ns(t: SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i64,
+        Err(e) => -(e.duration().as_nanos() as i64),
+    }
+}
+
+/// The time `ns` nanoseconds after the Unix epoch.
+fn from_unix_ns(ns: i64) -> SystemTime {
+    let d = std::time::Duration::from_nanos(ns.unsigned_abs());
+    if ns >= 0 {
+        std::time::UNIX_EPOCH + d
+    } else {
+        std::time::UNIX_EPOCH - d
+    }
 }
 
 struct Active {
@@ -299,7 +305,7 @@ impl Dreamer {
             "directory lock released"
         );
         if out.is_ok() {
-            sweep(&dir);
+            dir.sweep_logged();
         }
         out
     }
@@ -322,7 +328,7 @@ impl Dreamer {
             a.lock.touch()?;
             return change(dir, &mut a.run);
         }
-        let mut run = self.journal.begin(RunKind::Single, summary)?;
+        let mut run = self.journal.pending(RunKind::Single, summary);
         match change(dir, &mut run) {
             Ok(out) => {
                 run.set_retention(retention::of_run(&self.journal, dir, run.record())?);
@@ -356,7 +362,7 @@ impl Dreamer {
         )
         .with_start_times();
         let lock = Lock::acquire(dir.root())?;
-        sweep(&dir);
+        dir.sweep_logged();
         let interrupted_runs = self
             .journal
             .runs()?
@@ -369,7 +375,10 @@ impl Dreamer {
             })
             .collect();
         let inv = inventory::inventory(&dir, Some(&self.locations.project_dir))?;
-        let run = self.journal.begin(RunKind::Dream, "dream in progress")?;
+        let mut run = self.journal.begin(RunKind::Dream, "dream in progress")?;
+        run.set_gate_before(GateBefore {
+            lock_mtime_ns: lock.previous_mtime().map(unix_ns),
+        })?;
         let start = DreamStart {
             run_id: run.id().to_string(),
             memory_dir: dir.root().display().to_string(),
@@ -399,7 +408,9 @@ impl Dreamer {
 
     /// Finishes the open dream: audits what it made the memory lose, refuses (leaving the dream open)
     /// while a forgotten specific has no acknowledgement in `forgotten`, then closes its run with
-    /// `summary` and the audit, marks the consolidation time on the lock, and reports what changed.
+    /// `summary` and the audit, marks the consolidation time on the lock, and reports what changed. When
+    /// the journal cannot record the close (a full disk), the dream stays open, so it can be finished again
+    /// or aborted.
     pub fn finish(&self, summary: &str, forgotten: &[Acknowledgement]) -> Result<RunReport> {
         check_note("summary", summary)?;
         for ack in forgotten {
@@ -433,10 +444,17 @@ impl Dreamer {
                 forgotten: open,
             });
         }
-        let Active { mut run, lock, .. } = active.take().ok_or_else(no_dream_open)?;
+        a.run.set_retention(retention);
+        a.run
+            .close_in_place(&dir, RunStatus::Finished, Some(summary))
+            .map_err(|e| {
+                Error::DreamState(format!(
+                    "the dream could not be closed ({e}); it is still open: free space and call finish_dream again, or call abort_dream to put every file back"
+                ))
+            })?;
+        let Active { run, lock, .. } = active.take().ok_or_else(no_dream_open)?;
         drop(active);
-        run.set_retention(retention);
-        let record = run.close(&dir, RunStatus::Finished, Some(summary))?;
+        let record = run.into_record();
         self.settle(&dir, &record);
         drop(serial);
         lock.release_success()?;
@@ -453,16 +471,22 @@ impl Dreamer {
         self.settle(&dir, &record);
         drop(serial);
         lock.release_rollback()?;
-        report(&self.journal, &dir, &record, &self.settings.executable)
+        report(&self.journal, &dir, &record, &self.settings.executable).map_err(|e| {
+            Error::DreamState(format!(
+                "the dream was aborted and every file put back, but its report could not be read from the journal: {e}"
+            ))
+        })
     }
 
-    /// Undoes a run (the newest one that changed something when `id` is `None`) under the lock.
+    /// Undoes a run (the newest one that changed something when `id` is `None`) under the lock. Undoing
+    /// the latest dream also puts the consolidation time back to what it was before that dream, so the
+    /// gate reopens; any other undo leaves the consolidation time as it was.
     pub fn undo(&self, id: Option<&str>, force: bool) -> Result<RunReport> {
         let dir = self.memory()?;
         let target = self.journal.run(id)?;
         let lock = Lock::acquire(dir.root())?;
         let serial = serialise(&dir)?;
-        sweep(&dir);
+        dir.sweep_logged();
         let result = self.journal.undo(&dir, &target, force);
         if let Ok(record) = &result {
             self.settle(&dir, record);
@@ -470,7 +494,10 @@ impl Dreamer {
         drop(serial);
         match result {
             Ok(record) => {
-                lock.release_success()?;
+                match self.gate_before_dream(&target)? {
+                    Some(before) => lock.release_to(before)?,
+                    None => lock.release_rollback()?,
+                }
                 report(&self.journal, &dir, &record, &self.settings.executable)
             }
             Err(e) => {
@@ -478,6 +505,21 @@ impl Dreamer {
                 Err(e)
             }
         }
+    }
+
+    /// For a finished dream that is the latest one, the consolidation time before it (`Some(None)`: there
+    /// was no lock file); `None` when undoing `target` leaves the gate alone.
+    fn gate_before_dream(&self, target: &RunRecord) -> Result<Option<Option<SystemTime>>> {
+        let Some(gate) = target.gate_before.filter(|_| target.kind == RunKind::Dream) else {
+            return Ok(None);
+        };
+        let later_dream = self.journal.runs()?.iter().any(|r| {
+            r.kind == RunKind::Dream && r.status == RunStatus::Finished && r.seq() > target.seq()
+        });
+        if later_dream || target.status != RunStatus::Finished {
+            return Ok(None);
+        }
+        Ok(Some(gate.lock_mtime_ns.map(from_unix_ns)))
     }
 
     /// When the last consolidation ended: while a dream is open here, the lock's mtime from before the

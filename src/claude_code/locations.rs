@@ -401,16 +401,20 @@ fn settings_value(settings: &Path) -> Option<serde_json::Value> {
         .cloned()
 }
 
-/// The journal folder name for a memory directory: its slug, or for a very long one a cut slug plus a
-/// hash of the whole, so two memory directories never share a journal and the name stays under the
-/// filesystem's 255-byte limit.
+/// The journal folder name for a memory directory: its slug (cut to fit the filesystem's 255-byte
+/// limit) plus a hash of its canonical path, so two memory directories never share a journal — slugs
+/// alone collide (`my.app` and `my_app` both become `my-app`), and so do two spellings of one folder
+/// without the canonical form.
 fn journal_name(memory_dir: &Path) -> String {
-    let full = slug::slug(memory_dir);
-    if full.len() <= slug::MAX_SLUG_LEN {
-        return full;
-    }
-    let hash = crate::memory::digest::sha256_hex(full.as_bytes());
-    format!("{}-{}", &full[..slug::MAX_SLUG_LEN - 17], &hash[..16])
+    let canonical = std::fs::canonicalize(memory_dir).unwrap_or_else(|_| memory_dir.to_path_buf());
+    let full = slug::slug(&canonical);
+    let hash = crate::memory::digest::sha256_hex(canonical.as_os_str().as_encoded_bytes());
+    let cut = full.len().min(slug::MAX_SLUG_LEN - 17);
+    let cut = (0..=cut)
+        .rev()
+        .find(|&i| full.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}-{}", &full[..cut], &hash[..16])
 }
 
 /// Expands a leading `~/` (or a bare `~`) against `home`.
@@ -718,7 +722,12 @@ mod tests {
         let (ja, jb) = (journal_name(&a), journal_name(&b));
         assert!(ja.len() <= slug::MAX_SLUG_LEN, "{}", ja.len());
         assert_ne!(ja, jb);
-        assert_eq!(journal_name(Path::new("/m/x")), "-m-x");
+        assert!(journal_name(Path::new("/m/x")).starts_with("-m-x-"));
+        // Slugs collide on punctuation; the hash of the path keeps the journals apart.
+        assert_ne!(
+            journal_name(Path::new("/p/my.app")),
+            journal_name(Path::new("/p/my_app"))
+        );
     }
 
     #[test]

@@ -1,64 +1,116 @@
-//! Atomic, durable file replacement, shared by memory files and the journal: a temporary file in the same
-//! folder, fsync, rename over the target, fsync of the folder. A crash at any point leaves either the old
-//! or the new content, never a mix.
+//! Atomic, durable file replacement, shared by memory files, the lock and the journal: a temporary file
+//! in the same folder, fsync, rename over the target, fsync of the folder. A crash at any point leaves
+//! either the old or the new content, never a mix. Everything goes through an open folder handle
+//! ([`os::Dir`]), one name at a time, so no symlink is ever followed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-
-use crate::os;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
+use crate::os::{self, Dir, Open};
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Marks a temporary file's name: `.<target name>.dream-tmp-<pid>-<n>`.
 const TEMP_MARK: &str = ".dream-tmp-";
 
-/// Replaces `path` with `bytes` atomically, giving the new file `mode`. The temporary file is created
-/// exclusively and never through a symlink; it is removed if any step fails.
-pub fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    let tmp = parent.join(format!(
-        ".{}{TEMP_MARK}{}-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+/// A new file written under a temporary name, not yet renamed over its target.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: String,
+    name: String,
+    file: File,
+}
+
+impl Staged {
+    /// The open temporary file (to flush it, or several at once).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+}
+
+/// Writes `bytes` to a new temporary file next to `name` in `dir`, with permission bits `mode`. The
+/// file is created exclusively, never through a symlink; nothing is flushed yet.
+pub fn stage(dir: &Dir, name: &str, bytes: &[u8], mode: u32) -> Result<Staged> {
+    let tmp = format!(
+        ".{name}{TEMP_MARK}{}-{}",
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    );
     let result = (|| {
-        let mut file = os::no_follow(OpenOptions::new().write(true).create_new(true), false)
-            .mode(mode)
-            .open(&tmp)
-            .map_err(|e| Error::io(&tmp, e))?;
-        file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io(&tmp, e))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-        sync_dir(parent)
+        let mut file = dir.open_file(&tmp, Open::CreateNew(mode))?;
+        file.write_all(bytes)?;
+        os::set_mode(&file, mode)?;
+        Ok(file)
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(file) => Ok(Staged {
+            tmp,
+            name: name.to_string(),
+            file,
+        }),
+        Err(e) => {
+            let _ = dir.remove_file(&tmp);
+            Err(Error::io(os::shown(dir, &tmp), e))
+        }
     }
-    result
+}
+
+/// Renames a staged (and flushed) file over its target. The caller syncs `dir` afterwards, once for
+/// any number of commits.
+pub fn commit(dir: &Dir, staged: Staged) -> Result<()> {
+    dir.rename(&staged.tmp, &staged.name).map_err(|e| {
+        let _ = dir.remove_file(&staged.tmp);
+        Error::io(os::shown(dir, &staged.name), e)
+    })
+}
+
+/// Throws a staged file away (a later step of a batch failed).
+pub fn abandon(dir: &Dir, staged: Staged) {
+    let _ = dir.remove_file(&staged.tmp);
+}
+
+/// Replaces `name` in `dir` with `bytes` atomically and durably, giving the new file `mode`.
+pub fn replace(dir: &Dir, name: &str, bytes: &[u8], mode: u32) -> Result<()> {
+    let staged = stage(dir, name, bytes, mode)?;
+    if let Err(e) = staged.file.sync_all() {
+        abandon(dir, staged);
+        return Err(Error::io(os::shown(dir, name), e));
+    }
+    commit(dir, staged)?;
+    sync_dir(dir)
 }
 
 /// Flushes a folder's entries to disk so a rename or removal survives a crash.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))
+pub fn sync_dir(dir: &Dir) -> Result<()> {
+    dir.sync().map_err(|e| Error::io(dir.path(), e))
 }
 
-/// The writer's PID in a temporary file name made by [`replace`], if `name` is one.
+/// The writer's PID in a temporary file name made by [`stage`], if `name` is one.
 pub fn temp_file_pid(name: &str) -> Option<u32> {
     let rest = name.strip_prefix('.')?;
     let (_, tail) = rest.rsplit_once(TEMP_MARK)?;
     let (pid, n) = tail.split_once('-')?;
     n.parse::<u64>().ok()?;
     pid.parse().ok()
+}
+
+/// Removes the temporary files in `dir` whose writer is gone (killed between creating and renaming
+/// them). Returns how many were removed.
+pub fn sweep(dir: &Dir) -> Result<usize> {
+    let mut removed = 0;
+    for (name, kind) in dir.entries().map_err(|e| Error::io(dir.path(), e))? {
+        let Some(pid) = temp_file_pid(&name) else {
+            continue;
+        };
+        if kind != os::Kind::Dir && pid != std::process::id() && !os::pid_alive(pid) {
+            dir.remove_file(&name)
+                .map_err(|e| Error::io(os::shown(dir, &name), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -5,15 +5,15 @@
 //! directories). Nothing else in the crate opens a memory file: reads, atomic writes, deletes and listings
 //! all live here.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
-use crate::memory::atomic;
-use crate::os;
+use crate::memory::atomic::{self, Staged};
+use crate::os::{self, Dir, Open};
 
 /// The index file Claude Code loads at every session start.
 pub const INDEX_NAME: &str = "MEMORY.md";
@@ -185,50 +185,123 @@ pub struct Listing {
     pub skipped: Vec<Skipped>,
 }
 
-/// An existing memory directory. All file access inside it goes through this type.
+/// An existing memory directory. All file access inside it goes through this type, relative to one
+/// handle opened once (see [`crate::os`]): no path string below the root is ever walked again.
 #[derive(Debug, Clone)]
 pub struct MemoryDir {
     root: PathBuf,
+    handle: Arc<Dir>,
+}
+
+/// The folder a [`MemoryPath`] lives in, opened: the root, or `team/` opened without following it.
+enum Folder<'a> {
+    Root(&'a Dir),
+    Team(Dir),
+}
+
+impl std::ops::Deref for Folder<'_> {
+    type Target = Dir;
+    fn deref(&self) -> &Dir {
+        match self {
+            Folder::Root(d) => d,
+            Folder::Team(d) => d,
+        }
+    }
 }
 
 impl MemoryDir {
     /// Opens the memory directory at `path`, which must exist and be a directory.
     ///
-    /// The root is canonicalised once here (a memory directory that is itself a symlink, as in a dotfiles
-    /// setup, is allowed); nothing below it is ever followed through a symlink.
+    /// The root is resolved once here (a memory directory that is itself a symlink, as in a dotfiles
+    /// setup, is allowed) and held open; nothing below it is ever followed through a symlink.
     pub fn open(path: &Path) -> Result<MemoryDir> {
-        let meta = fs::metadata(path).map_err(|e| Error::MemoryDir {
+        let handle = Dir::open(path).map_err(|e| Error::MemoryDir {
             path: path.to_path_buf(),
-            reason: if e.kind() == std::io::ErrorKind::NotFound {
-                "does not exist (Claude Code creates it when it first saves a memory; check `dream-mcp where`)"
-                    .to_string()
-            } else {
-                e.to_string()
+            reason: match e.kind() {
+                std::io::ErrorKind::NotFound => "does not exist (Claude Code creates it when it first saves a memory; check `dream-mcp where`)"
+                    .to_string(),
+                std::io::ErrorKind::NotADirectory => "is not a directory".to_string(),
+                _ => e.to_string(),
             },
         })?;
-        if !meta.is_dir() {
-            return Err(Error::MemoryDir {
-                path: path.to_path_buf(),
-                reason: "is not a directory".to_string(),
-            });
-        }
         let root = fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
-        Ok(MemoryDir { root })
+        Ok(MemoryDir {
+            root,
+            handle: Arc::new(handle),
+        })
     }
 
-    /// The canonical absolute path of the memory directory.
+    /// The canonical absolute path of the memory directory (for messages and commands; never walked).
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The open handle of the memory directory itself (the lock file and the directory lock use it).
+    pub(crate) fn handle(&self) -> &Dir {
+        &self.handle
     }
 
     fn abs(&self, path: &MemoryPath) -> PathBuf {
         self.root.join(&path.rel)
     }
 
+    /// The opened folder of `path` and its file name there; `Ok(None)` when `team/` does not exist.
+    fn folder<'a>(&'a self, path: &'a MemoryPath) -> Result<Option<(Folder<'a>, &'a str)>> {
+        match path.rel.split_once('/') {
+            None => Ok(Some((Folder::Root(&self.handle), &path.rel))),
+            Some((_, name)) => match self.handle.sub(TEAM_DIR) {
+                Ok(Some(team)) => Ok(Some((Folder::Team(team), name))),
+                Ok(None) => Ok(None),
+                Err(e) if os::is_symlink_refusal(&e) => Err(self.team_refusal(&path.rel)),
+                Err(e) => Err(Error::io(self.root.join(TEAM_DIR), e)),
+            },
+        }
+    }
+
+    /// Why `team/` cannot be used for `raw`: it is a symlink, or not a folder.
+    fn team_refusal(&self, raw: &str) -> Error {
+        match self.handle.stat(TEAM_DIR) {
+            Ok(Some(m)) if m.kind == os::Kind::Symlink => {
+                Error::refused(raw, "`team/` is a symlink, which is never followed")
+            }
+            _ => Error::refused(raw, "`team` exists but is not a folder"),
+        }
+    }
+
+    /// Like [`MemoryDir::folder`], creating `team/` when a write needs it.
+    fn folder_for_write<'a>(&'a self, path: &'a MemoryPath) -> Result<(Folder<'a>, &'a str)> {
+        if let Some(found) = self.folder(path)? {
+            return Ok(found);
+        }
+        let team = self.root.join(TEAM_DIR);
+        let (dir, created) = match self.handle.sub_or_create(TEAM_DIR, 0o755) {
+            Ok(d) => d,
+            Err(e) if os::is_symlink_refusal(&e) => return Err(self.team_refusal(&path.rel)),
+            Err(e) => return Err(Error::io(team, e)),
+        };
+        if created {
+            atomic::sync_dir(&self.handle)?;
+        }
+        let name = path
+            .rel
+            .split_once('/')
+            .map_or(path.rel.as_str(), |(_, n)| n);
+        Ok((Folder::Team(dir), name))
+    }
+
+    /// Facts about `path` without following it; `None` when it (or `team/`) does not exist.
+    fn stat(&self, path: &MemoryPath) -> Result<Option<os::Meta>> {
+        let Some((folder, name)) = self.folder(path)? else {
+            return Ok(None);
+        };
+        folder.stat(name).map_err(|e| Error::io(self.abs(path), e))
+    }
+
     /// Checks `raw` against every rule, including those that need the filesystem.
     ///
     /// Beyond [`MemoryPath::parse`]: no symlink anywhere on the way or at the end, the target is not a
-    /// directory, it is not hard-linked elsewhere, and with [`Access::Write`] it is not the index.
+    /// directory, it is not hard-linked elsewhere, and with [`Access::Write`] it is not the index. The
+    /// same rules are applied again, by the kernel and on the opened file, at every later use.
     pub fn resolve(&self, raw: &str, access: Access) -> Result<MemoryPath> {
         let path = MemoryPath::parse(raw)?;
         if access == Access::Write && path.is_index() {
@@ -237,43 +310,26 @@ impl MemoryDir {
                 "MEMORY.md is written only by the rewrite_index tool, which checks the 200-line limit",
             ));
         }
-        if path.is_team() {
-            let team = self.root.join(TEAM_DIR);
-            match fs::symlink_metadata(&team) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Err(Error::refused(
-                        raw,
-                        "`team/` is a symlink, which is never followed",
-                    ));
-                }
-                Ok(m) if !m.is_dir() => {
-                    return Err(Error::refused(raw, "`team` exists but is not a folder"));
-                }
-                _ => {}
-            }
-        }
-        match fs::symlink_metadata(self.abs(&path)) {
-            Ok(m) => check_entry(raw, &m).map(|()| path),
-            Err(_) => Ok(path),
+        match self.stat(&path)? {
+            Some(m) => check_entry(raw, &m).map(|()| path),
+            None => Ok(path),
         }
     }
 
     /// Whether the file exists (as a regular file).
     pub fn exists(&self, path: &MemoryPath) -> bool {
-        fs::symlink_metadata(self.abs(path)).is_ok_and(|m| m.is_file())
+        self.stat(path)
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.kind == os::Kind::File)
     }
 
     /// Size and modification time of a file, or `None` when it does not exist.
     pub fn meta(&self, path: &MemoryPath) -> Result<Option<FileMeta>> {
-        let abs = self.abs(path);
-        match fs::symlink_metadata(&abs) {
-            Ok(m) => Ok(Some(FileMeta {
-                len: m.len(),
-                modified: m.modified().map_err(|e| Error::io(&abs, e))?,
-            })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(abs, e)),
-        }
+        Ok(self.stat(path)?.map(|m| FileMeta {
+            len: m.len,
+            modified: m.modified,
+        }))
     }
 
     /// Reads a file's bytes, never through a symlink, refusing files over [`MAX_FILE_BYTES`].
@@ -286,7 +342,10 @@ impl MemoryDir {
     /// Reads a file's bytes, or `None` when it does not exist.
     pub fn read_opt(&self, path: &MemoryPath) -> Result<Option<Vec<u8>>> {
         let abs = self.abs(path);
-        let file = match os::no_follow(OpenOptions::new().read(true), true).open(&abs) {
+        let Some((folder, name)) = self.folder(path)? else {
+            return Ok(None);
+        };
+        let file = match folder.open_file(name, Open::Read) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) if os::is_symlink_refusal(&e) => {
@@ -294,18 +353,18 @@ impl MemoryDir {
             }
             Err(e) => return Err(Error::io(abs, e)),
         };
-        let meta = file.metadata().map_err(|e| Error::io(&abs, e))?;
+        let meta = os::meta_of(&file).map_err(|e| Error::io(&abs, e))?;
         check_entry(&path.rel, &meta)?;
-        if meta.len() > MAX_FILE_BYTES as u64 {
+        if meta.len > MAX_FILE_BYTES as u64 {
             return Err(Error::ContentRefused {
                 path: path.rel.clone(),
                 rule: format!(
                     "the file is {} bytes; the tools handle files up to {MAX_FILE_BYTES} bytes",
-                    meta.len()
+                    meta.len
                 ),
             });
         }
-        let mut buf = Vec::with_capacity(meta.len() as usize);
+        let mut buf = Vec::with_capacity(meta.len as usize);
         file.take(MAX_FILE_BYTES as u64 + 1)
             .read_to_end(&mut buf)
             .map_err(|e| Error::io(&abs, e))?;
@@ -332,80 +391,104 @@ impl MemoryDir {
         Ok(())
     }
 
-    /// Replaces (or creates) a file atomically: a temporary file in the same folder, fsync, rename, fsync
-    /// of the folder. A crash at any point leaves either the old or the new content, never a mix.
-    ///
-    /// `path` must already have been resolved for the kind of write intended; the index is accepted here
-    /// because `rewrite_index` and undo write it after their own checks.
-    pub(crate) fn write_atomic(&self, path: &MemoryPath, bytes: &[u8]) -> Result<()> {
+    /// Stages `bytes` for `path` in its (opened) folder: the first half of an atomic replace, keeping
+    /// the permission bits of the file it replaces.
+    fn stage<'a>(&'a self, path: &'a MemoryPath, bytes: &[u8]) -> Result<(Folder<'a>, Staged)> {
         Self::check_content(path, bytes)?;
-        let abs = self.abs(path);
-        if path.is_team() {
-            self.ensure_team_dir()?;
-        }
-        let mode = fs::symlink_metadata(&abs)
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(0o644);
-        atomic::replace(&abs, bytes, mode)
+        let (folder, name) = self.folder_for_write(path)?;
+        let mode = match folder.stat(name) {
+            Ok(Some(m)) if m.kind == os::Kind::File => m.mode,
+            _ => 0o644,
+        };
+        let staged = atomic::stage(&folder, name, bytes, mode)?;
+        Ok((folder, staged))
     }
 
-    /// Removes a file and makes the removal durable.
-    pub(crate) fn remove(&self, path: &MemoryPath) -> Result<()> {
-        let abs = self.abs(path);
-        match fs::remove_file(&abs) {
-            Ok(()) => atomic::sync_dir(abs.parent().unwrap_or(&self.root)),
+    /// Makes every file of `changes` its image — `Some(bytes)` written atomically, `None` removed if it
+    /// exists — with the flushes batched: all new contents are written, flushed at once, renamed into
+    /// place, and each folder is flushed once. A crash leaves every file either old or new. Every
+    /// change goes through here, after the journal has recorded the current state.
+    pub(crate) fn restore_all(&self, changes: &[(&MemoryPath, Option<&[u8]>)]) -> Result<()> {
+        let mut staged = Vec::new();
+        let result = (|| {
+            for (path, image) in changes {
+                if let Some(bytes) = image {
+                    staged.push(self.stage(path, bytes)?);
+                }
+            }
+            let files: Vec<&std::fs::File> = staged.iter().map(|(_, s)| s.file()).collect();
+            self.handle
+                .sync_files(&files)
+                .map_err(|e| Error::io(&self.root, e))
+        })();
+        if let Err(e) = result {
+            for (folder, s) in staged {
+                atomic::abandon(&folder, s);
+            }
+            return Err(e);
+        }
+        let mut team_touched = false;
+        for (folder, s) in staged {
+            team_touched |= matches!(folder, Folder::Team(_));
+            atomic::commit(&folder, s)?;
+        }
+        for (path, image) in changes {
+            if image.is_none() && self.exists(path) {
+                team_touched |= path.is_team();
+                self.unlink(path)?;
+            }
+        }
+        atomic::sync_dir(&self.handle)?;
+        if team_touched && let Some(team) = self.team()? {
+            atomic::sync_dir(&team)?;
+        }
+        Ok(())
+    }
+
+    /// Unlinks `path` (the caller syncs its folder).
+    fn unlink(&self, path: &MemoryPath) -> Result<()> {
+        let Some((folder, name)) = self.folder(path)? else {
+            return Err(Error::NotFound {
+                path: path.rel.clone(),
+            });
+        };
+        match folder.remove_file(name) {
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound {
                 path: path.rel.clone(),
             }),
-            Err(e) => Err(Error::io(abs, e)),
+            Err(e) => Err(Error::io(self.abs(path), e)),
         }
     }
 
-    /// Makes a file `image`: `Some(bytes)` writes them atomically, `None` removes the file if it exists.
-    /// Every change goes through here, after the journal has recorded the current state.
-    pub(crate) fn restore(&self, path: &MemoryPath, image: Option<&[u8]>) -> Result<()> {
-        match image {
-            Some(bytes) => self.write_atomic(path, bytes),
-            None if self.exists(path) => self.remove(path),
-            None => Ok(()),
+    /// `team/`, opened without following it; `None` when absent, a symlink or not a folder.
+    fn team(&self) -> Result<Option<Dir>> {
+        match self.handle.sub(TEAM_DIR) {
+            Ok(d) => Ok(d),
+            Err(e) if os::is_symlink_refusal(&e) => Ok(None),
+            Err(e) => Err(Error::io(self.root.join(TEAM_DIR), e)),
         }
     }
 
     /// Removes temporary files that a write killed between creating and renaming them left behind
-    /// (`.<name>.dream-tmp-<pid>-<n>` whose process is gone). Returns how many were removed.
-    pub(crate) fn sweep_temp_files(&self) -> Result<usize> {
-        let mut removed = 0;
-        for folder in [self.root.clone(), self.root.join(TEAM_DIR)] {
-            let Ok(entries) = fs::read_dir(&folder) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let Some(pid) = atomic::temp_file_pid(&name) else {
-                    continue;
-                };
-                if pid != std::process::id() && !os::pid_alive(pid) {
-                    fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-                    removed += 1;
-                }
-            }
+    /// (`.<name>.dream-tmp-<pid>-<n>` whose process is gone), at the top level and in `team/` — never
+    /// through a `team` symlink. Returns how many were removed.
+    pub fn sweep_temp_files(&self) -> Result<usize> {
+        let mut removed = atomic::sweep(&self.handle)?;
+        if let Some(team) = self.team()? {
+            removed += atomic::sweep(&team)?;
         }
         Ok(removed)
     }
 
-    fn ensure_team_dir(&self) -> Result<()> {
-        let team = self.root.join(TEAM_DIR);
-        match fs::symlink_metadata(&team) {
-            Ok(m) if m.is_dir() && !m.file_type().is_symlink() => Ok(()),
-            Ok(_) => Err(Error::refused(
-                "team/",
-                "`team` exists but is not a plain folder",
-            )),
-            Err(_) => {
-                fs::create_dir(&team).map_err(|e| Error::io(&team, e))?;
-                atomic::sync_dir(&self.root)
+    /// [`MemoryDir::sweep_temp_files`] as housekeeping: a failure is logged, never reported as the
+    /// failure of the change or the start that triggered it.
+    pub fn sweep_logged(&self) {
+        match self.sweep_temp_files() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} temporary file(s) left by interrupted writes"),
+            Err(e) => {
+                tracing::warn!("could not remove temporary files left by interrupted writes: {e}")
             }
         }
     }
@@ -413,9 +496,8 @@ impl MemoryDir {
     /// Lists the topic files (top level and `team/`) and everything the tools leave alone.
     pub fn list(&self) -> Result<Listing> {
         let mut listing = Listing::default();
-        self.list_folder(&self.root, "", &mut listing)?;
-        let team = self.root.join(TEAM_DIR);
-        if fs::symlink_metadata(&team).is_ok_and(|m| m.is_dir()) {
+        self.list_folder(&self.handle, "", &mut listing)?;
+        if let Some(team) = self.team()? {
             self.list_folder(&team, "team/", &mut listing)?;
         }
         listing.files.sort();
@@ -423,43 +505,43 @@ impl MemoryDir {
         Ok(listing)
     }
 
-    fn list_folder(&self, dir: &Path, prefix: &str, listing: &mut Listing) -> Result<()> {
-        let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+    fn list_folder(&self, dir: &Dir, prefix: &str, listing: &mut Listing) -> Result<()> {
+        let entries = dir.entries().map_err(|e| Error::io(dir.path(), e))?;
+        for (name, kind) in entries {
             let rel = format!("{prefix}{name}");
-            let file_type = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
             if name.starts_with('.') {
                 continue; // the lock file, editor swap files, .git: never ours to show
             }
-            if prefix.is_empty() && (name == TEAM_DIR && file_type.is_dir()) {
+            if prefix.is_empty() && (name == TEAM_DIR && kind == os::Kind::Dir) {
                 continue;
             }
-            if prefix.is_empty() && name == INDEX_NAME && file_type.is_file() {
+            if prefix.is_empty() && name == INDEX_NAME && kind == os::Kind::File {
                 continue;
             }
             let skip = |reason: &str| Skipped {
                 path: rel.clone(),
                 reason: reason.to_string(),
             };
-            if file_type.is_symlink() {
-                listing.skipped.push(skip(SYMLINK_RULE));
-                continue;
-            }
-            if file_type.is_dir() {
-                let reason = if PROTECTED_DIRS.contains(&name.as_str()) {
-                    "protected folder (session logs or Claude Code's own); read only to the tools"
-                } else {
-                    "folder; only top-level files and team/ are managed"
-                };
-                listing.skipped.push(skip(reason));
-                continue;
-            }
-            match self.resolve(&rel, Access::Read) {
-                Ok(path) => listing.files.push(path),
-                Err(Error::PathRefused { rule, .. }) => listing.skipped.push(skip(&rule)),
-                Err(e) => return Err(e),
+            match kind {
+                os::Kind::Symlink => listing.skipped.push(skip(SYMLINK_RULE)),
+                os::Kind::Dir => {
+                    let reason = if PROTECTED_DIRS.contains(&name.as_str()) {
+                        "protected folder (session logs or Claude Code's own); read only to the tools"
+                    } else {
+                        "folder; only top-level files and team/ are managed"
+                    };
+                    listing.skipped.push(skip(reason));
+                }
+                _ => match MemoryPath::parse(&rel).and_then(|p| {
+                    dir.stat(&name)
+                        .map_err(|e| Error::io(dir.path().join(&name), e))?
+                        .map_or(Ok(()), |m| check_entry(&rel, &m))
+                        .map(|()| p)
+                }) {
+                    Ok(path) => listing.files.push(path),
+                    Err(Error::PathRefused { rule, .. }) => listing.skipped.push(skip(&rule)),
+                    Err(e) => return Err(e),
+                },
             }
         }
         Ok(())
@@ -471,17 +553,15 @@ const SYMLINK_RULE: &str = "it is a symlink, which is never followed";
 
 /// The rules for an entry that exists: a regular file, not a symlink, not hard-linked elsewhere. Applied to
 /// the path before any change and again to the opened file, so every read (the index included) obeys them.
-fn check_entry(raw: &str, m: &fs::Metadata) -> Result<()> {
-    let rule = if m.file_type().is_symlink() {
-        SYMLINK_RULE
-    } else if m.is_dir() {
-        "it is a directory, not a file"
-    } else if !m.is_file() {
-        "it is not a regular file"
-    } else if m.nlink() > 1 {
-        "the file has other hard links (it may be shared with a file outside the memory directory)"
-    } else {
-        return Ok(());
+fn check_entry(raw: &str, m: &os::Meta) -> Result<()> {
+    let rule = match m.kind {
+        os::Kind::Symlink => SYMLINK_RULE,
+        os::Kind::Dir => "it is a directory, not a file",
+        os::Kind::Other => "it is not a regular file",
+        os::Kind::File if m.nlink > 1 => {
+            "the file has other hard links (it may be shared with a file outside the memory directory)"
+        }
+        os::Kind::File => return Ok(()),
     };
     Err(Error::refused(raw, rule))
 }

@@ -1,7 +1,7 @@
 //! The search itself: a parallel walk over the transcripts directory, each thread running a line-oriented
 //! raw-bytes search over its files and feeding candidates to a [`FileSink`].
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io;
 use std::path::Path;
 use std::sync::Mutex;
@@ -304,7 +304,7 @@ impl Worker<'_> {
 /// Opens `path` for reading without following a symlink in its last component, and without blocking if
 /// it was swapped for a FIFO after the walk saw it.
 fn open_no_follow(path: &Path) -> io::Result<File> {
-    os::no_follow(OpenOptions::new().read(true), true).open(path)
+    os::open_read_no_follow(path)
 }
 
 /// The path an `ignore` error is about, if it names one.
