@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::change::journal::{Journal, Observed, RunKind, RunRecord, Store};
+use crate::change::journal::{self, Journal, RunKind, RunRecord, Store};
 use crate::change::retention;
 use crate::claude_code::lock;
 use crate::error::{Error, Result};
@@ -92,7 +92,7 @@ const MAX_BASELINE_BYTES: u64 = 64 << 20;
 /// observation starts afresh rather than trusting it).
 fn load(journal: &Journal) -> Option<Baseline> {
     let bytes = journal
-        .store(None, false)
+        .store(None)
         .ok()??
         .read(BASELINE, MAX_BASELINE_BYTES)
         .ok()??;
@@ -108,20 +108,7 @@ fn load(journal: &Journal) -> Option<Baseline> {
 fn save(journal: &Journal, baseline: &Baseline) -> Result<()> {
     let bytes = serde_json::to_vec(baseline)
         .map_err(|e| Error::io(journal.root().join(BASELINE), std::io::Error::other(e)))?;
-    let store = journal
-        .store(None, true)?
-        .ok_or_else(|| Error::io(journal.root(), std::io::ErrorKind::NotFound.into()))?;
-    store.write(BASELINE, &bytes, true)
-}
-
-/// The object store, created when absent.
-fn objects(journal: &Journal) -> Result<Store> {
-    journal.store(Some(OBJECTS), true)?.ok_or_else(|| {
-        Error::io(
-            journal.root().join(OBJECTS),
-            std::io::ErrorKind::NotFound.into(),
-        )
-    })
+    journal.store_created(None)?.write(BASELINE, &bytes, true)
 }
 
 /// Stores `bytes` under their hash (once: an object already there is left alone). Not synced: a lost
@@ -133,19 +120,15 @@ fn store(objects: &Store, sha: &str, bytes: &[u8]) -> Result<()> {
     objects.write(sha, bytes, false)
 }
 
-/// The stored bytes for `sha`, when present and intact.
-fn object(journal: &Journal, sha: &str) -> Option<Vec<u8>> {
-    let bytes = journal
-        .store(Some(OBJECTS), false)
-        .ok()??
-        .read(sha, MAX_FILE_BYTES as u64)
-        .ok()??;
+/// The stored bytes for `sha` in `objects`, when present and intact.
+fn object(objects: Option<&Store>, sha: &str) -> Option<Vec<u8>> {
+    let bytes = objects?.read(sha, MAX_FILE_BYTES as u64).ok()??;
     (sha256_hex(&bytes) == sha).then_some(bytes)
 }
 
 /// Removes stored objects the baseline no longer names.
 fn prune_objects(journal: &Journal, baseline: &Baseline) {
-    let Ok(Some(objects)) = journal.store(Some(OBJECTS), false) else {
+    let Ok(Some(objects)) = journal.store(Some(OBJECTS)) else {
         return;
     };
     let Ok(names) = objects.names() else {
@@ -261,7 +244,7 @@ pub fn observe(journal: &Journal, dir: &MemoryDir, budget: Budget) -> Result<Obs
     };
     let Some(previous) = previous else {
         // With no baseline every file was read above.
-        let objects = objects(journal)?;
+        let objects = journal.store_created(Some(OBJECTS))?;
         for n in &now {
             if let Some(b) = &n.bytes {
                 store(&objects, &n.entry.sha256, b)?;
@@ -283,7 +266,7 @@ pub fn observe(journal: &Journal, dir: &MemoryDir, budget: Budget) -> Result<Obs
         "auto-memory or a hand edit"
     };
     let record = record(journal, dir, &changes, writer)?;
-    let objects = objects(journal)?;
+    let objects = journal.store_created(Some(OBJECTS))?;
     for n in &now {
         if let Some(b) = &n.bytes {
             store(&objects, &n.entry.sha256, b)?;
@@ -317,8 +300,9 @@ fn differences(
     now: &[Now],
 ) -> Vec<Change> {
     let mut changes = Vec::new();
+    let objects = journal.store(Some(OBJECTS)).ok().flatten();
     let before_of = |path: &str, e: &Entry| {
-        let bytes = object(journal, &e.sha256);
+        let bytes = object(objects.as_ref(), &e.sha256);
         if bytes.is_none() {
             tracing::warn!(
                 "the journal lost the earlier content of {path}; its change is not recorded"
@@ -389,13 +373,9 @@ fn record(
         changes.len() - created - deleted,
         audit.figure()
     );
-    let observed: Vec<Observed<'_>> = changes
+    let observed: Vec<journal::Change<'_>> = changes
         .iter()
-        .map(|c| Observed {
-            path: &c.path,
-            before: c.before.as_deref(),
-            after: c.after.as_deref(),
-        })
+        .map(|c| (&c.path, c.before.as_deref(), c.after.as_deref()))
         .collect();
     journal.record_observed(RunKind::External, &summary, &observed, Some(audit))
 }
@@ -408,7 +388,7 @@ pub fn absorb(journal: &Journal, dir: &MemoryDir, run: &RunRecord) -> Result<()>
     let Some(mut baseline) = load(journal) else {
         return Ok(());
     };
-    let objects = objects(journal)?;
+    let objects = journal.store_created(Some(OBJECTS))?;
     for t in &run.touched {
         let Some(after) = &t.after else { continue };
         let path = MemoryPath::parse(&t.path)?;

@@ -226,34 +226,52 @@ impl Journal {
         &self.root
     }
 
-    /// The `runs` folder, opened; `None` when the journal was never written. The journal's own folder
-    /// may be reached through symlinks (like the memory directory); nothing inside it is.
-    fn runs_dir(&self) -> Result<Option<Dir>> {
-        match Dir::open(&self.root) {
-            Ok(root) => sub(&root, "runs"),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(&self.root, e)),
+    /// The journal's subfolder `name` (`None`: the journal's folder itself), opened; `None` when absent.
+    /// The journal's own folder may be reached through symlinks (like the memory directory); nothing
+    /// inside it is.
+    fn folder(&self, name: Option<&str>) -> Result<Option<Dir>> {
+        let root = match Dir::open(&self.root) {
+            Ok(root) => root,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&self.root, e)),
+        };
+        match name {
+            None => Ok(Some(root)),
+            Some(name) => sub(&root, name),
         }
     }
 
-    /// The `runs` folder, created when absent.
-    fn runs_dir_created(&self) -> Result<Dir> {
+    /// [`Journal::folder`], created (durably) when absent.
+    fn folder_created(&self, name: Option<&str>) -> Result<Dir> {
         fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let root = Dir::open(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        let (runs, created) = root.sub_or_create("runs", 0o700).map_err(|e| {
+        let Some(name) = name else {
+            return Ok(root);
+        };
+        let (dir, created) = root.sub_or_create(name, 0o700).map_err(|e| {
             if os::is_symlink_refusal(&e) {
                 refused(
-                    self.root.join("runs"),
+                    self.root.join(name),
                     "it is a symlink or not a folder, and is never followed",
                 )
             } else {
-                Error::io(self.root.join("runs"), e)
+                Error::io(self.root.join(name), e)
             }
         })?;
         if created {
             atomic::sync_dir(&root)?;
         }
-        Ok(runs)
+        Ok(dir)
+    }
+
+    /// The `runs` folder, opened; `None` when the journal was never written.
+    fn runs_dir(&self) -> Result<Option<Dir>> {
+        self.folder(Some("runs"))
+    }
+
+    /// The `runs` folder, created when absent.
+    fn runs_dir_created(&self) -> Result<Dir> {
+        self.folder_created(Some("runs"))
     }
 
     /// A run of `kind` that touches the journal only when it records its first change.
@@ -921,39 +939,24 @@ fn well_formed(record: &RunRecord, folder: &str) -> std::result::Result<(), Stri
     Ok(())
 }
 
-// Observed changes and retention: runs recorded after the fact, and the audit stored with a run.
-
-/// One file's change made by another writer, as observed: its bytes before and after (`None`: absent).
-#[derive(Debug, Clone, Copy)]
-pub struct Observed<'a> {
-    /// Where it is.
-    pub path: &'a MemoryPath,
-    /// The bytes the journal last knew.
-    pub before: Option<&'a [u8]>,
-    /// The bytes now.
-    pub after: Option<&'a [u8]>,
-}
+// Observed changes and stores: runs recorded after the fact, and state kept beside the runs.
 
 impl Journal {
-    /// Records changes another writer already made as a closed run of `kind` (nothing in the memory
-    /// directory is touched): the before-images go into the log like any run's, the after-images are the
-    /// bytes observed, so the run can be shown and undone like any other.
+    /// Records changes another writer already made (path, bytes before, bytes now) as a closed run of
+    /// `kind`; nothing in the memory directory is touched. The before-images go into the log like any
+    /// run's and the after-images are the bytes observed, so the run can be shown and undone like any other.
     pub fn record_observed(
         &self,
         kind: RunKind,
         summary: &str,
-        changes: &[Observed<'_>],
+        changes: &[Change<'_>],
         retention: Option<Retention>,
     ) -> Result<RunRecord> {
         let mut run = self.pending(kind, summary);
-        let frames: Vec<Change> = changes
-            .iter()
-            .map(|c| (c.path, c.before, c.after))
-            .collect();
-        run.log_before_images(&frames)?;
+        run.log_before_images(changes)?;
         run.record.retention = retention;
         let after: std::collections::HashMap<&str, Option<&[u8]>> =
-            changes.iter().map(|c| (c.path.as_str(), c.after)).collect();
+            changes.iter().map(|(p, _, a)| (p.as_str(), *a)).collect();
         run.close_with(RunStatus::Finished, None, |path| {
             Ok(after.get(path).copied().flatten().map(<[u8]>::to_vec))
         })?;
@@ -961,38 +964,16 @@ impl Journal {
     }
 
     /// A folder of the journal's own beside its runs (`None`: the journal's folder itself), for state
-    /// that is not a run, such as the safety net's baseline. Created when `create`; `Ok(None)` when
-    /// absent. Reached through handles, never through a symlink, like the runs.
-    pub(crate) fn store(&self, folder: Option<&str>, create: bool) -> Result<Option<Store>> {
-        let root = match Dir::open(&self.root) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => return Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                fs::create_dir_all(&self.root).map_err(|e| Error::io(&self.root, e))?;
-                Dir::open(&self.root).map_err(|e| Error::io(&self.root, e))?
-            }
-            Err(e) => return Err(Error::io(&self.root, e)),
-        };
-        let Some(name) = folder else {
-            return Ok(Some(Store { dir: root }));
-        };
-        if !create {
-            return Ok(sub(&root, name)?.map(|dir| Store { dir }));
-        }
-        let (dir, created) = root.sub_or_create(name, 0o700).map_err(|e| {
-            if os::is_symlink_refusal(&e) {
-                refused(
-                    os::shown(&root, name),
-                    "it is a symlink or not a folder, and is never followed",
-                )
-            } else {
-                Error::io(os::shown(&root, name), e)
-            }
-        })?;
-        if created {
-            atomic::sync_dir(&root)?;
-        }
-        Ok(Some(Store { dir }))
+    /// that is not a run, such as the safety net's baseline; `None` when absent.
+    pub(crate) fn store(&self, folder: Option<&str>) -> Result<Option<Store>> {
+        Ok(self.folder(folder)?.map(|dir| Store { dir }))
+    }
+
+    /// [`Journal::store`], created when absent.
+    pub(crate) fn store_created(&self, folder: Option<&str>) -> Result<Store> {
+        Ok(Store {
+            dir: self.folder_created(folder)?,
+        })
     }
 }
 

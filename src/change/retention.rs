@@ -89,37 +89,32 @@ impl Retention {
         self.forgotten.iter().filter(|f| f.reason.is_none())
     }
 
-    /// Whether `specific` is among the forgotten specifics (compared by [`specifics::key`]).
-    pub fn lists(&self, specific: &str) -> bool {
-        let key = specifics::key(specific);
-        self.forgotten
-            .iter()
-            .any(|f| specifics::key(&f.specific) == key)
-    }
-
-    /// Attaches each acknowledgement to the forgotten specific it names (by [`specifics::key`]). An
-    /// acknowledgement naming nothing forgotten is refused, so a misspelt specific is not silently
-    /// ignored while the real one stays unacknowledged.
-    pub fn acknowledge(&mut self, acks: &[Acknowledgement]) -> Result<()> {
-        let mut by_key: HashMap<String, &Acknowledgement> = HashMap::new();
-        for ack in acks {
-            if ack.reason.trim().is_empty() {
-                return Err(Error::Parameter {
-                    name: "forgotten",
-                    rule: format!(
-                        "the reason for {:?} is empty; say why it can go",
-                        ack.specific
-                    ),
-                });
-            }
-            by_key.insert(specifics::key(&ack.specific), ack);
+    /// Attaches acknowledgements to the forgotten specifics they name (by [`specifics::key`]): `given`
+    /// by this call, and `earlier` ones given to refused calls (a refusal lists only the first
+    /// specifics, so they come in rounds). One of `given` naming nothing forgotten is refused, so a
+    /// misspelt specific is not silently ignored while the real one stays unacknowledged; an earlier one
+    /// that names nothing forgotten any more (the specific was restored) is dropped, and `given` wins over
+    /// `earlier`. Returns the acknowledgements in force, to carry to the next call.
+    pub fn acknowledge(
+        &mut self,
+        earlier: &[Acknowledgement],
+        given: &[Acknowledgement],
+    ) -> Result<Vec<Acknowledgement>> {
+        if let Some(empty) = given.iter().find(|a| a.reason.trim().is_empty()) {
+            return Err(Error::Parameter {
+                name: "forgotten",
+                rule: format!(
+                    "the reason for {:?} is empty; say why it can go",
+                    empty.specific
+                ),
+            });
         }
         let listed: HashSet<String> = self
             .forgotten
             .iter()
             .map(|f| specifics::key(&f.specific))
             .collect();
-        if let Some(stray) = acks
+        if let Some(stray) = given
             .iter()
             .find(|a| !listed.contains(&specifics::key(&a.specific)))
         {
@@ -131,13 +126,21 @@ impl Retention {
                 ),
             });
         }
+        // Later wins: `given` is inserted after `earlier`.
+        let mut by_key: HashMap<String, &Acknowledgement> = HashMap::new();
+        for ack in earlier.iter().chain(given) {
+            let key = specifics::key(&ack.specific);
+            if listed.contains(&key) {
+                by_key.insert(key, ack);
+            }
+        }
         for f in &mut self.forgotten {
             if let Some(ack) = by_key.get(&specifics::key(&f.specific)) {
                 f.reason = Some(ack.reason.clone());
                 f.evidence = ack.evidence.clone();
             }
         }
-        Ok(())
+        Ok(by_key.into_values().cloned().collect())
     }
 }
 
@@ -415,13 +418,13 @@ mod tests {
             reason: "superseded by the config file".to_string(),
             evidence: None,
         };
-        assert!(r.acknowledge(&[ack("7070")]).is_err());
+        assert!(r.acknowledge(&[], &[ack("7070")]).is_err());
         assert_eq!(
             r.unacknowledged().count(),
             2,
             "a refused call changes nothing"
         );
-        r.acknowledge(&[ack("8080")]).unwrap();
+        r.acknowledge(&[], &[ack("8080")]).unwrap();
         assert_eq!(r.unacknowledged().count(), 1);
         assert!(
             r.figure().contains("1 let go with a reason"),

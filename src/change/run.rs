@@ -5,7 +5,6 @@
 //! with the diff and the undo command; `abort` restores every touched file and rolls the lock back.
 //! Outside a dream, each change is its own journaled run, so nothing is ever lost.
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -20,7 +19,6 @@ use crate::claude_code::lock::Lock;
 use crate::error::{Error, Result};
 use crate::inventory;
 use crate::memory::dir::MemoryDir;
-use crate::memory::specifics;
 use crate::os::DirLock;
 use crate::settings::Settings;
 
@@ -421,24 +419,10 @@ impl Dreamer {
         let dir = self.memory()?;
         let serial = serialise(&dir)?;
         let mut retention = retention::of_run(&self.journal, &dir, a.run.record())?;
-        // This call's acknowledgements win; earlier ones stand for what is still forgotten.
-        let given: HashSet<String> = forgotten
-            .iter()
-            .map(|f| specifics::key(&f.specific))
-            .collect();
-        let mut acks: Vec<Acknowledgement> = a
-            .acknowledged
-            .iter()
-            .filter(|f| {
-                retention.lists(&f.specific) && !given.contains(&specifics::key(&f.specific))
-            })
-            .cloned()
-            .collect();
-        acks.extend_from_slice(forgotten);
-        retention.acknowledge(&acks)?;
+        let in_force = retention.acknowledge(&a.acknowledged, forgotten)?;
         let open: Vec<Forgotten> = retention.unacknowledged().cloned().collect();
         if !open.is_empty() {
-            a.acknowledged = acks;
+            a.acknowledged = in_force;
             return Err(Error::Forgotten {
                 figure: retention.figure(),
                 forgotten: open,
