@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use dream_mcp::cli::args::{Cli, ColorChoice, Command, GrepArgs};
 use dream_mcp::cli::exit_codes::ExitCode;
-use dream_mcp::cli::{config, hook, render, render_grep};
+use dream_mcp::cli::{config, edit, hook, render, render_grep};
 use dream_mcp::{
     Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings, gate,
     grep_transcripts, inventory, last_consolidation,
@@ -68,6 +68,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => diff(dreamer(locations)?, run.as_deref(), forgotten, color),
         Command::Undo { run, force } => undo(dreamer(locations)?, run.as_deref(), force),
         Command::Grep(args) => grep(&locations, &args),
+        Command::Edit { file } => {
+            let editor = config::editor();
+            let out = edit::edit(
+                &dreamer(locations)?,
+                &file,
+                editor.as_deref(),
+                &config::temp_dir(),
+            )?;
+            emit(&out, false, String::clone)?;
+            Ok(ExitCode::Success)
+        }
+        Command::Rm { file } => {
+            emit(
+                &edit::rm(&dreamer(locations)?, &file)?,
+                false,
+                String::clone,
+            )?;
+            Ok(ExitCode::Success)
+        }
+        Command::Index { from } => {
+            let out = edit::index(&dreamer(locations)?, from.as_deref(), &config::temp_dir())?;
+            emit(&out, false, String::clone)?;
+            Ok(ExitCode::Success)
+        }
     }
 }
 

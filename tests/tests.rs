@@ -11,6 +11,7 @@ mod adversarial_inputs;
 mod adversarial_paths;
 mod adversarial_protocol;
 mod cli;
+mod cli_edit;
 mod concurrency;
 mod consolidation_example;
 mod crash_safety;

@@ -290,6 +290,35 @@ impl Dreamer {
         summary: &str,
         change: impl FnOnce(&MemoryDir, &mut Run) -> Result<T>,
     ) -> Result<T> {
+        self.change_recorded(summary, change).map(|(out, _)| out)
+    }
+
+    /// [`Dreamer::change`], also returning the report of the run of its own the change was made in
+    /// (with its diff and undo command); `None` when it joined the open dream's run.
+    pub fn change_reported<T>(
+        &self,
+        summary: &str,
+        change: impl FnOnce(&MemoryDir, &mut Run) -> Result<T>,
+    ) -> Result<(T, Option<RunReport>)> {
+        let (out, record) = self.change_recorded(summary, change)?;
+        let report = match record {
+            Some(r) => Some(report(
+                &self.journal,
+                &self.memory()?,
+                &r,
+                &self.settings.executable,
+            )?),
+            None => None,
+        };
+        Ok((out, report))
+    }
+
+    /// [`Dreamer::change`], with the record of the run of its own the change was made in.
+    fn change_recorded<T>(
+        &self,
+        summary: &str,
+        change: impl FnOnce(&MemoryDir, &mut Run) -> Result<T>,
+    ) -> Result<(T, Option<RunRecord>)> {
         let dir = self.memory()?;
         // One change at a time: within this process (the mutex) and across processes (the flock). The
         // flock covers the hash check, the journal record and the rename, nothing more.
@@ -315,7 +344,7 @@ impl Dreamer {
         active: Option<&mut Active>,
         summary: &str,
         change: impl FnOnce(&MemoryDir, &mut Run) -> Result<T>,
-    ) -> Result<T> {
+    ) -> Result<(T, Option<RunRecord>)> {
         if let Some(a) = active {
             if !a.lock.still_ours() {
                 return Err(Error::DreamState(
@@ -324,7 +353,7 @@ impl Dreamer {
                 ));
             }
             a.lock.touch()?;
-            return change(dir, &mut a.run);
+            return change(dir, &mut a.run).map(|out| (out, None));
         }
         let mut run = self.journal.pending(RunKind::Single, summary);
         match change(dir, &mut run) {
@@ -332,7 +361,7 @@ impl Dreamer {
                 run.set_retention(retention::of_run(&self.journal, dir, run.record())?);
                 let record = run.close(dir, RunStatus::Finished, None)?;
                 self.settle(dir, &record);
-                Ok(out)
+                Ok((out, Some(record)))
             }
             Err(e) => {
                 run.discard(dir)?;

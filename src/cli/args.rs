@@ -28,6 +28,9 @@ const EXAMPLES: &str = "Examples:
   dream-mcp history                       every journaled run, newest last
   dream-mcp diff                          what the last run changed
   dream-mcp undo                          put back what the last run changed
+  dream-mcp edit feedback_testing.md      edit a memory file in $VISUAL/$EDITOR, journaled
+  dream-mcp rm old_note.md                delete a memory file, journaled (undo brings it back)
+  dream-mcp index new-index.md            replace MEMORY.md (checked: 200 lines, no dead links)
   claude mcp add dream -- dream-mcp       use the server from Claude Code without the plugin";
 
 /// Directory overrides shared by every command; unset ones are resolved the way Claude Code does.
@@ -128,6 +131,35 @@ pub enum Command {
         /// Overwrite files that changed after the run (their current content is journaled first).
         #[arg(long)]
         force: bool,
+    },
+    /// Edit a memory file (a topic file or MEMORY.md) in $VISUAL or $EDITOR, then write it through the
+    /// same checks as the model's tools, as one journaled run that `dream-mcp undo` takes back.
+    ///
+    /// The editor works on a copy outside the memory directory. When the result is refused (a
+    /// credential, an index over 200 lines, a dead link, the file changed meanwhile), nothing is
+    /// written and the edited text is kept in a file whose path is printed.
+    ///
+    /// Example: EDITOR=nano dream-mcp edit feedback_testing.md
+    Edit {
+        /// The file, relative to the memory directory (e.g. `debugging.md`, `team/conventions.md`,
+        /// `MEMORY.md`); a new name creates the file.
+        file: String,
+    },
+    /// Delete a topic file (never MEMORY.md) as one journaled run; prints the index lines still
+    /// linking to it.
+    ///
+    /// Example: dream-mcp rm old_note.md && dream-mcp undo
+    Rm {
+        /// The file, relative to the memory directory.
+        file: String,
+    },
+    /// Replace MEMORY.md with the content of FILE (or stdin), only if it has at most 200 lines and
+    /// 25,000 bytes, no frontmatter and no dead links; one journaled run.
+    ///
+    /// Example: dream-mcp index < draft-index.md
+    Index {
+        /// The new index (default, or `-`: standard input).
+        from: Option<PathBuf>,
     },
     /// Search this project's session transcripts: hits newest first, each with its date, speaker, session
     /// and a snippet; exit 1 when nothing matched.

@@ -81,3 +81,15 @@ pub fn settings(min_hours: Option<f64>, min_sessions: Option<usize>) -> Settings
 pub fn no_color() -> bool {
     var("NO_COLOR").is_some()
 }
+
+/// The editor for `dream-mcp edit`: `$VISUAL`, else `$EDITOR`.
+pub fn editor() -> Option<String> {
+    var("VISUAL")
+        .or_else(|| var("EDITOR"))
+        .map(|v| v.to_string_lossy().into_owned())
+}
+
+/// The folder for temporary files (`$TMPDIR` on Unix), where `dream-mcp edit` puts its copy.
+pub fn temp_dir() -> PathBuf {
+    std::env::temp_dir()
+}
