@@ -9,6 +9,7 @@
 //! - [`transcripts`]: evidence from the session transcripts (`grep_transcripts`).
 //! - `change`: every change as a journaled run with undo, and the dream state machine.
 //! - `claude_code`: Claude Code's locations, slug, consolidation lock and session gate.
+//! - `stores`: the memory stores (the auto-memory and the agent memories) and the overview of all of them.
 //! - `secrets`: recognising credentials, for redaction and for findings.
 //! - `os`: the few system calls beyond `std`.
 //!
@@ -30,6 +31,7 @@ pub(crate) mod memory;
 pub(crate) mod os;
 pub(crate) mod secrets;
 pub(crate) mod settings;
+pub(crate) mod stores;
 pub mod transcripts;
 
 pub use change::edit;
@@ -49,4 +51,6 @@ pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryP
 pub use memory::snapshot::{Loaded, load as load_snapshot};
 pub use memory::{frontmatter, index, specifics};
 pub use settings::Settings;
+pub use stores::overview::{self, SortBy, StoreStatus};
+pub use stores::store::{Scope, Store};
 pub use transcripts::{Control, Query, grep as grep_transcripts};

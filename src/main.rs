@@ -13,8 +13,8 @@ use dream_mcp::cli::args::{Cli, ColorChoice, Command, GrepArgs};
 use dream_mcp::cli::exit_codes::ExitCode;
 use dream_mcp::cli::{config, edit, hook, render, render_grep};
 use dream_mcp::{
-    Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings, gate,
-    grep_transcripts, inventory, last_consolidation,
+    Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings, SortBy,
+    StoreStatus, gate, grep_transcripts, inventory, last_consolidation, overview,
 };
 
 fn main() -> std::process::ExitCode {
@@ -41,14 +41,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(locations, config::settings(None, None)),
         Command::Where { json } => where_(&locations, json),
-        Command::Check { dir, json, color } => check(&locations, dir, json, color),
+        Command::Check {
+            all: true,
+            json,
+            sort,
+            ..
+        } => {
+            let lines = all_stores(&locations, config::settings(None, None).gate, json, sort)?;
+            Ok(if lines.iter().any(|l| l.errors > 0) {
+                ExitCode::Problems
+            } else {
+                ExitCode::Success
+            })
+        }
+        Command::Check {
+            dir, json, color, ..
+        } => check(&locations, dir, json, color),
         Command::Status {
             json,
             hook,
+            all,
+            sort,
             min_hours,
             min_sessions,
         } => {
             let settings = config::settings(min_hours, min_sessions);
+            if all {
+                all_stores(&locations, settings.gate, json, sort)?;
+                return Ok(ExitCode::Success);
+            }
             if hook {
                 let notice = hook::safety_net(&locations, &settings);
                 hook::run(&locations, settings.gate, notice.as_deref());
@@ -168,6 +189,20 @@ fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Resu
     );
     emit(&gate, json, |gate| render::status(dir.root(), gate))?;
     Ok(ExitCode::Success)
+}
+
+/// `status --all` and `check --all`: one line per store of every project, in the order asked.
+fn all_stores(
+    locations: &Locations,
+    config: GateConfig,
+    json: bool,
+    sort: Option<SortBy>,
+) -> anyhow::Result<Vec<StoreStatus>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut lines = overview::all(locations, config, threads, std::time::SystemTime::now());
+    overview::sort(&mut lines, sort.unwrap_or_default());
+    emit(&lines, json, |l| render::stores(l))?;
+    Ok(lines)
 }
 
 /// `history`: every journaled run (or one), with what each forgot when asked.

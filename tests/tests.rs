@@ -36,4 +36,5 @@ mod regressions;
 mod retention;
 mod rewrite_index;
 mod sigkill_atomic;
+mod status_all;
 mod stdio_binary;

@@ -83,12 +83,25 @@ fn sessions(dir: &Path) -> impl Iterator<Item = Session> {
 
 /// The first `timestamp` field within the first 64 KiB of a transcript.
 pub fn first_timestamp(file: &Path) -> Option<String> {
+    first_string_field(file, "timestamp")
+}
+
+/// The first string field `key` of a record within the first 64 KiB of a transcript (e.g. `cwd`, the
+/// folder the session ran in).
+pub fn first_string_field(file: &Path, key: &str) -> Option<String> {
     let f = fs::File::open(file).ok()?;
     BufReader::new(f.take(64 * 1024))
         .lines()
         .map_while(Result::ok)
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
-        .find_map(|v| v.get("timestamp")?.as_str().map(str::to_string))
+        .find_map(|v| v.get(key)?.as_str().map(str::to_string))
+}
+
+impl Session {
+    /// When the session last wrote its transcript.
+    pub fn modified(&self) -> SystemTime {
+        self.modified
+    }
 }
 
 /// The gate's thresholds.
@@ -144,12 +157,28 @@ pub fn evaluate(
     current_session: Option<&str>,
     now: SystemTime,
 ) -> Gate {
-    let last = lock::last_consolidation(memory_dir);
+    judge(
+        lock::last_consolidation(memory_dir),
+        list(transcripts_dir),
+        config,
+        current_session,
+        now,
+    )
+}
+
+/// The gate for a store last consolidated at `last` whose sessions are `sessions` (oldest first).
+pub fn judge(
+    last: Option<SystemTime>,
+    sessions: Vec<Session>,
+    config: GateConfig,
+    current_session: Option<&str>,
+    now: SystemTime,
+) -> Gate {
     let hours = last.map(|t| {
         now.duration_since(t)
             .map_or(0.0, |d| d.as_secs_f64() / 3600.0)
     });
-    let sessions_since: Vec<Session> = list(transcripts_dir)
+    let sessions_since: Vec<Session> = sessions
         .into_iter()
         .filter(|s| last.is_none_or(|t| s.modified > t))
         .filter(|s| Some(s.id.as_str()) != current_session)

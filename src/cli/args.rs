@@ -25,6 +25,7 @@ const EXAMPLES: &str = "Examples:
   dream-mcp where                         where this project's memory and transcripts are
   dream-mcp grep --preset corrections     what the user corrected, newest first
   dream-mcp status                        is a consolidation due (24 h and 5 sessions)?
+  dream-mcp status --all --sort findings  every project's and agent's memory, one line each
   dream-mcp history                       every journaled run, newest last
   dream-mcp diff                          what the last run changed
   dream-mcp undo                          put back what the last run changed
@@ -75,7 +76,15 @@ pub enum Command {
     /// are looked for in --project-dir (default: the current directory).
     Check {
         /// A memory directory to check instead of the resolved one.
+        #[arg(conflicts_with = "all")]
         dir: Option<PathBuf>,
+        /// One line per store of every project under <config>/projects/ and every agent store, as
+        /// `status --all` prints them; exits 1 when any store has an error finding.
+        #[arg(long)]
+        all: bool,
+        /// With --all: the order of the lines (due, name, hours, sessions, lines, findings).
+        #[arg(long, value_name = "KEY", requires = "all", value_parser = serde_word::<crate::stores::overview::SortBy>)]
+        sort: Option<crate::stores::overview::SortBy>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -92,6 +101,13 @@ pub enum Command {
         /// exits 0 (for hooks/hooks.json).
         #[arg(long)]
         hook: bool,
+        /// One line per store of every project under <config>/projects/ and every agent store: index
+        /// lines and bytes, findings by severity, hours and sessions since the last consolidation, due.
+        #[arg(long, conflicts_with = "hook")]
+        all: bool,
+        /// With --all: the order of the lines (due, name, hours, sessions, lines, findings).
+        #[arg(long, value_name = "KEY", requires = "all", value_parser = serde_word::<crate::stores::overview::SortBy>)]
+        sort: Option<crate::stores::overview::SortBy>,
         /// Hours since the last consolidation for the gate to open [env: DREAM_MIN_HOURS] [default: 24]
         #[arg(long, value_name = "HOURS")]
         min_hours: Option<f64>,

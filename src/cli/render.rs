@@ -8,6 +8,7 @@ use crate::claude_code::gate::{Due, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::findings::{Finding, Kind, Severity};
 use crate::inventory::Inventory;
+use crate::stores::overview::StoreStatus;
 
 /// The text Claude Code adds to a session when a consolidation is due.
 pub fn hook_context(due: Due, config: GateConfig) -> String {
@@ -46,6 +47,55 @@ pub fn status(memory_dir: &std::path::Path, gate: &Gate) -> String {
         s,
         "gate ({} h and {} sessions): {verdict}",
         gate.min_hours, gate.min_sessions
+    );
+    s
+}
+
+/// Renders `status --all`: one line per store, then the totals.
+pub fn stores(lines: &[StoreStatus]) -> String {
+    if lines.is_empty() {
+        return "no memory stores found\n".to_string();
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<4} {:<24} {:>5} {:>7} {:>10} {:>8} {:>8}  WHERE",
+        "DUE", "STORE", "LINES", "BYTES", "E/W/I", "LAST", "SESSIONS"
+    );
+    for l in lines {
+        let due = if l.due { "due" } else { "-" };
+        let last = l
+            .hours_since_last
+            .map_or("never".to_string(), |h| format!("{h:.0} h"));
+        let place = l
+            .project_dir
+            .as_deref()
+            .or(l.project_folder.as_deref())
+            .unwrap_or(&l.memory_dir);
+        let (lines_, bytes, findings) = match (&l.problem, l.exists) {
+            (Some(_), _) => ("!".to_string(), "!".to_string(), "!".to_string()),
+            (None, false) => ("-".to_string(), "-".to_string(), "-".to_string()),
+            (None, true) => (
+                l.index_lines.to_string(),
+                l.index_bytes.to_string(),
+                format!("{}/{}/{}", l.errors, l.warnings, l.infos),
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "{due:<4} {:<24} {lines_:>5} {bytes:>7} {findings:>10} {last:>8} {:>8}  {place}",
+            l.store, l.sessions_since
+        );
+        if let Some(p) = &l.problem {
+            let _ = writeln!(s, "     ! {p}");
+        }
+    }
+    let due = lines.iter().filter(|l| l.due).count();
+    let errors = lines.iter().filter(|l| l.errors > 0).count();
+    let _ = writeln!(
+        s,
+        "{} store(s), {due} due, {errors} with errors (E/W/I: findings by severity; `-`: no memory yet)",
+        lines.len()
     );
     s
 }

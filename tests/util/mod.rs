@@ -6,6 +6,7 @@
 pub mod asset_server;
 pub mod claude_code;
 pub mod scripted_model;
+pub mod stores;
 pub mod transcripts;
 mod world;
 
