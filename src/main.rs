@@ -72,7 +72,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if hook {
                 let notice = hook::safety_net(&locations, &settings);
-                hook::run(&locations, settings.gate, notice.as_deref());
+                hook::run(
+                    &locations,
+                    settings.gate,
+                    config::when_due(),
+                    notice.as_deref(),
+                );
                 return Ok(ExitCode::Success);
             }
             status(&locations, settings.gate, json)

@@ -684,3 +684,51 @@ fn session_start_hook_says_a_dream_is_due_only_when_the_gate_is_open() {
     assert_success("claude -p hello", &out);
     assert_eq!(session_start_context(&model), None);
 }
+
+/// Sets the plugin's `userConfig` options in the sandbox's user settings, as Claude Code's config dialog
+/// saves them (`pluginConfigs["dream@dream"].options`), keeping what the install wrote there.
+fn set_plugin_options(sandbox: &Sandbox, options: Value) {
+    let file = sandbox.config.join("settings.json");
+    let mut settings: Value = std::fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    settings["pluginConfigs"]["dream@dream"]["options"] = options;
+    std::fs::write(&file, serde_json::to_vec_pretty(&settings).unwrap()).unwrap();
+}
+
+#[test]
+fn plugin_user_config_reaches_the_hook_in_claude_code() {
+    let Some(claude) =
+        claude_for("plugin_claude_code::plugin_user_config_reaches_the_hook_in_claude_code")
+    else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
+    write_sessions(&sandbox, 2);
+    let answer = "Noted.";
+    let run = |options: Value| {
+        set_plugin_options(&sandbox, options);
+        let model = ScriptedModel::start(Box::new(move |_| vec![Block::Text(answer.into())]));
+        let (out, _) = run_print(&sandbox, &model, "hello");
+        assert_success("claude -p hello", &out);
+        session_start_context(&model)
+    };
+    // Two sessions: closed at the default 5, open with min_sessions = 2.
+    assert_eq!(run(serde_json::json!({})), None);
+    let suggest = run(serde_json::json!({"min_sessions": 2})).expect("due at 2 sessions");
+    assert!(suggest.contains("At a natural pause"), "{suggest}");
+    assert_eq!(
+        run(serde_json::json!({"min_sessions": 2, "when_due": "off"})),
+        None
+    );
+    let auto = run(serde_json::json!({"min_sessions": 2, "when_due": "auto"})).expect("auto");
+    assert!(auto.contains("Without asking"), "{auto}");
+    // The circuit breaker: the next session start in the same window does not start another.
+    assert_eq!(
+        run(serde_json::json!({"min_sessions": 2, "when_due": "auto"})),
+        None
+    );
+}

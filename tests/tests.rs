@@ -24,6 +24,7 @@ mod grep_lines;
 mod grep_load;
 mod grep_mcp;
 mod grep_real;
+mod hook_settings;
 mod journal;
 mod mcp_tools;
 mod memory_location;

@@ -122,6 +122,9 @@ pub struct Locations {
     pub journal_dir: PathBuf,
     /// True when `CLAUDE_CODE_DISABLE_AUTO_MEMORY` turns auto-memory off for this environment.
     pub auto_memory_disabled: bool,
+    /// True when a settings file turns Claude Code's own background dream on (`autoDreamEnabled`), so a
+    /// dream started here would race it.
+    pub auto_dream_enabled: bool,
 }
 
 impl Locations {
@@ -194,6 +197,7 @@ impl LocationOptions {
             .as_deref()
             .map(absolute)
             .unwrap_or_else(|| config_dir.join("dream").join(journal_name(&chosen.dir)));
+        let auto_dream_enabled = self.auto_dream(&project_dir, &config_dir);
         Locations {
             memory_dir: chosen.dir,
             memory_source: chosen.source,
@@ -205,7 +209,25 @@ impl LocationOptions {
             config_dir,
             journal_dir,
             auto_memory_disabled: self.auto_memory_disabled,
+            auto_dream_enabled,
         }
+    }
+
+    /// `autoDreamEnabled` from the first settings file that sets it, in Claude Code's order policy >
+    /// local > project > user (unset: off, as far as this server can know; the server-side default is
+    /// not visible here).
+    fn auto_dream(&self, project_dir: &Path, config_dir: &Path) -> bool {
+        let claude = project_dir.join(".claude");
+        [
+            self.policy_settings.clone(),
+            Some(claude.join("settings.local.json")),
+            Some(claude.join("settings.json")),
+            Some(config_dir.join("settings.json")),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|f| read_json(&f)?.get("autoDreamEnabled")?.as_bool())
+        .unwrap_or(false)
     }
 
     /// The memory directory by Claude Code's order (see the module documentation).

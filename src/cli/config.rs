@@ -59,8 +59,9 @@ pub fn location_options(args: &LocationArgs) -> LocationOptions {
     }
 }
 
-/// The settings: the gate thresholds given (else `DREAM_MIN_HOURS` / `DREAM_MIN_SESSIONS`, else Claude
-/// Code's defaults), journal retention from `DREAM_JOURNAL_KEEP`, and this executable's path.
+/// The settings: the gate thresholds given (else `DREAM_MIN_HOURS` / `DREAM_MIN_SESSIONS`, else the
+/// plugin's `min_hours` / `min_sessions` options, `CLAUDE_PLUGIN_OPTION_MIN_HOURS` / `_MIN_SESSIONS`,
+/// else Claude Code's defaults), journal retention from `DREAM_JOURNAL_KEEP`, and this executable's path.
 pub fn settings(min_hours: Option<f64>, min_sessions: Option<usize>) -> Settings {
     let defaults = Settings::default();
     Settings {
@@ -68,8 +69,18 @@ pub fn settings(min_hours: Option<f64>, min_sessions: Option<usize>) -> Settings
             .filter(|&n: &usize| n >= 1)
             .unwrap_or(defaults.keep_runs),
         gate: defaults.gate.overridden(
-            min_hours.or_else(|| number("DREAM_MIN_HOURS")),
-            min_sessions.or_else(|| number("DREAM_MIN_SESSIONS")),
+            min_hours
+                .or_else(|| number("DREAM_MIN_HOURS"))
+                .or_else(|| number("CLAUDE_PLUGIN_OPTION_MIN_HOURS"))
+                .filter(|h: &f64| h.is_finite() && *h >= 0.0),
+            min_sessions
+                .or_else(|| number("DREAM_MIN_SESSIONS"))
+                .or_else(|| {
+                    // Claude Code passes a number option as its JavaScript text ("5", maybe "5.0").
+                    number::<f64>("CLAUDE_PLUGIN_OPTION_MIN_SESSIONS")
+                        .filter(|n| n.is_finite() && *n >= 0.0)
+                        .map(|n| n as usize)
+                }),
         ),
         executable: std::env::current_exe()
             .map(|p| p.display().to_string())
@@ -92,4 +103,18 @@ pub fn editor() -> Option<String> {
 /// The folder for temporary files (`$TMPDIR` on Unix), where `dream-mcp edit` puts its copy.
 pub fn temp_dir() -> PathBuf {
     std::env::temp_dir()
+}
+
+/// What the SessionStart hook does when a dream is due: `DREAM_WHEN_DUE`, else the plugin's `when_due`
+/// option (`CLAUDE_PLUGIN_OPTION_WHEN_DUE`), else `suggest`. An unknown word is reported on stderr and
+/// means the default.
+pub fn when_due() -> super::hook::WhenDue {
+    let Some(word) = var("DREAM_WHEN_DUE").or_else(|| var("CLAUDE_PLUGIN_OPTION_WHEN_DUE")) else {
+        return super::hook::WhenDue::default();
+    };
+    let word = word.to_string_lossy().trim().to_ascii_lowercase();
+    super::hook::WhenDue::parse(&word).unwrap_or_else(|| {
+        eprintln!("dream-mcp: when_due {word:?} is not one of suggest, auto, off; using suggest");
+        super::hook::WhenDue::default()
+    })
 }

@@ -16,32 +16,112 @@ use super::render;
 /// How long the hook waits for Claude Code's JSON on stdin.
 const STDIN_WAIT: Duration = Duration::from_millis(50);
 
-/// Runs the hook: prints the SessionStart `additionalContext` when the gate is open, and `notice` (what
-/// the last runs forgot) to the user and the model when there is one; nothing otherwise.
-pub fn run(locations: &Locations, config: GateConfig, notice: Option<&str>) {
+/// What the hook does when a dream is due (the plugin's `when_due` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhenDue {
+    /// Claude offers a dream at a natural pause (the default).
+    #[default]
+    Suggest,
+    /// Claude starts the background dream without asking, at most once per gate window.
+    Auto,
+    /// Nothing is said.
+    Off,
+}
+
+impl WhenDue {
+    /// The setting's word: `suggest`, `auto` or `off`.
+    pub fn parse(word: &str) -> Option<WhenDue> {
+        match word {
+            "suggest" => Some(WhenDue::Suggest),
+            "auto" => Some(WhenDue::Auto),
+            "off" => Some(WhenDue::Off),
+            _ => None,
+        }
+    }
+}
+
+/// The journal file holding the gate window (the last consolidation time) in which the hook last started
+/// a dream by itself: the circuit breaker.
+const AUTO_STARTED: &str = "auto-started";
+
+/// The gate window a consolidation time opens: its mtime in nanoseconds, or `never`.
+fn window(last: Option<SystemTime>) -> String {
+    last.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or_else(|| "never".to_string(), |d| d.as_nanos().to_string())
+}
+
+/// The circuit breaker: true (and the window noted) when the hook has not started a dream in this gate
+/// window yet; false when it has, or when the note cannot be written (better no dream than one per
+/// session).
+fn first_in_window(locations: &Locations) -> bool {
+    let key = window(crate::claude_code::lock::last_consolidation(
+        &locations.memory_dir,
+    ));
+    let marker = locations.journal_dir.join(AUTO_STARTED);
+    let noted = std::fs::read_to_string(&marker).unwrap_or_default();
+    if noted.trim() == key {
+        return false;
+    }
+    let noted = std::fs::create_dir_all(&locations.journal_dir)
+        .and_then(|()| std::fs::write(&marker, &key));
+    match noted {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(
+                "could not note the automatic dream in {}: {e}",
+                marker.display()
+            );
+            false
+        }
+    }
+}
+
+/// Runs the hook: when the gate is open, the SessionStart `additionalContext` `when` asks for (an offer,
+/// or an instruction to start the background dream once per gate window; nothing with `off` or while
+/// Claude Code's own auto-dream is on); and `notice` (what the last runs forgot) to the user and the
+/// model when there is one; nothing otherwise.
+pub fn run(locations: &Locations, config: GateConfig, when: WhenDue, notice: Option<&str>) {
     if let Err(e) = locations.usable_memory_dir() {
         // The session must not fail; the refusal is on stderr and in every tool's answer.
         eprintln!("dream-mcp: {e}");
         return;
     }
-    let current = current_session_from_stdin();
-    let due = gate::due(
-        &locations.memory_dir,
-        &locations.transcripts_dir,
-        config,
-        current.as_deref(),
-        SystemTime::now(),
-    );
-    let due = due
-        .filter(|_| locations.memory_dir.is_dir())
-        .map(|due| render::hook_context(due, config));
-    if let Some(out) = hook_output(due, notice) {
+    let due = match when {
+        WhenDue::Off => None,
+        _ if locations.auto_dream_enabled => {
+            tracing::info!(
+                "Claude Code's own auto-dream is on (autoDreamEnabled); not suggesting a dream, it would race"
+            );
+            None
+        }
+        _ => gate::due(
+            &locations.memory_dir,
+            &locations.transcripts_dir,
+            config,
+            current_session_from_stdin().as_deref(),
+            SystemTime::now(),
+        )
+        .filter(|_| locations.memory_dir.is_dir()),
+    };
+    let (context, told) = match (due, when) {
+        (Some(due), WhenDue::Auto) if first_in_window(locations) => (
+            Some(render::hook_auto_context(due, config)),
+            Some(render::hook_auto_notice(due)),
+        ),
+        (Some(due), WhenDue::Suggest) => (Some(render::hook_context(due, config)), None),
+        _ => (None, None),
+    };
+    let notice = match (told, notice) {
+        (Some(t), Some(n)) => Some(format!("{t}\n{n}")),
+        (t, n) => t.or(n.map(str::to_string)),
+    };
+    if let Some(out) = hook_output(context, notice.as_deref()) {
         println!("{out}");
     }
 }
 
-/// The hook's JSON: the gate's context and the retention notice (also shown to the user), or `None`
-/// when there is neither.
+/// The hook's JSON: the gate's context and the notice (also shown to the user), or `None` when there is
+/// neither.
 fn hook_output(due: Option<String>, notice: Option<&str>) -> Option<serde_json::Value> {
     let context: Vec<&str> = due.as_deref().into_iter().chain(notice).collect();
     if context.is_empty() {

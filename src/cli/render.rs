@@ -25,6 +25,30 @@ consolidate the auto-memory files. Do not interrupt the current task for it.",
     )
 }
 
+/// The text Claude Code adds to a session when a consolidation is due and the user chose `auto`.
+pub fn hook_auto_context(due: Due, config: GateConfig) -> String {
+    format!(
+        "A memory consolidation is due ({} sessions, threshold {} h and {} sessions) and the user chose to \
+have it run automatically. Without asking, start the `dream` skill (/dream) now: it runs as a background \
+agent, so go on with the user's request meanwhile. When it reports back, tell the user in one or two lines \
+what it changed and the undo command it gives (`dream-mcp undo <run>`). Start it only once.",
+        due.sessions, config.min_hours, config.min_sessions
+    )
+}
+
+/// What the user is shown when the hook has Claude start a dream by itself.
+pub fn hook_auto_notice(due: Due) -> String {
+    let since = due
+        .hours_since_last
+        .map_or("never consolidated".to_string(), |h| {
+            format!("{h:.0} h since the last one")
+        });
+    format!(
+        "dream: a memory consolidation is due ({} sessions, {since}); Claude starts it in the background (when_due = auto, once per window). `dream-mcp history` shows it and `dream-mcp undo` takes it back.",
+        due.sessions
+    )
+}
+
 /// Renders the gate for `dream-mcp status`.
 pub fn status(memory_dir: &std::path::Path, gate: &Gate) -> String {
     let mut s = String::new();
