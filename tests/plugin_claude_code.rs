@@ -732,3 +732,60 @@ fn plugin_user_config_reaches_the_hook_in_claude_code() {
         None
     );
 }
+
+#[test]
+/// The skill is `background: true`. Claude Code 2.1.332 in `-p` mode runs it as a forked execution that
+/// completes inside the Skill tool call (there is no later session to report back to), then the turn goes
+/// on with its result; the model reaches it with the Skill tool once `Skill(dream:dream)` is allowed.
+fn in_print_mode_the_background_dream_skill_completes_within_the_turn_and_the_turn_goes_on() {
+    let Some(claude) = claude_for(
+        "plugin_claude_code::in_print_mode_the_background_dream_skill_completes_within_the_turn_and_the_turn_goes_on",
+    ) else {
+        return;
+    };
+    let sandbox = Sandbox::new(claude);
+    sandbox.install_plugin();
+    copy_tree(&example("messy-memory"), &sandbox.memory_dir(), &|_| false);
+    // In -p mode the Skill tool needs its allow rule, as a user of `when_due = auto` gives it.
+    let file = sandbox.config.join("settings.json");
+    let mut settings: Value = fs::read(&file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| serde_json::json!({}));
+    settings["permissions"]["allow"] = serde_json::json!(["Skill(dream:dream)"]);
+    fs::write(&file, serde_json::to_vec_pretty(&settings).unwrap()).unwrap();
+    let model = ScriptedModel::start(Box::new(move |request: &Value| {
+        if is_fork(request) {
+            return vec![Block::Text("Dream done: nothing to change.".into())];
+        }
+        let started = blocks(request).iter().any(|b| b["type"] == "tool_result");
+        if started {
+            vec![Block::Text("Going on with the task.".into())]
+        } else {
+            vec![Block::ToolUse(
+                "toolu_skill".into(),
+                "Skill".into(),
+                serde_json::json!({"skill": "dream:dream"}),
+            )]
+        }
+    }));
+    let (out, result) = run_print(&sandbox, &model, "hello");
+    assert_success("claude -p hello", &out);
+    let requests = model.requests();
+    let skill_result: Vec<String> = requests
+        .iter()
+        .filter(|r| !is_fork(r))
+        .flat_map(|r| blocks(r).into_iter().cloned().collect::<Vec<_>>())
+        .filter(|b| b["type"] == "tool_result" && b["tool_use_id"] == "toolu_skill")
+        .map(|b| b["content"].to_string())
+        .collect();
+    assert_eq!(skill_result.len(), 1, "{skill_result:?}");
+    assert!(
+        skill_result[0].contains("completed (forked execution)")
+            && skill_result[0].contains("Dream done: nothing to change."),
+        "{skill_result:?}"
+    );
+    assert_eq!(requests.iter().filter(|r| is_fork(r)).count(), 1);
+    assert_eq!(result["result"], "Going on with the task.", "{result:#}");
+    assert_eq!(result["permission_denials"], serde_json::json!([]));
+}
