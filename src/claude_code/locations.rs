@@ -78,8 +78,6 @@ pub enum MemorySource {
     UserSettings,
     /// `<config or CLAUDE_CODE_REMOTE_MEMORY_DIR>/projects/<key of git root>/memory/`.
     ProjectSlug,
-    /// An agent's memory store (`agent-memory/<agent>/` in user, project or local scope).
-    AgentMemory,
 }
 
 /// Where a memory directory setting came from: which variable or file, and the value as written.
@@ -429,7 +427,7 @@ fn settings_value(settings: &Path) -> Option<serde_json::Value> {
 /// limit) plus a hash of its canonical path, so two memory directories never share a journal — slugs
 /// alone collide (`my.app` and `my_app` both become `my-app`), and so do two spellings of one folder
 /// without the canonical form.
-pub(crate) fn journal_name(memory_dir: &Path) -> String {
+fn journal_name(memory_dir: &Path) -> String {
     let canonical = std::fs::canonicalize(memory_dir).unwrap_or_else(|_| memory_dir.to_path_buf());
     let full = slug::slug(&canonical);
     let hash = crate::memory::digest::sha256_hex(canonical.as_os_str().as_encoded_bytes());

@@ -1,20 +1,17 @@
-//! One memory store and how a project's stores are found.
+//! One memory store, and how the agent stores of a scope are found.
 //!
 //! Claude Code 2.1.332 keeps, besides the project's auto-memory, one store per subagent whose
 //! frontmatter has `memory: user|project|local`, each with its own `MEMORY.md` (same 200-line / 25 KB
 //! cut): `<config>/agent-memory/<agent>/` (user scope, every project), `<project>/.claude/agent-memory/
 //! <agent>/` (project scope, checked in and shared with the team) and
-//! `<project>/.claude/agent-memory-local/<agent>/` (local scope). Each store is its own confinement root:
-//! a path in one store never reaches another, because every tool opens only the store it is given.
+//! `<project>/.claude/agent-memory-local/<agent>/` (local scope). Each store's folder holds its own `MEMORY.md` and
+//! consolidation lock.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::claude_code::locations::{Locations, MemorySource, journal_name};
-use crate::error::{Error, Result};
-
-/// The id of the project's auto-memory store, the default of every tool's `store`.
+/// The id of the project's auto-memory store.
 pub const AUTO: &str = "memory";
 
 /// Where a store lives, and so who reads it.
@@ -32,9 +29,6 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// The agent scopes, in the order stores are listed.
-    pub const AGENTS: [Scope; 3] = [Scope::User, Scope::Project, Scope::Local];
-
     /// The name as written in store ids and settings.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -60,13 +54,13 @@ impl Scope {
 /// One memory store.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Store {
-    /// `memory`, or `<scope>/<agent>`: what the tools' `store` parameter takes.
+    /// `memory`, or `<scope>/<agent>`.
     pub id: String,
     /// Where it lives.
     pub scope: Scope,
     /// The agent whose memory it is (none for the auto-memory).
     pub agent: Option<String>,
-    /// Its folder: the confinement root of every tool working on it.
+    /// Its folder.
     pub memory_dir: PathBuf,
     /// Whether it is checked into the project and so shared with the team (project scope).
     pub shared: bool,
@@ -135,62 +129,6 @@ impl Store {
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
-    }
-
-    /// Every store of the project `locations` describe: its auto-memory first, then the agent stores in
-    /// user, project and local scope.
-    pub fn of_project(locations: &Locations) -> Vec<Store> {
-        let mut out = vec![Store::auto(&locations.memory_dir)];
-        for scope in Scope::AGENTS {
-            if let Some(folder) =
-                scope.agents_folder(&locations.config_dir, Some(&locations.project_dir))
-            {
-                out.extend(Store::agents_in(scope, &folder));
-            }
-        }
-        out
-    }
-
-    /// The store `id` of the project (`None`: the auto-memory), or a refusal listing the ids there are.
-    pub fn find(locations: &Locations, id: Option<&str>) -> Result<Store> {
-        let id = id.map(str::trim).filter(|i| !i.is_empty()).unwrap_or(AUTO);
-        if id == AUTO {
-            return Ok(Store::auto(&locations.memory_dir));
-        }
-        let stores = Store::of_project(locations);
-        if let Some(s) = stores.iter().find(|s| s.id == id) {
-            return Ok(s.clone());
-        }
-        let known: Vec<&str> = stores.iter().map(|s| s.id.as_str()).collect();
-        Err(Error::Parameter {
-            name: "store",
-            rule: format!(
-                "{} is not a store of this project; the stores are: {} (`memory` is the project's auto-memory, `<scope>/<agent>` an agent's memory)",
-                crate::error::shown(id),
-                known.join(", ")
-            ),
-        })
-    }
-
-    /// The locations a dreamer works on for this store: `base` (the project's) with this store's folder
-    /// as the memory directory and its own journal, `<config>/dream/<slug of the store>`. The auto-memory
-    /// store is `base` itself.
-    pub fn locations(&self, base: &Locations) -> Locations {
-        if self.scope == Scope::Memory {
-            return base.clone();
-        }
-        Locations {
-            memory_dir: self.memory_dir.clone(),
-            memory_source: MemorySource::AgentMemory,
-            memory_setting: None,
-            ignored_setting: None,
-            memory_refused: self.refused.clone(),
-            journal_dir: base
-                .config_dir
-                .join("dream")
-                .join(journal_name(&self.memory_dir)),
-            ..base.clone()
-        }
     }
 }
 
