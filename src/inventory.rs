@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::findings::brief::{self, Brief};
 use crate::findings::{self, Finding, Severity};
 use crate::memory::dir::{MemoryDir, Skipped};
 use crate::memory::index::{DeadLink, Index};
@@ -74,7 +75,7 @@ pub const MAX_NAMED: usize = 50;
 /// Most topic files one answer may list.
 pub const MAX_FILES_LIMIT: usize = 500;
 /// Most findings of each kind one answer carries by default (the counts always cover all of them).
-pub const DEFAULT_FINDINGS_PER_KIND: usize = 5;
+pub const DEFAULT_FINDINGS_PER_KIND: usize = 3;
 /// Most findings of each kind one answer may carry.
 pub const MAX_FINDINGS_PER_KIND: usize = 200;
 
@@ -99,6 +100,48 @@ impl Default for PageOptions {
             files_offset: 0,
             files_limit: DEFAULT_FILES_LIMIT,
             findings_per_kind: DEFAULT_FINDINGS_PER_KIND,
+        }
+    }
+}
+
+/// A topic file as one answer lists it: what the model needs to choose what to read and to change it
+/// without reading (the full record is in `dream-mcp check --json`).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FileRow {
+    /// Path relative to the memory directory.
+    pub path: String,
+    /// Frontmatter `description`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Frontmatter `type` as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_type: Option<String>,
+    /// Number of lines.
+    pub lines: usize,
+    /// SHA-256 of the content; pass it as `expected_sha256` when changing the file.
+    pub sha256: String,
+    /// What is off about the file as a whole: `no frontmatter`, `invalid type`, `not in the index`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<&'static str>,
+}
+
+impl From<&TopicFile> for FileRow {
+    fn from(f: &TopicFile) -> FileRow {
+        let problems = [
+            (!f.has_frontmatter, "no frontmatter"),
+            (f.has_frontmatter && !f.type_valid, "invalid type"),
+            (!f.linked_from_index, "not in the index"),
+        ]
+        .into_iter()
+        .filter_map(|(off, what)| off.then_some(what))
+        .collect();
+        FileRow {
+            path: f.path.clone(),
+            description: f.description.clone(),
+            memory_type: f.memory_type.clone(),
+            lines: f.lines,
+            sha256: f.sha256.clone(),
+            problems,
         }
     }
 }
@@ -146,19 +189,17 @@ pub struct InventoryPage {
     /// Index of the first file listed here; ask again with a higher `files_offset` for more.
     pub files_offset: usize,
     /// This page of topic files, sorted by path.
-    pub files: Vec<TopicFile>,
+    pub files: Vec<FileRow>,
     /// Entries the tools leave alone, with reasons (the first 50).
     pub skipped: Vec<Skipped>,
     /// The topic files with findings, most findings first (the first 50).
     pub files_with_findings: Vec<String>,
     /// How many topic files have findings.
     pub files_with_findings_total: usize,
-    /// How many findings of each kind there are in all.
-    pub findings_by_kind: std::collections::BTreeMap<String, usize>,
-    /// The first findings of each kind, errors first.
-    pub findings: Vec<Finding>,
-    /// How many findings were left out of this answer (raise `findings_per_kind` to see them).
-    pub findings_omitted: usize,
+    /// The first findings of each kind (errors first), their advice, and the counts of all of them
+    /// (raise `findings_per_kind` to see more).
+    #[serde(flatten)]
+    pub findings: Brief,
 }
 
 impl Inventory {
@@ -166,17 +207,6 @@ impl Inventory {
     pub fn page(&self, options: PageOptions) -> InventoryPage {
         let limit = options.files_limit.min(MAX_FILES_LIMIT);
         let per_kind = options.findings_per_kind.min(MAX_FINDINGS_PER_KIND);
-        let mut findings_by_kind = std::collections::BTreeMap::new();
-        let mut findings = Vec::new();
-        for f in &self.findings {
-            let seen = findings_by_kind
-                .entry(f.kind.as_str().to_string())
-                .or_insert(0);
-            *seen += 1;
-            if *seen <= per_kind {
-                findings.push(f.clone());
-            }
-        }
         let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for f in self
             .findings
@@ -215,7 +245,7 @@ impl Inventory {
                 .iter()
                 .skip(options.files_offset)
                 .take(limit)
-                .cloned()
+                .map(FileRow::from)
                 .collect(),
             skipped: self.skipped.iter().take(MAX_NAMED).cloned().collect(),
             files_with_findings_total: with_findings.len(),
@@ -224,9 +254,7 @@ impl Inventory {
                 .take(MAX_NAMED)
                 .map(|(file, _)| file.to_string())
                 .collect(),
-            findings_omitted: self.findings.len() - findings.len(),
-            findings_by_kind,
-            findings,
+            findings: brief::brief(&self.findings, per_kind),
         }
     }
 }

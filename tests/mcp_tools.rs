@@ -26,26 +26,28 @@ async fn server_reports_its_name_version_and_short_instructions() {
 }
 
 #[tokio::test]
-async fn every_tool_has_an_output_schema_documented_parameters_and_annotations() {
+async fn every_tool_has_documented_parameters_and_annotations_within_a_size_budget() {
     let env = Env::new();
     let client = env.client().await;
     let tools = client.tools().await;
     let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     names.sort();
     assert_eq!(names, util::TOOLS);
+    let definitions = serde_json::to_string(&tools)
+        .expect("tools serialise")
+        .len();
+    assert!(
+        definitions < 9_000,
+        "the tool definitions are {definitions} characters, paid on every request"
+    );
     for tool in &tools {
         let name = tool.name.as_ref();
         let description = tool.description.as_deref().unwrap_or_default();
         assert!(!description.is_empty(), "{name} has no description");
         assert!(description.len() < 2048, "{name} description over 2 KB");
-        let output = tool
-            .output_schema
-            .as_ref()
-            .unwrap_or_else(|| panic!("{name} has no outputSchema"));
-        assert_eq!(output.get("type"), Some(&json!("object")), "{name}");
         assert!(
-            output.get("properties").is_some_and(|p| p.is_object()),
-            "{name} outputSchema has no properties"
+            tool.output_schema.is_none(),
+            "{name}: output schemas cost every request"
         );
         if let Some(props) = tool
             .input_schema
@@ -152,25 +154,21 @@ async fn list_memory_reports_index_files_dead_links_orphans_and_skipped() {
         .collect();
     assert_eq!(paths, ["build.md", "orphan.md", "team/conventions.md"]);
     let b = &files[0];
-    assert_eq!(b["name"], "build");
     assert_eq!(b["description"], "notes about build");
     assert_eq!(b["memory_type"], "project");
-    assert_eq!(b["type_valid"], true);
-    assert_eq!(b["has_frontmatter"], true);
     assert_eq!(b["lines"], build.lines().count());
-    assert_eq!(b["bytes"], build.len());
     assert_eq!(b["sha256"], sha256_hex(build.as_bytes()));
-    assert_eq!(b["linked_from_index"], true);
-    let modified = b["modified"].as_str().expect("modified");
-    assert!(
-        chrono::DateTime::parse_from_rfc3339(modified).is_ok(),
-        "modified {modified:?} is not RFC 3339"
+    assert_eq!(
+        b.get("problems"),
+        None,
+        "a sound, linked file has no problems: {b}"
     );
-    assert_eq!(files[1]["has_frontmatter"], false);
-    assert_eq!(files[1]["name"], Value::Null);
-    assert_eq!(files[1]["linked_from_index"], false);
+    assert_eq!(
+        files[1]["problems"],
+        json!(["no frontmatter", "not in the index"])
+    );
     assert_eq!(files[2]["memory_type"], "feedback");
-    assert_eq!(files[2]["type_valid"], true);
+    assert_eq!(files[2]["problems"], json!(["not in the index"]));
 
     let skipped: Vec<&str> = v["skipped"]
         .as_array()
@@ -247,8 +245,8 @@ async fn list_memory_caps_findings_per_kind_but_counts_them_all() {
             .filter(|f| f["kind"] == "dead_link")
             .count()
     };
-    assert_eq!(shown(&v), 5, "default: 5 of each kind");
-    assert!(v["findings_omitted"].as_u64().expect("omitted") >= 7);
+    assert_eq!(shown(&v), 3, "default: 3 of each kind");
+    assert!(v["findings_omitted"].as_u64().expect("omitted") >= 9);
     let all = client
         .ok("list_memory", json!({"findings_per_kind": 50}))
         .await;

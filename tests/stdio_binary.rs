@@ -29,7 +29,11 @@ fn the_binary_speaks_json_rpc_over_stdio() {
     names.sort();
     assert_eq!(names, util::TOOLS);
     for t in tools {
-        assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
+        assert!(
+            t.get("outputSchema").is_none(),
+            "{}: the answer is JSON text",
+            t["name"]
+        );
         assert_eq!(t["inputSchema"]["type"], "object", "{}", t["name"]);
     }
 

@@ -6,6 +6,7 @@
 //! links). [`collect`] runs them all over a loaded memory directory; [`for_content`] runs the ones about
 //! content over one file just written.
 
+pub mod brief;
 mod contradiction;
 mod duplicate;
 pub(crate) mod frontmatter;

@@ -2,4 +2,5 @@
 //! only code that knows rmcp.
 
 pub mod prompt;
+mod schema;
 pub mod server;

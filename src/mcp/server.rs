@@ -29,7 +29,7 @@ use crate::claude_code::locations::Locations;
 use crate::error::Error;
 use crate::findings::{self, Finding};
 use crate::inventory::{self, InventoryPage, PageOptions};
-use crate::mcp::prompt;
+use crate::mcp::{prompt, schema};
 use crate::memory::digest::sha256_hex;
 use crate::memory::dir::Access;
 use crate::memory::snapshot;
@@ -60,9 +60,9 @@ pub struct DreamServer {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartParams {
-    /// Hours since the last consolidation for the automatic gate to count as open (default 24).
+    /// Gate hours (default 24).
     pub min_hours: Option<f64>,
-    /// Sessions since the last consolidation for the gate to count as open (default 5).
+    /// Gate sessions (default 5).
     pub min_sessions: Option<usize>,
 }
 
@@ -72,8 +72,7 @@ pub struct StartParams {
 pub struct FinishParams {
     /// A short summary of what this dream changed and why, shown in `dream-mcp history`.
     pub summary: String,
-    /// Specifics a previous finish_dream listed as forgotten that should go, each with why
-    /// (contradicted by..., superseded by..., stale because...) and optional evidence. Journaled.
+    /// Specifics a refused finish_dream listed that should go, each with why. Journaled.
     #[serde(default)]
     pub forgotten: Vec<Acknowledgement>,
 }
@@ -117,8 +116,7 @@ pub struct WriteParams {
     pub path: String,
     /// The complete new content, starting with the frontmatter block.
     pub content: String,
-    /// SHA-256 of the content you read; the write is refused if the file changed since. Pass "" to
-    /// create a file only if it does not exist yet. Omit to write unconditionally.
+    /// SHA-256 you read; refused if the file changed since. "" = create only if absent.
     pub expected_sha256: Option<String>,
 }
 
@@ -128,7 +126,7 @@ pub struct WriteParams {
 pub struct DeleteParams {
     /// Path relative to the memory directory of the topic file to remove (never MEMORY.md).
     pub path: String,
-    /// SHA-256 of the content you read; the delete is refused if the file changed since.
+    /// SHA-256 you read; refused if the file changed since.
     pub expected_sha256: Option<String>,
 }
 
@@ -136,10 +134,9 @@ pub struct DeleteParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RewriteIndexParams {
-    /// The complete new MEMORY.md: at most 200 lines and 25,000 bytes, no frontmatter, one
-    /// `- [Title](file.md) — hook` pointer per line, every link to an existing topic file.
+    /// The whole new MEMORY.md: one `- [Title](file.md) — hook` pointer a line.
     pub content: String,
-    /// SHA-256 of the MEMORY.md you read (from list_memory); refused if it changed since.
+    /// SHA-256 of the MEMORY.md you read; refused if it changed since.
     pub expected_sha256: Option<String>,
 }
 
@@ -249,9 +246,14 @@ impl DreamServer {
 
     /// A server working on `locations` with the settings the command line resolved.
     pub fn with_settings(locations: Locations, settings: Settings) -> DreamServer {
+        let mut tool_router = Self::tool_router();
+        for route in tool_router.map.values_mut() {
+            route.attr.output_schema = None;
+            route.attr.input_schema = Arc::new(schema::compact(&route.attr.input_schema));
+        }
         DreamServer {
             dreamer: Arc::new(Dreamer::with_settings(locations, settings)),
-            tool_router: Self::tool_router(),
+            tool_router,
             prompt_router: Self::prompt_router(),
         }
     }
@@ -269,9 +271,8 @@ impl DreamServer {
         }
     }
 
-    /// Inventory for the Orient phase: MEMORY.md against Claude Code's 200-line / 25,000-byte limits (cut
-    /// lines, dead links, orphans); findings by kind, the first 5 of each, with counts; files with findings;
-    /// a page of topic files (25; page with files_offset/files_limit).
+    /// Orient: MEMORY.md against the 200-line / 25,000-byte limits (cut lines, dead links, orphans),
+    /// findings by kind (the first few, with counts), files with findings, a page of topic files.
     #[tool(
         annotations(
             read_only_hint = true,
@@ -323,11 +324,9 @@ impl DreamServer {
         }))
     }
 
-    /// Create or replace a topic file atomically (never MEMORY.md; use rewrite_index). Pass the sha256 you
-    /// read as expected_sha256 so a concurrent change is not lost. The old content is journaled for undo.
-    /// Warns when frontmatter (name, description, type) is missing or invalid, and returns the findings of
-    /// the new content (relative dates, missing project paths, repeated facts, personal data) to fix now.
-    /// Content holding a credential is refused: write where it is kept instead.
+    /// Create or replace a topic file atomically (not MEMORY.md). Pass the sha256 you read as
+    /// expected_sha256. Journaled for undo. Returns frontmatter warnings and the new content's findings to
+    /// fix now. Refuses credentials.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -361,8 +360,8 @@ impl DreamServer {
         Ok(Json(WriteOutput { written, findings }))
     }
 
-    /// Delete a topic file (never MEMORY.md). Its content is journaled so `dream-mcp undo` brings it back.
-    /// Reports MEMORY.md lines that still link to it, to fix with rewrite_index.
+    /// Delete a topic file (not MEMORY.md); journaled for undo. Names the MEMORY.md lines still linking
+    /// to it.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -381,9 +380,8 @@ impl DreamServer {
             .map_err(message)
     }
 
-    /// Replace MEMORY.md, only if the new index has at most 200 lines and 25,000 bytes, no frontmatter,
-    /// and every link points to an existing topic file; otherwise nothing is written and every violation is
-    /// listed with its line number. Warns (but writes) for entries over 150 characters and unlinked files.
+    /// Replace MEMORY.md. Refused, with every violation listed, over 200 lines or 25,000 bytes, with
+    /// frontmatter, or with a dead link. Warns on entries over 150 characters and unlinked files.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -402,11 +400,8 @@ impl DreamServer {
             .map_err(message)
     }
 
-    /// Start a dream: takes Claude Code's consolidation lock (refused, with the holder's PID and age, while
-    /// another consolidation runs), opens a journal run that records every change until finish_dream or
-    /// abort_dream, and returns the time since the last consolidation, the sessions since (for
-    /// grep_transcripts since_last_dream), whether the automatic gate is open, runs a crash left open,
-    /// and the inventory in numbers.
+    /// Start a dream: takes the consolidation lock (refused while another runs) and opens a journaled
+    /// run. Returns the time and sessions since the last consolidation, the gate, and runs left open.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = false,
@@ -425,20 +420,15 @@ impl DreamServer {
         self.dreamer.start(gate).map(Json).map_err(message)
     }
 
-    /// Finish the open dream: stores its record (summary; files created, changed and deleted with line
-    /// counts; the unified diff; the retention audit), marks this consolidation's time on the lock, and
-    /// returns the change summary, the diff and the command that undoes it. Tell the user both. Refused,
-    /// with the dream left open, while specifics the memory held before are in no file now: restore them
-    /// or pass each in `forgotten` with a reason.
-    #[tool(
-        annotations(
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = false
-        ),
-        output_schema = rmcp::handler::server::common::schema_for_output::<RunReport>()
-    )]
+    /// Finish the dream: journals it, marks the lock, returns the changes and the undo command (tell the
+    /// user). Refused while specifics the memory held are in no file: restore them or list each in
+    /// `forgotten` with a reason.
+    #[tool(annotations(
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
     async fn finish_dream(
         &self,
         Parameters(p): Parameters<FinishParams>,
@@ -452,15 +442,10 @@ impl DreamServer {
         }
     }
 
-    /// Search this project's session transcripts for evidence: what the user said, corrected, asked to
-    /// remember or decided, and errors hit. Matches the decoded message text (never raw JSON or metadata)
-    /// and returns hits newest first, each with session id, uuid, timestamp, date, role (user = typed by
-    /// the user; assistant; tool = tool output; agent = a subagent briefing; system = inserted by Claude
-    /// Code), kind, a short snippet with the match between « and » and credentials redacted, and
-    /// file:line; plus stats (files, bytes, raw and real matches, truncated, warnings). Use `preset`
-    /// (corrections, remember, decisions, errors) or a regex `pattern`; narrow with `since`, `sessions` or
-    /// `since_last_dream`. Tool output is searched only with include_tool_output. Answers stay under
-    /// 40,000 characters.
+    /// Search this project's session transcripts for evidence (what the user corrected, asked to
+    /// remember, decided; errors). Hits newest first: session, uuid, date, role, snippet with the match
+    /// in «», credentials redacted. A `preset` or a regex `pattern`; narrow with since, sessions,
+    /// since_last_dream.
     #[tool(
         annotations(
             read_only_hint = true,
@@ -513,8 +498,7 @@ impl DreamServer {
         }
     }
 
-    /// Abort the open dream: restores every file it touched to its content before the dream, and rolls
-    /// the consolidation lock back so the dream does not count as done.
+    /// Abort the dream: restores every file it touched and rolls the consolidation lock back.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,

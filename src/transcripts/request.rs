@@ -28,34 +28,29 @@ const MAX_SESSION_ID: usize = 64;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrepRequest {
-    /// Regular expression (Rust `regex` syntax) matched against the decoded message text, never the raw
-    /// JSON. Give this or `preset`.
+    /// Rust regex over the decoded message text (never raw JSON). This or `preset`.
     pub pattern: Option<String>,
-    /// A named pattern set instead of `pattern`: `corrections` and `remember` (what the user typed),
-    /// `decisions` (user and assistant), `errors` (conversation and tool output).
+    /// Named patterns: `corrections`, `remember` (the user's words), `decisions`, `errors` (with tool
+    /// output).
     pub preset: Option<Preset>,
     /// Match letters regardless of case.
     #[serde(default)]
     pub case_insensitive: bool,
-    /// Whose words to search: `user`, `assistant` or `any`. Default: what the user typed plus the
-    /// assistant's text (the preset's own default when a preset is used).
+    /// Whose words: `user`, `assistant`, `any`. Default: user and assistant text (or the preset's).
     pub role: Option<RoleFilter>,
-    /// Only records at or after this time: a date `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+    /// Only records from this time: `YYYY-MM-DD` (UTC) or RFC 3339.
     pub since: Option<String>,
-    /// Only these sessions (transcript file names without `.jsonl`); their subagents are included.
+    /// Only these session ids (with their subagents).
     #[serde(default)]
     pub sessions: Vec<String>,
-    /// Only sessions written since the last consolidation (transcripts modified after the memory
-    /// directory's `.consolidate-lock`); every session when there has been none.
+    /// Only sessions written since the last consolidation.
     #[serde(default)]
     pub since_last_dream: bool,
-    /// Also search tool calls (`tool_use` input) and tool results, where most raw output lives. Default
-    /// false (true for the `errors` preset).
+    /// Also search tool calls and results (default false; true for `errors`).
     pub include_tool_output: Option<bool>,
-    /// Most hits to return, newest first (default 50, at most 200). The answer also stops growing before
-    /// 40,000 characters; `stats.truncated` says when hits were left out.
+    /// Most hits, newest first (default 50, at most 200; the answer stays under 40,000 characters).
     pub max_results: Option<usize>,
-    /// Characters of context on each side of the match in a snippet (default 200, at most 1000).
+    /// Snippet context each side of the match (default 200 characters, at most 1000).
     pub context_chars: Option<usize>,
 }
 
