@@ -14,7 +14,7 @@ use dream_mcp::cli::exit_codes::ExitCode;
 use dream_mcp::cli::{config, edit, hook, render, render_grep};
 use dream_mcp::{
     Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings, SortBy,
-    StoreStatus, gate, grep_transcripts, inventory, last_consolidation, overview,
+    StoreStatus, gate, grep_folders, inventory, last_consolidation, overview,
 };
 
 fn main() -> std::process::ExitCode {
@@ -187,7 +187,7 @@ fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Resu
     let dir = MemoryDir::open(locations.usable_memory_dir()?)?;
     let gate = gate::evaluate(
         dir.root(),
-        &locations.transcripts_dir,
+        &locations.transcript_folders(),
         config,
         None,
         std::time::SystemTime::now(),
@@ -281,7 +281,7 @@ fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         ..Control::default()
     };
-    let result = grep_transcripts(&locations.transcripts_dir, &query, &control)?;
+    let result = grep_folders(&locations.transcript_folders(), &query, &control)?;
     if args.json {
         // One compact line: what the MCP tool answers.
         let line = serde_json::to_string(&result)?;

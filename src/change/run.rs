@@ -382,7 +382,7 @@ impl Dreamer {
         let dir = self.memory()?;
         let gate = gate::evaluate(
             dir.root(),
-            &self.locations.transcripts_dir,
+            &self.locations.transcript_folders(),
             gate,
             None,
             SystemTime::now(),

@@ -478,7 +478,7 @@ impl DreamServer {
         let locations = self.dreamer.locations();
         locations.usable_memory_dir().map_err(message)?;
         let query = Query::new(&p, self.dreamer.last_consolidation()).map_err(|e| e.to_string())?;
-        let dir = locations.transcripts_dir.clone();
+        let dirs = locations.transcript_folders();
         let cancel = Arc::new(AtomicBool::new(false));
         let on_cancel = {
             let (ct, cancel) = (ctx.ct.clone(), cancel.clone());
@@ -499,7 +499,7 @@ impl DreamServer {
                 progress: wants_progress.then_some(&report as &(dyn Fn(Progress) + Sync)),
                 threads: 0,
             };
-            transcripts::grep(&dir, &query, &control)
+            transcripts::grep_folders(&dirs, &query, &control)
         })
         .await;
         on_cancel.abort();
