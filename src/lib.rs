@@ -46,7 +46,7 @@ pub use claude_code::locations::{LocationOptions, Locations, MemorySource};
 pub use claude_code::lock::{self, last_consolidation};
 pub use claude_code::slug::project_folder;
 pub use error::{Error, Result};
-pub use inventory::{Inventory, InventoryPage, PageOptions, inventory};
+pub use inventory::{Inventory, InventoryPage, PageOptions, inventory, inventory_dated};
 pub use mcp::server::DreamServer;
 pub use memory::digest::sha256_hex;
 pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryPath};

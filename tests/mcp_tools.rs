@@ -88,7 +88,7 @@ async fn every_tool_has_an_output_schema_documented_parameters_and_annotations()
         p.sort();
         p
     };
-    assert_eq!(params("read_memory_file"), ["path"]);
+    assert_eq!(params("read_memory_file"), ["path", "provenance"]);
     assert_eq!(
         params("write_memory_file"),
         ["content", "expected_sha256", "path"]

@@ -347,3 +347,150 @@ fn hostile_transcripts_give_no_writes_outside_the_memory_and_do_not_stop_the_ind
     let deploy = fs::read_to_string(f.memory.join("deploy.md")).unwrap();
     assert_eq!(p.file("deploy.md", &deploy).attributed, 10);
 }
+
+#[tokio::test]
+async fn read_memory_file_gives_compact_provenance_and_list_memory_the_write_times() {
+    let f = Fixture::new();
+    let client = crate::util::Client::start(f.locations()).await;
+    let plain = client
+        .ok("read_memory_file", serde_json::json!({"path": "deploy.md"}))
+        .await;
+    assert!(plain.get("provenance").is_none(), "only when asked");
+    let v = client
+        .ok(
+            "read_memory_file",
+            serde_json::json!({"path": "deploy.md", "provenance": true}),
+        )
+        .await;
+    let p = &v["provenance"];
+    assert_eq!(
+        (p["lines"].as_u64(), p["attributed"].as_u64()),
+        (Some(10), Some(9))
+    );
+    let ranges = p["ranges"].as_array().unwrap();
+    // Lines 1-7 come from one Write: one range, not seven entries.
+    assert_eq!(
+        (ranges[0]["from"].as_u64(), ranges[0]["to"].as_u64()),
+        (Some(1), Some(6))
+    );
+    let first = &p["origins"][ranges[0]["origin"].as_u64().unwrap() as usize];
+    assert_eq!(first["session"], S1);
+    assert_eq!(first["tool"], "Write");
+    assert!(
+        first["user"]
+            .as_str()
+            .unwrap()
+            .starts_with("remember: we deploy")
+    );
+    let list = client.ok("list_memory", serde_json::json!({})).await;
+    let times = list["write_times"].as_array().unwrap();
+    let web = times.iter().find(|t| t["path"] == "web.md").unwrap();
+    assert_eq!(web["first_write"], "2026-03-03T08:00:10.000Z");
+    let index = times.iter().find(|t| t["path"] == "MEMORY.md").unwrap();
+    assert_eq!(index["last_write"], "2026-03-03T08:00:05.000Z");
+    // deploy.md's "Yesterday" is read against the day its line was written.
+    let dated = list["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "relative_date" && x["file"] == "deploy.md")
+        .expect("relative date in deploy.md");
+    assert_eq!(dated["evidence"]["resolved"], "2026-02-28");
+    assert!(
+        dated["evidence"]["anchor_source"]
+            .as_str()
+            .unwrap()
+            .contains("transcript that wrote the line"),
+        "{dated}"
+    );
+}
+
+/// The example's memory copied beside its transcripts, and `dream-mcp` run on them.
+fn on_example(args: &[&str]) -> (tempfile::TempDir, std::process::Output) {
+    let env = crate::util::Env::new();
+    let t = tempfile::tempdir().unwrap();
+    crate::util::copy_tree(&crate::util::example("messy-memory"), &env.memory, &|_| {
+        false
+    });
+    let out = env
+        .command()
+        .arg("--memory-dir")
+        .arg(&env.memory)
+        .arg("--journal-dir")
+        .arg(t.path().join("journal"))
+        .arg("--transcripts-dir")
+        .arg(crate::util::example("transcripts"))
+        .env("DREAM_CACHE_DIR", t.path().join("cache"))
+        .args(args)
+        .output()
+        .expect("run dream-mcp");
+    (t, out)
+}
+
+#[test]
+fn every_line_of_the_example_is_traced_and_its_yesterdays_resolve_from_the_write_times() {
+    let names: Vec<String> = fs::read_dir(crate::util::example("messy-memory"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.len() > 10);
+    for name in &names {
+        let (_t, out) = on_example(&["blame", name, "--json"]);
+        assert!(out.status.success(), "{}", crate::util::text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["lines"].as_u64().unwrap() > 0, "{name}");
+        assert_eq!(v["attributed"], v["lines"], "{name}: {v}");
+    }
+    let (_t, out) = on_example(&["blame", "build-commands.md", "--color", "never"]);
+    let text = crate::util::text(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("c71a5e93 2026-02-04 09:02 Edit")
+                && l.ends_with("same TS2307, same fix.")),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'));
+    let (_t, out) = on_example(&["blame", "build-commands.md", "--color", "always"]);
+    assert!(crate::util::text(&out.stdout).contains("\x1b[33m"));
+    let (_t, out) = on_example(&[
+        "check",
+        &crate::util::example("messy-memory").display().to_string(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut resolved: Vec<(u64, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "relative_date" && f["file"] == "build-commands.md")
+        .map(|f| {
+            assert!(
+                f["evidence"]["anchor_source"]
+                    .as_str()
+                    .unwrap()
+                    .contains("transcript"),
+                "{f}"
+            );
+            (
+                f["line"].as_u64().unwrap(),
+                f["evidence"]["resolved"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    resolved.sort();
+    let want = [
+        (9, "2026-02-10"),
+        (15, "2026-01-20"),
+        (17, "2026-02-03"),
+        (18, "2026-02-03"),
+        (20, "2026-03-02"),
+        (25, "2026-02-24"),
+    ];
+    assert_eq!(
+        resolved,
+        want.iter()
+            .map(|(l, d)| (*l, d.to_string()))
+            .collect::<Vec<_>>(),
+        "the dates the README gives for each event"
+    );
+}

@@ -11,6 +11,10 @@ use chrono::{DateTime, NaiveDate};
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::findings::WriteDates;
+use crate::memory::dir::INDEX_NAME;
+use crate::memory::snapshot::Loaded;
+
 use super::cache::{Cache, Entry, FileKey};
 use super::scan::{self, Target, Write};
 use crate::transcripts::walk::{self, Found};
@@ -335,6 +339,20 @@ impl Provenance {
                     ),
                 ))
             })
+            .collect()
+    }
+}
+
+impl Provenance {
+    /// When each line of each file in `loaded` (and MEMORY.md) was written: the anchors of relative dates.
+    pub fn write_dates(&self, loaded: &Loaded) -> WriteDates {
+        let index = loaded.index.as_deref().map(String::from_utf8_lossy);
+        loaded
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.text.as_str()))
+            .chain(index.as_deref().map(|t| (INDEX_NAME, t)))
+            .map(|(path, text)| (path.to_string(), self.line_dates(path, text)))
             .collect()
     }
 }
