@@ -10,6 +10,7 @@ use crate::findings::{self, Finding, Severity};
 use crate::memory::dir::{MemoryDir, Skipped};
 use crate::memory::index::{DeadLink, Index};
 use crate::memory::snapshot::{self, IndexSize, IndexSummary, Loaded, TopicFile};
+use crate::provenance::Provenance;
 
 /// Everything `list_memory` and `dream-mcp check` report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -39,11 +40,29 @@ impl Inventory {
 /// Builds the inventory of `dir`, with its findings; paths named in memories are checked against
 /// `project_dir`.
 pub fn inventory(dir: &MemoryDir, project_dir: Option<&Path>) -> Result<Inventory> {
-    Ok(build(dir, &snapshot::load(dir)?, project_dir))
+    Ok(build(dir, &snapshot::load(dir)?, project_dir, None))
 }
 
-/// Builds the inventory and its findings from a snapshot.
-pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> Inventory {
+/// The inventory of `dir` with the relative dates of each line anchored on when `provenance` shows the
+/// line was written.
+pub fn inventory_dated(
+    dir: &MemoryDir,
+    project_dir: Option<&Path>,
+    provenance: &Provenance,
+) -> Result<Inventory> {
+    let loaded = snapshot::load(dir)?;
+    let dates = provenance.write_dates(&loaded);
+    Ok(build(dir, &loaded, project_dir, Some(&dates)))
+}
+
+/// Builds the inventory and its findings from a snapshot; `write_dates` (from the transcripts) anchor
+/// relative dates when given.
+pub fn build(
+    dir: &MemoryDir,
+    loaded: &Loaded,
+    project_dir: Option<&Path>,
+    write_dates: Option<&findings::WriteDates>,
+) -> Inventory {
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let mut summaries: Vec<TopicFile> = loaded.files.iter().map(|f| f.summary.clone()).collect();
@@ -55,6 +74,7 @@ pub fn build(dir: &MemoryDir, loaded: &Loaded, project_dir: Option<&Path>) -> In
         index_modified: loaded.index_modified,
         summary: &summary,
         project_dir,
+        write_dates,
     });
     Inventory {
         memory_dir: dir.root().display().to_string(),

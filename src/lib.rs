@@ -7,6 +7,7 @@
 //! - [`findings`]: what decayed, computed from a snapshot (relative dates, stale paths, duplicates, index
 //!   problems, frontmatter, credentials); `inventory` puts the snapshot and its findings in one answer.
 //! - [`transcripts`]: evidence from the session transcripts (`grep_transcripts`).
+//! - [`provenance`]: which session wrote each line of memory, from the Write/Edit calls in the transcripts.
 //! - `change`: every change as a journaled run with undo, and the dream state machine.
 //! - `claude_code`: Claude Code's locations, slug, consolidation lock and session gate.
 //! - `stores`: the memory stores (the auto-memory and the agent memories) and the overview of all of them.
@@ -29,6 +30,7 @@ pub(crate) mod inventory;
 pub mod mcp;
 pub(crate) mod memory;
 pub(crate) mod os;
+pub mod provenance;
 pub(crate) mod secrets;
 pub(crate) mod settings;
 pub(crate) mod stores;
@@ -44,7 +46,7 @@ pub use claude_code::locations::{LocationOptions, Locations, MemorySource};
 pub use claude_code::lock::{self, last_consolidation};
 pub use claude_code::slug::project_folder;
 pub use error::{Error, Result};
-pub use inventory::{Inventory, InventoryPage, PageOptions, inventory};
+pub use inventory::{Inventory, InventoryPage, PageOptions, inventory, inventory_dated};
 pub use mcp::server::DreamServer;
 pub use memory::digest::sha256_hex;
 pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryPath};
@@ -53,4 +55,4 @@ pub use memory::{frontmatter, index, specifics};
 pub use settings::Settings;
 pub use stores::overview::{self, SortBy, StoreStatus};
 pub use stores::store::{Scope, Store};
-pub use transcripts::{Control, Query, grep as grep_transcripts};
+pub use transcripts::{Control, Query, grep as grep_transcripts, grep_folders};

@@ -12,9 +12,10 @@ use serde::Serialize;
 use dream_mcp::cli::args::{Cli, ColorChoice, Command, GrepArgs};
 use dream_mcp::cli::exit_codes::ExitCode;
 use dream_mcp::cli::{config, edit, hook, render, render_grep};
+use dream_mcp::provenance::{Provenance, Sources};
 use dream_mcp::{
-    Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings, SortBy,
-    StoreStatus, gate, grep_transcripts, inventory, last_consolidation, overview,
+    Access, Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings,
+    SortBy, StoreStatus, gate, grep_folders, inventory_dated, last_consolidation, overview,
 };
 
 fn main() -> std::process::ExitCode {
@@ -113,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::Success)
         }
+        Command::Blame { file, json, color } => blame(&dreamer(locations)?, &file, json, color),
         Command::Index { from } => {
             let out = edit::index(&dreamer(locations)?, from.as_deref(), &config::temp_dir())?;
             emit(&out, false, String::clone)?;
@@ -173,7 +175,14 @@ fn check(
         Some(path) => MemoryDir::open(&path)?,
         None => MemoryDir::open(locations.usable_memory_dir()?)?,
     };
-    let inv = inventory(&dir, Some(&locations.project_dir))?;
+    let folders = locations.transcript_folders();
+    let provenance = Provenance::build(Sources {
+        folders: &folders,
+        memory_dir: dir.root(),
+        cache_dir: config::settings(None, None).cache_dir.as_deref(),
+        threads: 0,
+    });
+    let inv = inventory_dated(&dir, Some(&locations.project_dir), &provenance)?;
     emit(&inv, json, |inv| render::inventory(inv, color.enabled()))?;
     Ok(if inv.has_errors() {
         ExitCode::Problems
@@ -187,7 +196,7 @@ fn status(locations: &Locations, config: GateConfig, json: bool) -> anyhow::Resu
     let dir = MemoryDir::open(locations.usable_memory_dir()?)?;
     let gate = gate::evaluate(
         dir.root(),
-        &locations.transcripts_dir,
+        &locations.transcript_folders(),
         config,
         None,
         std::time::SystemTime::now(),
@@ -264,6 +273,27 @@ fn diff(
     Ok(ExitCode::Success)
 }
 
+/// `blame`: which session wrote each line of a memory file.
+fn blame(
+    dreamer: &Dreamer,
+    file: &str,
+    json: bool,
+    color: ColorChoice,
+) -> anyhow::Result<ExitCode> {
+    let dir = dreamer.memory()?;
+    let path = dir.resolve(file, Access::Read)?;
+    let content = String::from_utf8_lossy(&dir.read(&path)?).into_owned();
+    let provenance = dreamer.provenance()?;
+    for w in &provenance.stats.warnings {
+        eprintln!("dream-mcp: {w}");
+    }
+    let found = provenance.file(path.as_str(), &content);
+    emit(&found, json, |f| {
+        render::blame(f, &content, color.enabled())
+    })?;
+    Ok(ExitCode::Success)
+}
+
 /// `undo`: puts back every file a run touched.
 fn undo(dreamer: Dreamer, run: Option<&str>, force: bool) -> anyhow::Result<ExitCode> {
     let report = dreamer.undo(run, force)?;
@@ -281,7 +311,7 @@ fn grep(locations: &Locations, args: &GrepArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         ..Control::default()
     };
-    let result = grep_transcripts(&locations.transcripts_dir, &query, &control)?;
+    let result = grep_folders(&locations.transcript_folders(), &query, &control)?;
     if args.json {
         // One compact line: what the MCP tool answers.
         let line = serde_json::to_string(&result)?;

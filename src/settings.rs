@@ -13,6 +13,9 @@ pub struct Settings {
     pub gate: GateConfig,
     /// How to run this `dream-mcp` from any folder, spelled into the full undo command.
     pub executable: String,
+    /// Where the provenance index is cached between calls (outside the memory directory); `None`: not
+    /// cached, every call reads the transcripts.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -21,6 +24,7 @@ impl Default for Settings {
             keep_runs: KEEP_RUNS,
             gate: GateConfig::default(),
             executable: "dream-mcp".to_string(),
+            cache_dir: None,
         }
     }
 }

@@ -123,7 +123,7 @@ async fn a_scripted_dream_cleans_the_example_and_undo_restores_it() {
     let git_clean = day_of(&client, user("git clean -fdx")).await;
     let refused = day_of(
         &client,
-        json!({"pattern": "ECONNREFUSED 127\\.0\\.0\\.1:5433", "include_tool_output": true}),
+        json!({"pattern": "connect ECONNREFUSED 127\\.0\\.0\\.1:5433", "include_tool_output": true}),
     )
     .await;
     let worktree = day_of(&client, user("git worktree add")).await;

@@ -148,7 +148,13 @@ fn gate_needs_five_sessions() {
     session(&f, "notes", Duration::from_secs(60));
     session(&f, &uuid(99), Duration::from_secs(72 * 3600));
     let gate = |cur: Option<&str>| {
-        gate::evaluate(&f.memory, &f.transcripts, GateConfig::default(), cur, now)
+        gate::evaluate(
+            &f.memory,
+            std::slice::from_ref(&f.transcripts),
+            GateConfig::default(),
+            cur,
+            now,
+        )
     };
     assert_eq!(gate(None).sessions_since.len(), 4);
     assert!(!gate(None).open, "4 sessions: closed");
@@ -169,7 +175,7 @@ fn gate_needs_24_hours() {
     let gate = || {
         gate::evaluate(
             &f.memory,
-            &f.transcripts,
+            std::slice::from_ref(&f.transcripts),
             GateConfig::default(),
             None,
             SystemTime::now(),

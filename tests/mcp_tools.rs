@@ -90,7 +90,7 @@ async fn every_tool_has_documented_parameters_and_annotations_within_a_size_budg
         p.sort();
         p
     };
-    assert_eq!(params("read_memory_file"), ["path"]);
+    assert_eq!(params("read_memory_file"), ["path", "provenance"]);
     assert_eq!(
         params("write_memory_file"),
         ["content", "expected_sha256", "path"]

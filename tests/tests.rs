@@ -33,6 +33,7 @@ mod plugin_install;
 mod plugin_launcher;
 mod plugin_manifest;
 mod plugin_prompt;
+mod provenance;
 mod regressions;
 mod retention;
 mod rewrite_index;

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::inventory;
 use crate::memory::dir::MemoryDir;
 use crate::os::DirLock;
+use crate::provenance::{Provenance, Sources};
 use crate::settings::Settings;
 
 /// Longest diff returned inline by `finish_dream`; `dream-mcp diff` shows all of it.
@@ -267,6 +268,19 @@ impl Dreamer {
         &self.locations
     }
 
+    /// The provenance index of this memory, from every transcript folder of it (cached in the settings'
+    /// cache folder).
+    pub fn provenance(&self) -> Result<Provenance> {
+        self.locations.usable_memory_dir()?;
+        let folders = self.locations.transcript_folders();
+        Ok(Provenance::build(Sources {
+            folders: &folders,
+            memory_dir: &self.locations.memory_dir,
+            cache_dir: self.settings.cache_dir.as_deref(),
+            threads: 0,
+        }))
+    }
+
     /// The settings this dreamer was made with.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -382,7 +396,7 @@ impl Dreamer {
         let dir = self.memory()?;
         let gate = gate::evaluate(
             dir.root(),
-            &self.locations.transcripts_dir,
+            &self.locations.transcript_folders(),
             gate,
             None,
             SystemTime::now(),

@@ -50,7 +50,13 @@ pub fn is_session_id(stem: &str) -> bool {
 
 /// Every session transcript in `dir`, oldest first. A missing directory has none.
 pub fn list(dir: &Path) -> Vec<Session> {
-    let mut out: Vec<Session> = sessions(dir).collect();
+    list_all(std::slice::from_ref(&dir.to_path_buf()))
+}
+
+/// Every session transcript in the folders `dirs` (one memory's, see
+/// [`Locations::transcript_folders`](crate::Locations::transcript_folders)), oldest first.
+pub fn list_all(dirs: &[PathBuf]) -> Vec<Session> {
+    let mut out: Vec<Session> = dirs.iter().flat_map(|d| sessions(d)).collect();
     out.sort_by_key(|s| s.modified);
     out
 }
@@ -141,6 +147,9 @@ pub struct Gate {
     pub hours_since_last: Option<f64>,
     /// Sessions modified since then (excluding the current one), oldest first.
     pub sessions_since: Vec<Session>,
+    /// The transcript folders counted: the project's own, then its subfolders' and worktrees'.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<String>,
     /// The hours threshold used.
     pub min_hours: f64,
     /// The sessions threshold used.
@@ -149,21 +158,27 @@ pub struct Gate {
     pub open: bool,
 }
 
-/// Evaluates the gate for a memory directory and its transcripts at time `now`.
+/// Evaluates the gate for a memory directory and its transcript folders at time `now`.
 pub fn evaluate(
     memory_dir: &Path,
-    transcripts_dir: &Path,
+    transcript_folders: &[PathBuf],
     config: GateConfig,
     current_session: Option<&str>,
     now: SystemTime,
 ) -> Gate {
-    judge(
-        lock::last_consolidation(memory_dir),
-        list(transcripts_dir),
-        config,
-        current_session,
-        now,
-    )
+    Gate {
+        folders: transcript_folders
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        ..judge(
+            lock::last_consolidation(memory_dir),
+            list_all(transcript_folders),
+            config,
+            current_session,
+            now,
+        )
+    }
 }
 
 /// The gate for a store last consolidated at `last` whose sessions are `sessions` (oldest first).
@@ -189,6 +204,7 @@ pub fn judge(
         last_consolidation: last.map(|t| DateTime::<Utc>::from(t).to_rfc3339()),
         hours_since_last: hours.map(|h| (h * 10.0).round() / 10.0),
         sessions_since,
+        folders: Vec::new(),
         min_hours: config.min_hours,
         min_sessions: config.min_sessions,
         open,
@@ -209,7 +225,7 @@ pub struct Due {
 /// [`evaluate`] gives the full picture for `status`.
 pub fn due(
     memory_dir: &Path,
-    transcripts_dir: &Path,
+    transcript_folders: &[PathBuf],
     config: GateConfig,
     current_session: Option<&str>,
     now: SystemTime,
@@ -222,7 +238,9 @@ pub fn due(
     if hours.is_some_and(|h| h < config.min_hours) {
         return None;
     }
-    let sessions = sessions(transcripts_dir)
+    let sessions = transcript_folders
+        .iter()
+        .flat_map(|d| sessions(d))
         .filter(|s| last.is_none_or(|t| s.modified > t))
         .filter(|s| Some(s.id.as_str()) != current_session)
         .take(config.min_sessions)

@@ -110,8 +110,12 @@ pub struct Locations {
     pub ignored_setting: Option<String>,
     /// Why this server refuses to serve `memory_dir`, when it does; every tool fails with it.
     pub memory_refused: Option<String>,
-    /// Where this project's session transcripts (`*.jsonl`) are.
+    /// Where this project's session transcripts (`*.jsonl`) are: the folder of sessions launched in the
+    /// project directory itself ([`Locations::transcript_folders`] adds subfolders and worktrees).
     pub transcripts_dir: PathBuf,
+    /// True when `transcripts_dir` was given (`--transcripts-dir`): then it is the only folder searched.
+    #[serde(skip)]
+    pub transcripts_explicit: bool,
     /// The project the memory describes (used to check paths named in notes).
     pub project_dir: PathBuf,
     /// Claude Code's config home.
@@ -203,6 +207,7 @@ impl LocationOptions {
             ignored_setting: chosen.ignored,
             memory_refused,
             transcripts_dir,
+            transcripts_explicit: self.transcripts_dir.is_some(),
             project_dir,
             config_dir,
             journal_dir,

@@ -169,6 +169,20 @@ pub enum Command {
         /// The file, relative to the memory directory.
         file: String,
     },
+    /// Show which session wrote each line of a memory file, like `git blame`: the session, the time,
+    /// the tool, and what the user said just before (from the transcripts' Write/Edit calls).
+    ///
+    /// Example: dream-mcp blame MEMORY.md
+    Blame {
+        /// The file, relative to the memory directory.
+        file: String,
+        /// Print JSON (the ranges and origins read_memory_file returns) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
     /// Replace MEMORY.md with the content of FILE (or stdin), only if it has at most 200 lines and
     /// 25,000 bytes, no frontmatter and no dead links; one journaled run.
     ///

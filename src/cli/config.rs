@@ -85,7 +85,18 @@ pub fn settings(min_hours: Option<f64>, min_sessions: Option<usize>) -> Settings
         executable: std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or(defaults.executable),
+        cache_dir: cache_dir(),
     }
+}
+
+/// Where the provenance index is cached: `DREAM_CACHE_DIR`, else `<CLAUDE_PLUGIN_DATA>/cache` (the
+/// plugin's folder that survives updates), else `$XDG_CACHE_HOME/dream-mcp`, else `~/.cache/dream-mcp`.
+fn cache_dir() -> Option<PathBuf> {
+    let dir = |key: &str| var(key).map(PathBuf::from).filter(|p| p.is_absolute());
+    dir("DREAM_CACHE_DIR")
+        .or_else(|| dir("CLAUDE_PLUGIN_DATA").map(|d| d.join("cache")))
+        .or_else(|| dir("XDG_CACHE_HOME").map(|d| d.join("dream-mcp")))
+        .or_else(|| dir("HOME").map(|d| d.join(".cache").join("dream-mcp")))
 }
 
 /// Whether `NO_COLOR` asks for no colour.

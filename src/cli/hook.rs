@@ -96,7 +96,7 @@ pub fn run(locations: &Locations, config: GateConfig, when: WhenDue, notice: Opt
         }
         _ => gate::due(
             &locations.memory_dir,
-            &locations.transcripts_dir,
+            &locations.transcript_folders(),
             config,
             current_session_from_stdin().as_deref(),
             SystemTime::now(),

@@ -8,6 +8,7 @@ use crate::claude_code::gate::{Due, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::findings::{Finding, Kind, Severity};
 use crate::inventory::Inventory;
+use crate::provenance::FileProvenance;
 use crate::stores::overview::StoreStatus;
 
 /// The text Claude Code adds to a session when a consolidation is due.
@@ -410,6 +411,70 @@ pub fn inventory(inv: &Inventory, colour: bool) -> String {
             f.lines,
             f.bytes,
             f.description.as_deref().unwrap_or("")
+        );
+    }
+    s
+}
+
+/// Renders `blame`: each line of `content` after its origin (session, time, tool; `~` for a loose
+/// match), like `git blame`, then one line per origin with its uuid and what the user said.
+pub fn blame(found: &FileProvenance, content: &str, colour: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let palette = ["33", "36", "35", "32", "34"];
+    let mut s = String::new();
+    let width = content.lines().count().to_string().len();
+    let mut ranges = found.ranges.iter().peekable();
+    for (i, line) in content.lines().enumerate() {
+        let n = i + 1;
+        while ranges.next_if(|r| r.to < n).is_some() {}
+        let range = ranges.peek().filter(|r| r.from <= n);
+        let origin = range.and_then(|r| Some((r.origin?, r.normalised)));
+        let who = match origin {
+            Some((o, loose)) => {
+                let w = &found.origins[o];
+                let short: String = w.session.chars().take(8).collect();
+                let when: String = w
+                    .timestamp
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
+                    .replace('T', " ");
+                let tool = format!("{}{}", w.tool, if loose { "~" } else { "" });
+                paint(
+                    palette[o % palette.len()],
+                    &format!("{short} {when} {tool:<18}"),
+                )
+            }
+            None => paint("2", &format!("{:<8} {:<16} {:<18}", "--------", "", "")),
+        };
+        let _ = writeln!(s, "{who} {n:>width$}) {line}");
+    }
+    let _ = writeln!(
+        s,
+        "\n{} of {} lines traced to a session (first write {}, last {})",
+        found.attributed,
+        found.lines,
+        found.first_write.as_deref().unwrap_or("unknown"),
+        found.last_write.as_deref().unwrap_or("unknown")
+    );
+    for (o, w) in found.origins.iter().enumerate() {
+        let said = w
+            .user
+            .as_deref()
+            .map_or(String::new(), |u| format!(" \u{201c}{u}\u{201d}"));
+        let _ = writeln!(
+            s,
+            "{} {} {} uuid {}{said}",
+            paint(palette[o % palette.len()], &w.session),
+            w.timestamp,
+            w.tool,
+            w.uuid
         );
     }
     s

@@ -283,11 +283,22 @@ pub struct Input<'a> {
     pub summary: &'a IndexSummary,
     /// The project directory stale paths are looked for in; `None` skips `stale_path`.
     pub project_dir: Option<&'a Path>,
+    /// When the transcripts show each line was written, by file: the anchors of relative dates.
+    pub write_dates: Option<&'a WriteDates>,
 }
+
+/// When each line of each memory file was written, from the transcripts: by file (relative to the
+/// memory directory), one entry per line (index 0 is line 1), the day and the words naming the write.
+pub type WriteDates = std::collections::HashMap<String, Vec<Option<(chrono::NaiveDate, String)>>>;
 
 /// Every finding in the memory directory, errors first, then by file and line.
 pub fn collect(input: &Input) -> Vec<Finding> {
-    let docs = docs(input.files, input.index_text, input.index_modified);
+    let mut docs = docs(input.files, input.index_text, input.index_modified);
+    if let Some(dates) = input.write_dates {
+        for d in &mut docs {
+            d.transcript_dates = dates.get(d.file).map(Vec::as_slice);
+        }
+    }
     // Duplicates compare every file with every other; the rest reads each file once. They run side by
     // side.
     let (mut out, duplicates) = std::thread::scope(|scope| {

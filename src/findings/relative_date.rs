@@ -5,9 +5,10 @@
 //! the next session reading them cannot tell which one is meant.
 //!
 //! Each finding carries its anchor, the best date the file offers for when the phrase was written, and
-//! says which it used: a date on the same line, else the nearest line above that starts with a date or a
-//! dated heading above, else a date in the file name, else `metadata.modified`, else the time a transcript
-//! shows the file was written, else the file's modification date; and the absolute date computed from it.
+//! says which it used: a date on the same line, else the time a transcript shows the line was written,
+//! else the nearest line above that starts with a date or a dated heading above, else a date in the file
+//! name, else `metadata.modified`, else the file's modification date; and the absolute date computed
+//! from it.
 //!
 //! Not statements, left alone: fenced code, inline code, URLs, quoted speech (`"…"`, `“…”`, `«…»`, `「…」`),
 //! link titles, file names (`today-timeline.tsx`), title-case feature names and UI labels ("Recently
@@ -80,6 +81,16 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
                 continue;
             }
             let anchor = on_line
+                .or_else(|| {
+                    let (date, source) = doc
+                        .transcript_dates?
+                        .get(line.number.checked_sub(1)?)?
+                        .as_ref()?;
+                    Some(Anchor {
+                        date: *date,
+                        source: source.clone(),
+                    })
+                })
                 .or_else(|| sections.anchor())
                 .or_else(|| {
                     doc.file_name_date.map(|date| Anchor {
@@ -91,12 +102,6 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
                     doc.frontmatter_date.map(|date| Anchor {
                         date,
                         source: "the date in the frontmatter".to_string(),
-                    })
-                })
-                .or_else(|| {
-                    doc.transcript_write_date.map(|date| Anchor {
-                        date,
-                        source: "the transcript that wrote the file".to_string(),
                     })
                 })
                 .or_else(|| {

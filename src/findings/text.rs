@@ -70,9 +70,9 @@ pub(crate) struct Doc<'a> {
     pub frontmatter_date: Option<NaiveDate>,
     /// A date in the file name (`2026-03-16-deploy.md`), if any.
     pub file_name_date: Option<NaiveDate>,
-    /// When a transcript shows this file was written: the anchor after the file's own dates and before
-    /// its modification time. Nothing supplies it yet; the transcripts index will.
-    pub transcript_write_date: Option<NaiveDate>,
+    /// When the transcripts show each line was written (index 0 is line 1), with the words naming the
+    /// write: the anchor of a line's relative dates after a date on the line itself.
+    pub transcript_dates: Option<&'a [Option<(NaiveDate, String)>]>,
     /// Whether the frontmatter says this is a `feedback` memory (rules, not events).
     pub is_feedback: bool,
     /// The local date of the file's last modification, if known.
@@ -148,7 +148,7 @@ impl<'a> Doc<'a> {
             body_start,
             frontmatter_date,
             file_name_date,
-            transcript_write_date: None,
+            transcript_dates: None,
             is_feedback,
             modified,
             is_index,

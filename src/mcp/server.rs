@@ -33,6 +33,7 @@ use crate::mcp::{prompt, schema};
 use crate::memory::digest::sha256_hex;
 use crate::memory::dir::Access;
 use crate::memory::snapshot;
+use crate::provenance::FileProvenance;
 use crate::settings::Settings;
 use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
@@ -91,6 +92,10 @@ pub struct AbortParams {
 pub struct ReadParams {
     /// Path relative to the memory directory, e.g. `debugging.md` or `team/conventions.md`.
     pub path: String,
+    /// Also return which session wrote each line (from the transcripts' Write/Edit calls), as ranges
+    /// of lines with one origin each: session, uuid, time, and what the user said just before.
+    #[serde(default)]
+    pub provenance: bool,
 }
 
 /// A file's content and identity.
@@ -106,6 +111,9 @@ pub struct ReadOutput {
     pub lines: usize,
     /// Size in bytes.
     pub bytes: usize,
+    /// With `provenance: true`: the session that wrote each line, in ranges of lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<FileProvenance>,
 }
 
 /// Parameters of `write_memory_file`.
@@ -159,6 +167,19 @@ pub struct ListMemoryOutput {
     /// Index state, a page of topic files, findings, and what is left alone.
     #[serde(flatten)]
     pub inventory: InventoryPage,
+    /// When the transcripts show each file of this page (and MEMORY.md) was first and last written.
+    pub write_times: Vec<WriteTimes>,
+}
+
+/// A memory file's first and last recorded write.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WriteTimes {
+    /// Path relative to the memory directory.
+    pub path: String,
+    /// The earliest write a transcript records (RFC 3339).
+    pub first_write: Option<String>,
+    /// The latest write a transcript records (RFC 3339).
+    pub last_write: Option<String>,
 }
 
 /// `_meta` raising Claude Code's inline result limit to `chars` for a tool whose answers are capped.
@@ -287,17 +308,30 @@ impl DreamServer {
     ) -> Result<Json<ListMemoryOutput>, String> {
         let dir = self.dreamer.memory().map_err(message)?;
         let locations = self.dreamer.locations();
-        let inventory =
-            inventory::inventory(&dir, Some(&locations.project_dir)).map_err(message)?;
+        let provenance = self.dreamer.provenance().map_err(message)?;
+        let inventory = inventory::inventory_dated(&dir, Some(&locations.project_dir), &provenance)
+            .map_err(message)?;
         let defaults = PageOptions::default();
         let page = inventory.page(PageOptions {
             files_offset: p.files_offset.unwrap_or(defaults.files_offset),
             files_limit: p.files_limit.unwrap_or(defaults.files_limit),
             findings_per_kind: p.findings_per_kind.unwrap_or(defaults.findings_per_kind),
         });
+        let write_times = std::iter::once(crate::memory::dir::INDEX_NAME)
+            .chain(page.files.iter().map(|f| f.path.as_str()))
+            .map(|path| {
+                let (first_write, last_write) = provenance.span(path);
+                WriteTimes {
+                    path: path.to_string(),
+                    first_write,
+                    last_write,
+                }
+            })
+            .collect();
         Ok(Json(ListMemoryOutput {
             directories: locations.clone(),
             inventory: page,
+            write_times,
         }))
     }
 
@@ -315,7 +349,17 @@ impl DreamServer {
         let path = dir.resolve(&p.path, Access::Read).map_err(message)?;
         let bytes = dir.read(&path).map_err(message)?;
         let content = String::from_utf8_lossy(&bytes).into_owned();
+        let provenance = match p.provenance {
+            true => Some(
+                self.dreamer
+                    .provenance()
+                    .map_err(message)?
+                    .file(path.as_str(), &content),
+            ),
+            false => None,
+        };
         Ok(Json(ReadOutput {
+            provenance,
             path: path.to_string(),
             lines: content.lines().count(),
             bytes: bytes.len(),
@@ -463,7 +507,7 @@ impl DreamServer {
         let locations = self.dreamer.locations();
         locations.usable_memory_dir().map_err(message)?;
         let query = Query::new(&p, self.dreamer.last_consolidation()).map_err(|e| e.to_string())?;
-        let dir = locations.transcripts_dir.clone();
+        let dirs = locations.transcript_folders();
         let cancel = Arc::new(AtomicBool::new(false));
         let on_cancel = {
             let (ct, cancel) = (ctx.ct.clone(), cancel.clone());
@@ -484,7 +528,7 @@ impl DreamServer {
                 progress: wants_progress.then_some(&report as &(dyn Fn(Progress) + Sync)),
                 threads: 0,
             };
-            transcripts::grep(&dir, &query, &control)
+            transcripts::grep_folders(&dirs, &query, &control)
         })
         .await;
         on_cancel.abort();

@@ -7,7 +7,7 @@
 //! ask for, `scope` which speakers and pieces it reads, `result` what they get back; `preset` holds
 //! the named pattern sets.
 
-mod clip;
+pub(crate) mod clip;
 mod error;
 mod pattern;
 mod preset;
@@ -16,10 +16,10 @@ mod request;
 mod result;
 mod scope;
 mod search;
-mod sink;
+pub(crate) mod sink;
 pub(crate) mod snippet;
 mod top;
-mod walk;
+pub(crate) mod walk;
 
 pub use error::GrepError;
 pub use pattern::Matchers;
@@ -27,5 +27,5 @@ pub use preset::Preset;
 pub use request::{GrepRequest, Query};
 pub use result::{GrepResult, Hit, MAX_ANSWER_CHARS, Stats, Warning, WarningKind};
 pub use scope::RoleFilter;
-pub use search::{Control, Progress, grep};
+pub use search::{Control, Progress, grep, grep_folders};
 pub use sink::MAX_LINE_BYTES;

@@ -106,6 +106,9 @@ pub struct Stats {
     pub warnings: Vec<Warning>,
     /// All problems met, listed or not.
     pub warnings_total: u64,
+    /// The transcript folders searched: the project's own, then its subfolders' and worktrees' (files
+    /// in those are named `../<folder>/<file>`).
+    pub folders: Vec<String>,
 }
 
 /// The answer of `grep_transcripts`.

@@ -3,7 +3,7 @@
 
 use std::fs::{self, File};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -63,19 +63,51 @@ impl std::fmt::Debug for Control<'_> {
 /// Fails only when `dir` is not a readable directory; every problem inside it (unreadable, vanished,
 /// empty or half-written files, bad lines, symlinks) is a warning in the result.
 pub fn grep(dir: &Path, query: &Query, control: &Control<'_>) -> Result<GrepResult, GrepError> {
+    grep_folders(std::slice::from_ref(&dir.to_path_buf()), query, control)
+}
+
+/// Searches the transcripts of several folders (one memory's: the project's own first, then its
+/// subfolders' and worktrees') in one parallel walk. Hits and warnings in a folder other than the
+/// first name their file relative to the first (`../<folder>/<file>`); `stats.folders` lists what was
+/// searched. Fails only when the first folder is not a readable directory and no other is one.
+pub fn grep_folders(
+    dirs: &[PathBuf],
+    query: &Query,
+    control: &Control<'_>,
+) -> Result<GrepResult, GrepError> {
     let started = Instant::now();
-    let root = fs::canonicalize(dir).map_err(|e| GrepError::Directory {
-        path: dir.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    if !root.is_dir() {
-        return Err(GrepError::Directory {
-            path: dir.to_path_buf(),
-            reason: "not a directory".to_string(),
-        });
+    let mut roots = Vec::new();
+    let mut first_error = None;
+    for (i, dir) in dirs.iter().enumerate() {
+        match fs::canonicalize(dir) {
+            Ok(root) if root.is_dir() => {
+                let prefix = match (i, root.file_name()) {
+                    (0, _) | (_, None) => String::new(),
+                    (_, Some(name)) => format!("../{}/", name.to_string_lossy()),
+                };
+                roots.push(Root {
+                    path: root,
+                    prefix,
+                    shown: dir.display().to_string(),
+                });
+            }
+            found if i == 0 => {
+                first_error = Some(GrepError::Directory {
+                    path: dir.to_path_buf(),
+                    reason: found.map_or_else(|e| e.to_string(), |_| "not a directory".to_string()),
+                });
+            }
+            _ => {}
+        }
+    }
+    if roots.is_empty() {
+        return Err(first_error.unwrap_or_else(|| GrepError::Directory {
+            path: PathBuf::new(),
+            reason: "no transcripts folder given".to_string(),
+        }));
     }
     let shared = Shared {
-        root: &root,
+        roots: &roots,
         query,
         control,
         started,
@@ -85,9 +117,11 @@ pub fn grep(dir: &Path, query: &Query, control: &Control<'_>) -> Result<GrepResu
         last_progress_ms: AtomicU64::new(NEVER),
         tally: Mutex::new(Tally::new(query.max_results)),
     };
-    walk::builder(&root, control.threads)
-        .build_parallel()
-        .visit(&mut WorkerBuilder(&shared));
+    let mut walker = walk::builder(&roots[0].path, control.threads);
+    for r in &roots[1..] {
+        walker.add(&r.path);
+    }
+    walker.build_parallel().visit(&mut WorkerBuilder(&shared));
     let tally = shared
         .tally
         .into_inner()
@@ -106,14 +140,23 @@ pub fn grep(dir: &Path, query: &Query, control: &Control<'_>) -> Result<GrepResu
             .map(|t| t.map(|t| DateTime::<Utc>::from(t).to_rfc3339())),
         warnings: tally.warnings,
         warnings_total: tally.warnings_total,
+        folders: roots.iter().map(|r| r.shown.clone()).collect(),
         ..Stats::default()
     };
     Ok(GrepResult::fitted(tally.top.into_sorted(), stats))
 }
 
+/// One folder searched: its canonical path, what its files' names start with in the answer, and how
+/// the caller named it.
+struct Root {
+    path: PathBuf,
+    prefix: String,
+    shown: String,
+}
+
 /// State shared by the search threads.
 struct Shared<'a> {
-    root: &'a Path,
+    roots: &'a [Root],
     query: &'a Query,
     control: &'a Control<'a>,
     started: Instant,
@@ -125,6 +168,14 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
+    /// The folder `path` was found in (the roots are siblings, so at most one holds it).
+    fn root_of(&self, path: &Path) -> &Root {
+        self.roots
+            .iter()
+            .find(|r| path.starts_with(&r.path))
+            .unwrap_or(&self.roots[0])
+    }
+
     fn cancelled(&self) -> bool {
         self.control
             .cancel
@@ -184,10 +235,13 @@ impl ParallelVisitor for Worker<'_> {
             return WalkState::Quit;
         }
         match entry {
-            Ok(e) => match walk::classify(self.shared.root, &e) {
-                Found::Transcript(t) => self.transcript(&t),
+            Ok(e) => match walk::classify(&self.shared.root_of(e.path()).path, &e) {
+                Found::Transcript(mut t) => {
+                    t.rel.insert_str(0, &self.shared.root_of(&t.path).prefix);
+                    self.transcript(&t)
+                }
                 Found::Symlink(rel) => self.tally.warn(
-                    &rel,
+                    &format!("{}{rel}", self.shared.root_of(e.path()).prefix),
                     None,
                     WarningKind::Symlink,
                     "symlink not followed: transcripts are read only inside the transcripts directory"
@@ -216,8 +270,12 @@ impl Drop for Worker<'_> {
 impl Worker<'_> {
     fn walk_error(&mut self, e: &ignore::Error) {
         let rel = walk_error_path(e)
-            .and_then(|p| p.strip_prefix(self.shared.root).ok())
-            .map_or_else(String::new, |p| p.to_string_lossy().into_owned());
+            .and_then(|p| {
+                let root = self.shared.root_of(p);
+                let rel = p.strip_prefix(&root.path).ok()?;
+                Some(format!("{}{}", root.prefix, rel.to_string_lossy()))
+            })
+            .unwrap_or_default();
         self.tally.warn(
             &rel,
             None,

@@ -230,14 +230,16 @@ impl FileSink<'_> {
 /// A piece's text with every likely credential replaced by `[REDACTED <kind>]`, and where those
 /// replacements are. Searches run on this text and may not match inside a replacement, so a pattern
 /// cannot probe a secret: whether it matches depends only on text the caller would be shown anyway.
-struct Redacted<'t> {
-    text: Cow<'t, str>,
+pub(crate) struct Redacted<'t> {
+    /// The text with every credential replaced by `[REDACTED <kind>]`.
+    pub(crate) text: Cow<'t, str>,
     /// The replacements, as redactions of themselves, so a snippet never cuts or marks inside one.
     spans: Vec<Redaction>,
 }
 
 impl<'t> Redacted<'t> {
-    fn new(original: &'t str) -> Redacted<'t> {
+    /// `original` with its credentials replaced.
+    pub(crate) fn new(original: &'t str) -> Redacted<'t> {
         let found = secrets::find(original);
         if found.is_empty() {
             return Redacted {
