@@ -2,7 +2,7 @@
 //! kind's findings share is said once, evidence the message already states is left out, and each kind is
 //! capped with its full count kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -36,18 +36,17 @@ pub fn brief(all: &[Finding], per_kind: usize) -> Brief {
         }
     }
     out.findings_omitted = all.len() - out.findings.len();
-    let mut shared: BTreeMap<&'static str, Option<Option<String>>> = BTreeMap::new();
-    for f in &out.findings {
-        let entry = shared
-            .entry(f.kind.as_str())
-            .or_insert(Some(f.suggestion.clone()));
-        if entry.as_ref().is_some_and(|s| *s != f.suggestion) {
-            *entry = None;
-        }
-    }
-    for (kind, advice) in shared {
-        if let Some(Some(advice)) = advice {
-            out.advice.insert(kind.to_string(), advice);
+    let kinds: BTreeSet<&'static str> = out.findings.iter().map(|f| f.kind.as_str()).collect();
+    for kind in kinds {
+        let mut said = out
+            .findings
+            .iter()
+            .filter(|f| f.kind.as_str() == kind)
+            .map(|f| f.suggestion.as_ref());
+        if let Some(Some(first)) = said.next()
+            && said.all(|s| s == Some(first))
+        {
+            out.advice.insert(kind.to_string(), first.clone());
         }
     }
     for f in &mut out.findings {
