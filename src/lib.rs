@@ -40,7 +40,7 @@ pub use change::edit;
 pub use change::external::{Budget, Observation};
 pub use change::journal::{Journal, Run, RunKind, RunRecord, RunStatus, unified_diff};
 pub use change::retention::{self, Acknowledgement, Forgotten, Retention};
-pub use change::run::{DreamStart, Dreamer, RunReport};
+pub use change::run::{ChangeCounts, DreamStart, Dreamer, MAX_NAMED_FILES, RunReport};
 pub use claude_code::gate::{self, GateConfig};
 pub use claude_code::locations::{LocationOptions, Locations, MemorySource};
 pub use claude_code::lock::{self, last_consolidation};

@@ -156,7 +156,7 @@ fn gate_needs_five_sessions() {
             now,
         )
     };
-    assert_eq!(gate(None).sessions_since.len(), 4);
+    assert_eq!(gate(None).sessions, 4);
     assert!(!gate(None).open, "4 sessions: closed");
     session(&f, &uuid(5), Duration::from_secs(60));
     assert!(gate(None).open, "5 sessions: open");
@@ -186,7 +186,7 @@ fn gate_needs_24_hours() {
     for n in 0..6 {
         session(&f, &uuid(n), Duration::from_secs(60));
     }
-    assert_eq!(gate().sessions_since.len(), 6);
+    assert_eq!(gate().sessions, 6);
     assert!(!gate().open, "23 h: closed");
     write_lock(&f.memory, dead_pid(), Duration::from_secs(24 * 3600 + 5));
     assert!(gate().open, "24 h: open");
@@ -424,4 +424,58 @@ fn the_full_undo_command_works_from_any_folder() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(memory_files(&f.memory), before);
+}
+
+#[test]
+fn gate_counts_every_session_and_names_only_the_newest() {
+    let f = fixture();
+    let extra = gate::MAX_LISTED_SESSIONS + 15;
+    for n in 0..extra as u32 {
+        // Older first: session n is (extra - n) minutes old.
+        session(
+            &f,
+            &uuid(n),
+            Duration::from_secs(60 * (extra as u64 - n as u64)),
+        );
+    }
+    let g = gate::evaluate(
+        &f.memory,
+        std::slice::from_ref(&f.transcripts),
+        GateConfig::default(),
+        None,
+        SystemTime::now(),
+    );
+    assert_eq!(g.sessions, extra);
+    let named: Vec<&str> = g.sessions_since.iter().map(|s| s.id.as_str()).collect();
+    let newest: Vec<String> = (15..extra as u32).map(uuid).collect();
+    assert_eq!(named, newest, "the newest sessions, oldest first");
+    assert!(g.open);
+}
+
+#[test]
+fn a_run_report_names_the_first_files_and_counts_them_all() {
+    let f = fixture();
+    let d = f.dreamer();
+    let n = dream_mcp::MAX_NAMED_FILES + 5;
+    d.start(GateConfig::default()).unwrap();
+    for i in 0..n {
+        let path = format!("note-{i:03}.md");
+        d.change("w", |dir, rec| {
+            edit::write_file(dir, rec, &path, "---\nname: n\n---\nN\n", None)
+        })
+        .unwrap();
+    }
+    let report = d.finish("many notes", &[]).unwrap();
+    assert_eq!(report.counts.created, n);
+    assert_eq!(report.created.len(), dream_mcp::MAX_NAMED_FILES);
+    assert_eq!(report.created[0].path, "note-000.md");
+    // Undo takes back every file, named or not, and says how many.
+    let undone = d.undo(Some(&report.run_id), false).unwrap();
+    assert_eq!(undone.counts.deleted, n, "{undone:?}");
+    assert_eq!(undone.deleted.len(), dream_mcp::MAX_NAMED_FILES);
+    assert!(
+        memory_files(&f.memory)
+            .iter()
+            .all(|(p, _)| !p.starts_with("note-"))
+    );
 }

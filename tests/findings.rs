@@ -401,8 +401,9 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         .checked_sub_days(Days::new(1))
         .expect("a day earlier")
         .to_string();
-    let date = &findings[1]["evidence"];
-    assert_eq!(date["resolved"], yesterday.as_str());
+    // The answer is brief: the message says the resolved date, so the evidence is not repeated.
+    let date = findings[1]["message"].as_str().expect("message");
+    assert!(date.contains(yesterday.as_str()), "{date}");
     assert_eq!(findings[0]["evidence"]["path"], "scripts/build.sh");
     let places: Vec<(String, u64)> = findings[3]["evidence"]["locations"]
         .as_array()
@@ -423,4 +424,29 @@ async fn write_memory_file_returns_the_findings_of_what_it_wrote() {
         !v.to_string().contains("jane.doe"),
         "the findings never repeat the personal data"
     );
+}
+
+#[tokio::test]
+async fn write_memory_file_lists_the_first_findings_of_a_kind_and_counts_them_all() {
+    let env = Env::new();
+    let client = env.client().await;
+    let body: Vec<String> = (0..8)
+        .map(|i| format!("- Yesterday the job number {i} was moved to another runner."))
+        .collect();
+    let v = client
+        .ok(
+            "write_memory_file",
+            json!({"path": "jobs.md", "content": topic("jobs", &body.join("\n"))}),
+        )
+        .await;
+    assert_eq!(v["findings_by_kind"]["relative_date"], 8, "{v}");
+    let listed = v["findings"].as_array().expect("findings");
+    assert!(
+        !listed.is_empty() && listed.len() < 8,
+        "the first few are listed: {v}"
+    );
+    assert!(listed.iter().all(|f| f["kind"] == "relative_date"), "{v}");
+    assert_eq!(v["findings_omitted"], 8 - listed.len(), "{v}");
+    // The advice all of them share is said once.
+    assert!(v["advice"]["relative_date"].is_string(), "{v}");
 }

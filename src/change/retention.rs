@@ -48,7 +48,18 @@ pub struct Retention {
     pub kept: usize,
     /// The others, in file and line order.
     pub forgotten: Vec<Forgotten>,
+    /// Forgotten specifics an answer left out of `forgotten` (see [`Retention::capped`]); `dream-mcp
+    /// history` lists them all.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forgotten_omitted: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Forgotten specifics a run's report names; the rest are counted.
+pub const MAX_NAMED_FORGOTTEN: usize = 25;
 
 /// A model's acknowledgement of one forgotten specific, passed to `finish_dream`.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -76,12 +87,23 @@ pub struct Touched<'a> {
 impl Retention {
     /// "kept 412 of 418 specifics", with the number acknowledged when some were.
     pub fn figure(&self) -> String {
-        let acknowledged = self.forgotten.iter().filter(|f| f.reason.is_some()).count();
+        // Only a finished run's audit is capped, and a run finishes only once every forgotten specific is
+        // acknowledged: the omitted ones are.
+        let acknowledged =
+            self.forgotten.iter().filter(|f| f.reason.is_some()).count() + self.forgotten_omitted;
         let mut s = format!("kept {} of {} specifics", self.kept, self.total);
         if acknowledged > 0 {
             s.push_str(&format!(", {acknowledged} let go with a reason"));
         }
         s
+    }
+
+    /// This audit naming at most [`MAX_NAMED_FORGOTTEN`] forgotten specifics, for a finished run's report.
+    pub fn capped(&self) -> Retention {
+        let mut out = self.clone();
+        out.forgotten_omitted += out.forgotten.len().saturating_sub(MAX_NAMED_FORGOTTEN);
+        out.forgotten.truncate(MAX_NAMED_FORGOTTEN);
+        out
     }
 
     /// The forgotten specifics no acknowledgement covers.
@@ -296,6 +318,7 @@ pub fn audit(
         total: before.len(),
         kept: before.len() - forgotten.len(),
         forgotten,
+        forgotten_omitted: 0,
     }
 }
 

@@ -26,6 +26,21 @@ use crate::settings::Settings;
 /// Longest diff returned inline by `finish_dream`; `dream-mcp diff` shows all of it.
 pub const MAX_INLINE_DIFF_CHARS: usize = 20_000;
 
+/// Files a run's report names in each of `created`, `changed` and `deleted`; [`ChangeCounts`] counts
+/// them all, and `dream-mcp diff <run>` shows every one.
+pub const MAX_NAMED_FILES: usize = 25;
+
+/// How many files a run created, changed and deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ChangeCounts {
+    /// Files created.
+    pub created: usize,
+    /// Files changed.
+    pub changed: usize,
+    /// Files deleted.
+    pub deleted: usize,
+}
+
 /// A run left open by a process that is gone.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct InterruptedRun {
@@ -91,11 +106,13 @@ pub struct RunReport {
     pub status: RunStatus,
     /// The run's summary.
     pub summary: String,
-    /// Files the run created.
+    /// How many files the run created, changed and deleted in all.
+    pub counts: ChangeCounts,
+    /// Files the run created (the first [`MAX_NAMED_FILES`]).
     pub created: Vec<FileChange>,
-    /// Files the run changed.
+    /// Files the run changed (the first [`MAX_NAMED_FILES`]).
     pub changed: Vec<FileChange>,
-    /// Files the run deleted.
+    /// Files the run deleted (the first [`MAX_NAMED_FILES`]).
     pub deleted: Vec<FileChange>,
     /// Unified diff of the run (cut at 20,000 characters; `dream-mcp diff <run>` shows all).
     pub diff: String,
@@ -130,20 +147,25 @@ pub fn report(
 ) -> Result<RunReport> {
     let lines = |b: Option<Vec<u8>>| b.map_or(0, |b| String::from_utf8_lossy(&b).lines().count());
     let (mut created, mut changed, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
+    let mut counts = ChangeCounts::default();
     for t in &run.touched {
         let after = t.after.clone().unwrap_or_else(|| t.before.clone());
         if after.sha256 == t.before.sha256 {
             continue;
         }
-        let change = FileChange {
-            path: t.path.clone(),
-            lines_before: lines(journal.image(&run.id, &t.before)?),
-            lines_after: lines(journal.image(&run.id, &after)?),
+        let (list, count) = match (t.before.sha256.is_some(), after.sha256.is_some()) {
+            (false, _) => (&mut created, &mut counts.created),
+            (true, false) => (&mut deleted, &mut counts.deleted),
+            (true, true) => (&mut changed, &mut counts.changed),
         };
-        match (t.before.sha256.is_some(), after.sha256.is_some()) {
-            (false, _) => created.push(change),
-            (true, false) => deleted.push(change),
-            (true, true) => changed.push(change),
+        *count += 1;
+        // Only named files cost reading their images.
+        if list.len() < MAX_NAMED_FILES {
+            list.push(FileChange {
+                path: t.path.clone(),
+                lines_before: lines(journal.image(&run.id, &t.before)?),
+                lines_after: lines(journal.image(&run.id, &after)?),
+            });
         }
     }
     let mut diff = journal.diff(run, dir)?;
@@ -159,6 +181,7 @@ pub fn report(
         run_id: run.id.clone(),
         status: run.status,
         summary: run.summary.clone(),
+        counts,
         created,
         changed,
         deleted,
@@ -172,7 +195,7 @@ pub fn report(
             shell_quote(&journal.root().display().to_string()),
             run.id
         ),
-        retention: run.retention.clone(),
+        retention: run.retention.as_ref().map(Retention::capped),
     })
 }
 

@@ -19,6 +19,9 @@ use crate::claude_code::lock;
 pub const DEFAULT_MIN_HOURS: f64 = 24.0;
 /// Claude Code's default: sessions since the last consolidation before another is due.
 pub const DEFAULT_MIN_SESSIONS: usize = 5;
+/// Sessions a [`Gate`] names: the newest; the rest are counted. A memory with 50,000 sessions since
+/// its last consolidation is answered in a few lines.
+pub const MAX_LISTED_SESSIONS: usize = 10;
 
 /// One session transcript.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -145,7 +148,9 @@ pub struct Gate {
     pub last_consolidation: Option<String>,
     /// Hours since then, or `None` if never.
     pub hours_since_last: Option<f64>,
-    /// Sessions modified since then (excluding the current one), oldest first.
+    /// How many sessions were modified since then (excluding the current one).
+    pub sessions: usize,
+    /// The newest of them (at most [`MAX_LISTED_SESSIONS`]), oldest first.
     pub sessions_since: Vec<Session>,
     /// The transcript folders counted: the project's own, then its subfolders' and worktrees'.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -193,16 +198,18 @@ pub fn judge(
         now.duration_since(t)
             .map_or(0.0, |d| d.as_secs_f64() / 3600.0)
     });
-    let sessions_since: Vec<Session> = sessions
+    let mut sessions_since: Vec<Session> = sessions
         .into_iter()
         .filter(|s| last.is_none_or(|t| s.modified > t))
         .filter(|s| Some(s.id.as_str()) != current_session)
         .collect();
-    let open =
-        hours.is_none_or(|h| h >= config.min_hours) && sessions_since.len() >= config.min_sessions;
+    let count = sessions_since.len();
+    sessions_since.drain(..count.saturating_sub(MAX_LISTED_SESSIONS));
+    let open = hours.is_none_or(|h| h >= config.min_hours) && count >= config.min_sessions;
     Gate {
         last_consolidation: last.map(|t| DateTime::<Utc>::from(t).to_rfc3339()),
         hours_since_last: hours.map(|h| (h * 10.0).round() / 10.0),
+        sessions: count,
         sessions_since,
         folders: Vec::new(),
         min_hours: config.min_hours,
@@ -252,7 +259,7 @@ pub fn due(
 }
 
 impl Gate {
-    /// Fills each session's `started` from its transcript (reads the first lines of each).
+    /// Fills each listed session's `started` from its transcript (reads the first lines of each).
     pub fn with_start_times(mut self) -> Gate {
         for s in &mut self.sessions_since {
             s.started = first_timestamp(&s.file);

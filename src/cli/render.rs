@@ -62,7 +62,7 @@ pub fn status(memory_dir: &std::path::Path, gate: &Gate) -> String {
             let _ = writeln!(s, "last consolidation: never");
         }
     }
-    let _ = writeln!(s, "sessions since: {}", gate.sessions_since.len());
+    let _ = writeln!(s, "sessions since: {}", gate.sessions);
     let verdict = if gate.open {
         "OPEN: a consolidation is due; run /dream in Claude Code"
     } else {
@@ -226,16 +226,24 @@ pub fn colour_diff(diff: &str) -> String {
 pub fn run_report(r: &RunReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "run {} ({:?}): {}", r.run_id, r.status, r.summary);
-    for (label, list) in [
-        ("created", &r.created),
-        ("changed", &r.changed),
-        ("deleted", &r.deleted),
+    for (label, list, count) in [
+        ("created", &r.created, r.counts.created),
+        ("changed", &r.changed, r.counts.changed),
+        ("deleted", &r.deleted, r.counts.deleted),
     ] {
         for c in list.iter() {
             let _ = writeln!(
                 s,
                 "  {label:<8} {} ({} -> {} lines)",
                 c.path, c.lines_before, c.lines_after
+            );
+        }
+        if count > list.len() {
+            let more = count - list.len();
+            let _ = writeln!(
+                s,
+                "  {label:<8} {more} more (dream-mcp diff {} shows them)",
+                r.run_id
             );
         }
     }

@@ -27,7 +27,8 @@ use crate::change::retention::Acknowledgement;
 use crate::change::run::{DreamStart, Dreamer, RunReport};
 use crate::claude_code::locations::Locations;
 use crate::error::Error;
-use crate::findings::{self, Finding};
+use crate::findings;
+use crate::findings::brief::Brief;
 use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::mcp::{prompt, schema};
 use crate::memory::digest::sha256_hex;
@@ -222,10 +223,15 @@ pub struct WriteOutput {
     /// The write itself: path, hashes, size, frontmatter warnings.
     #[serde(flatten)]
     pub written: WriteOutcome,
-    /// Findings in the content just written: relative dates (with the date they resolve to), paths that
-    /// do not exist in the project, facts repeated from other files, credentials. Fix them now.
-    pub findings: Vec<Finding>,
+    /// Findings in the content just written (the first few of each kind, with counts): relative dates
+    /// (with the date they resolve to), paths that do not exist in the project, facts repeated from other
+    /// files, credentials. Fix them now.
+    #[serde(flatten)]
+    pub findings: Brief,
 }
+
+/// Findings of each kind a write's answer lists; the rest are counted.
+const WRITE_FINDINGS_PER_KIND: usize = 5;
 
 fn message(e: Error) -> String {
     e.to_string()
@@ -401,7 +407,10 @@ impl DreamServer {
                 Vec::new()
             }
         };
-        Ok(Json(WriteOutput { written, findings }))
+        Ok(Json(WriteOutput {
+            written,
+            findings: findings::brief::brief(&findings, WRITE_FINDINGS_PER_KIND),
+        }))
     }
 
     /// Delete a topic file (not MEMORY.md); journaled for undo. Names the MEMORY.md lines still linking

@@ -154,7 +154,7 @@ fn status(job: &Job, config: GateConfig, now: SystemTime) -> StoreStatus {
         warnings: 0,
         infos: 0,
         hours_since_last: gate.hours_since_last,
-        sessions_since: gate.sessions_since.len(),
+        sessions_since: gate.sessions,
         due: false,
         problem: store.refused.clone(),
     };
