@@ -8,15 +8,21 @@ and `grep -rn PATTERN TRANSCRIPTS --include='*.jsonl' | tail -50` for a pattern 
 
     bench/dream_chars.py --binary target/release/dream-mcp --memory examples/messy-memory \
         --transcripts examples/transcripts
+
+With `--sessions N --transcripts DIR`, the transcripts are a corpus of N sessions made of copies of the
+real transcripts under DIR (every UUID renamed per copy, so each copy is a session of its own).
 """
 
 import argparse
 import json
+import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcp_write import Client  # noqa: E402
@@ -76,12 +82,34 @@ def shell_route(memory, transcripts):
     return rows
 
 
+def corpus(source, sessions, out):
+    """N session transcripts in `out`, copies of the real ones under `source` with fresh UUIDs."""
+    files = sorted(glob.glob(os.path.join(source, "**", "*.jsonl"), recursive=True))
+    if not files:
+        sys.exit(f"no transcripts under {source}")
+    uuid_re = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    for n in range(sessions):
+        copy = n // len(files)
+        with open(files[n % len(files)], "rb") as f:
+            data = f.read()
+        data = uuid_re.sub(
+            lambda m: str(uuid.uuid5(uuid.NAMESPACE_OID, f"{copy}:{m.group(0).decode()}")).encode(), data)
+        with open(os.path.join(out, f"{uuid.UUID(int=n + 1)}.jsonl"), "wb") as f:
+            f.write(data)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", action="append", required=True)
     ap.add_argument("--memory", required=True)
     ap.add_argument("--transcripts", required=True)
+    ap.add_argument("--sessions", type=int, help="build a corpus of this many sessions from --transcripts")
     a = ap.parse_args()
+    if a.sessions:
+        built = tempfile.mkdtemp(prefix="dream-corpus-")
+        a.transcripts = corpus(a.transcripts, a.sessions, built)
+        print(f"corpus: {a.sessions} sessions, {sum(os.path.getsize(os.path.join(built, f)) for f in os.listdir(built)):,} bytes")
     shell = shell_route(a.memory, a.transcripts)
     shell_total = sum(n for _, n in shell)
     print(f"shell route: {shell_total:,} chars ({len(shell)} commands)")
@@ -96,6 +124,11 @@ def main():
         total = sum(by.values())
         detail = ", ".join(f"{k} {n:,}" for k, n in by.items())
         print(f"{binary}: {total:,} chars = {total / shell_total:.2f}x the shell route ({detail})")
+        shell_grep = sum(n for k, n in shell if k.startswith("grep"))
+        tools_grep = by.get("grep_transcripts", 0)
+        print(f"  transcript searches alone: {tools_grep:,} vs {shell_grep:,} chars = {tools_grep / shell_grep:.3f}x")
+    if a.sessions:
+        shutil.rmtree(a.transcripts)
 
 
 if __name__ == "__main__":

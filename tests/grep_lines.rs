@@ -338,9 +338,17 @@ fn max_results_caps_hits_and_says_truncated() {
     assert_eq!(r.stats.matching_lines, 30);
     assert_eq!(r.stats.hits_returned, 3);
     assert!(r.stats.truncated);
-    let all = t.grep(pattern("deploy"));
+    let all = t.grep(GrepRequest {
+        max_results: Some(30),
+        ..pattern("deploy")
+    });
     assert_eq!(all.hits.len(), 30);
     assert!(!all.stats.truncated);
+    // By default the newest 25, saying more matched.
+    let default = t.grep(pattern("deploy"));
+    assert_eq!(default.hits.len(), 25);
+    assert_eq!(uuids(&default)[0], "u29");
+    assert!(default.stats.truncated);
 }
 
 #[test]

@@ -14,11 +14,11 @@ use super::preset::{self, Preset};
 use super::scope::{RoleFilter, Scope};
 
 /// Hits returned when `max_results` is not given.
-pub const DEFAULT_MAX_RESULTS: usize = 50;
+pub const DEFAULT_MAX_RESULTS: usize = 25;
 /// Most hits one answer returns, whatever `max_results` says.
 pub const MAX_RESULTS_LIMIT: usize = 200;
 /// Characters of context on each side of a match when `context_chars` is not given.
-pub const DEFAULT_CONTEXT_CHARS: usize = 200;
+pub const DEFAULT_CONTEXT_CHARS: usize = 150;
 /// Most characters of context on each side of a match, whatever `context_chars` says.
 pub const MAX_CONTEXT_CHARS: usize = 1000;
 /// Longest accepted session id.
@@ -48,9 +48,9 @@ pub struct GrepRequest {
     pub since_last_dream: bool,
     /// Also search tool calls and results (default false; true for `errors`).
     pub include_tool_output: Option<bool>,
-    /// Most hits, newest first (default 50, at most 200; the answer stays under 40,000 characters).
+    /// Most hits, newest first (default 25, at most 200; the answer stays under 40,000 characters).
     pub max_results: Option<usize>,
-    /// Snippet context each side of the match (default 200 characters, at most 1000).
+    /// Snippet context each side of the match (default 150 characters, at most 1000).
     pub context_chars: Option<usize>,
 }
 
