@@ -38,7 +38,9 @@ pub mod transcripts;
 
 pub use change::edit;
 pub use change::external::{Budget, Observation};
-pub use change::journal::{Journal, Run, RunKind, RunRecord, RunStatus, unified_diff};
+pub use change::journal::{
+    Citation, Cited, Journal, Run, RunKind, RunRecord, RunStatus, unified_diff,
+};
 pub use change::retention::{self, Acknowledgement, Forgotten, Retention};
 pub use change::run::{ChangeCounts, DreamStart, Dreamer, MAX_NAMED_FILES, RunReport};
 pub use claude_code::gate::{self, GateConfig};
@@ -54,5 +56,6 @@ pub use memory::snapshot::{Loaded, load as load_snapshot};
 pub use memory::{frontmatter, index, specifics};
 pub use settings::Settings;
 pub use stores::overview::{self, SortBy, StoreStatus};
+pub use stores::served::store_locations;
 pub use stores::store::{Scope, Store};
 pub use transcripts::{Control, Query, grep as grep_transcripts, grep_folders};

@@ -16,6 +16,7 @@ use dream_mcp::provenance::{Provenance, Sources};
 use dream_mcp::{
     Access, Control, DreamServer, Dreamer, GateConfig, Locations, MemoryDir, Query, Settings,
     SortBy, StoreStatus, gate, grep_folders, inventory_dated, last_consolidation, overview,
+    store_locations,
 };
 
 fn main() -> std::process::ExitCode {
@@ -38,8 +39,16 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let locations = config::location_options(&cli.locations).resolve();
-    match cli.command.unwrap_or(Command::Serve) {
+    let project = config::location_options(&cli.locations).resolve();
+    let command = cli.command.unwrap_or(Command::Serve);
+    let locations = match (&cli.locations.store, &command) {
+        (Some(_), Command::Serve) => anyhow::bail!(
+            "--store is for the commands; the server serves every store (its tools take `store`)"
+        ),
+        (Some(id), _) => store_locations(&project, id)?,
+        (None, _) => project,
+    };
+    match command {
         Command::Serve => serve(locations, config::settings(None, None)),
         Command::Where { json } => where_(&locations, json),
         Command::Check {
@@ -273,7 +282,8 @@ fn diff(
     Ok(ExitCode::Success)
 }
 
-/// `blame`: which session wrote each line of a memory file.
+/// `blame`: which session wrote each line of a memory file, and the evidence journaled with the runs
+/// that changed it (for a deleted file, the evidence alone: why it is gone).
 fn blame(
     dreamer: &Dreamer,
     file: &str,
@@ -282,16 +292,45 @@ fn blame(
 ) -> anyhow::Result<ExitCode> {
     let dir = dreamer.memory()?;
     let path = dir.resolve(file, Access::Read)?;
-    let content = String::from_utf8_lossy(&dir.read(&path)?).into_owned();
+    let journaled = dreamer.journal().evidence_for(path.as_str())?;
+    let Some(bytes) = dir.read_opt(&path)? else {
+        if journaled.is_empty() {
+            dir.read(&path)?;
+        }
+        emit(&journaled, json, |runs| {
+            format!(
+                "{} does not exist{}",
+                path,
+                render::cited(path.as_str(), runs)
+            )
+        })?;
+        return Ok(ExitCode::Success);
+    };
+    let content = String::from_utf8_lossy(&bytes).into_owned();
     let provenance = dreamer.provenance()?;
     for w in &provenance.stats.warnings {
         eprintln!("dream-mcp: {w}");
     }
-    let found = provenance.file(path.as_str(), &content);
+    let found = Blame {
+        provenance: provenance.file(path.as_str(), &content),
+        journaled,
+    };
     emit(&found, json, |f| {
-        render::blame(f, &content, color.enabled())
+        render::blame(&f.provenance, &content, color.enabled())
+            + &render::cited(path.as_str(), &f.journaled)
     })?;
     Ok(ExitCode::Success)
+}
+
+/// What `blame --json` prints.
+#[derive(Serialize)]
+struct Blame {
+    /// Which session wrote each line.
+    #[serde(flatten)]
+    provenance: dream_mcp::provenance::FileProvenance,
+    /// The runs that changed the file on evidence, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    journaled: Vec<dream_mcp::Cited>,
 }
 
 /// `undo`: puts back every file a run touched.

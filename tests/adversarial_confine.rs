@@ -123,7 +123,7 @@ impl World {
 
 pub(crate) fn write(d: &Dreamer, path: &str, content: &str) -> dream_mcp::Result<()> {
     d.change(&format!("write {path}"), |dir, run| {
-        edit::write_file(dir, run, path, content, None).map(|_| ())
+        edit::write_file(dir, run, path, content, None, &[]).map(|_| ())
     })
 }
 
@@ -177,7 +177,7 @@ fn team_swapped_for_a_symlink_mid_operation_never_reaches_outside() {
         ok_ops += u64::from(write(&d, "team/x.md", &format!("inside {iterations}\n")).is_ok());
         ok_ops += u64::from(write(&d, "team/victim.md", "overwrite\n").is_ok());
         let deleted = d.change("delete", |dir, run| {
-            edit::delete_file(dir, run, "team/victim.md", None).map(|_| ())
+            edit::delete_file(dir, run, "team/victim.md", None, &[]).map(|_| ())
         });
         ok_ops += u64::from(deleted.is_ok());
         if iterations % 50 == 0 {

@@ -246,15 +246,16 @@ fn apply(d: &Dreamer, op: &Op) {
             NAMES[*i],
             &format!("---\nname: n\n---\n{body}"),
             None,
+            &[],
         )
         .map(|_| ()),
-        Op::Delete(i) => edit::delete_file(dir, rec, NAMES[*i], None).map(|_| ()),
+        Op::Delete(i) => edit::delete_file(dir, rec, NAMES[*i], None, &[]).map(|_| ()),
         Op::Index(links) => {
             let text: String = links
                 .iter()
                 .map(|i| format!("- [N](<{}>)\n", NAMES[*i]))
                 .collect();
-            edit::rewrite_index(dir, rec, &text, None).map(|_| ())
+            edit::rewrite_index(dir, rec, &text, None, &[]).map(|_| ())
         }
     });
 }
@@ -284,7 +285,7 @@ proptest! {
 fn dream_writing(d: &Dreamer, path: &str, content: &str) -> RunReport {
     d.start(GateConfig::default()).unwrap();
     d.change("w", |dir, rec| {
-        edit::write_file(dir, rec, path, content, None)
+        edit::write_file(dir, rec, path, content, None, &[])
     })
     .unwrap();
     d.finish(&format!("wrote {path}"), &[]).unwrap()
@@ -322,13 +323,15 @@ fn abort_restores_every_touched_file() {
     let before = memory_files(&f.memory);
     d.start(GateConfig::default()).unwrap();
     d.change("w", |dir, rec| {
-        edit::write_file(dir, rec, "new.md", "x\n", None)
+        edit::write_file(dir, rec, "new.md", "x\n", None, &[])
     })
     .unwrap();
-    d.change("d", |dir, rec| edit::delete_file(dir, rec, "a.md", None))
-        .unwrap();
+    d.change("d", |dir, rec| {
+        edit::delete_file(dir, rec, "a.md", None, &[])
+    })
+    .unwrap();
     d.change("i", |dir, rec| {
-        edit::rewrite_index(dir, rec, "- [New](new.md)\n", None)
+        edit::rewrite_index(dir, rec, "- [New](new.md)\n", None, &[])
     })
     .unwrap();
     let report = d.abort("changed my mind").unwrap();
@@ -341,11 +344,11 @@ fn changes_outside_a_dream_are_journaled_each_as_its_own_run() {
     let f = fixture();
     let d = f.dreamer();
     d.change("w", |dir, rec| {
-        edit::write_file(dir, rec, "a.md", "changed\n", None)
+        edit::write_file(dir, rec, "a.md", "changed\n", None, &[])
     })
     .unwrap();
     let refused = d.change("d", |dir, rec| {
-        edit::delete_file(dir, rec, "missing.md", None)
+        edit::delete_file(dir, rec, "missing.md", None, &[])
     });
     assert!(refused.is_err());
     let runs = d.journal().runs().unwrap();
@@ -461,7 +464,7 @@ fn a_run_report_names_the_first_files_and_counts_them_all() {
     for i in 0..n {
         let path = format!("note-{i:03}.md");
         d.change("w", |dir, rec| {
-            edit::write_file(dir, rec, &path, "---\nname: n\n---\nN\n", None)
+            edit::write_file(dir, rec, &path, "---\nname: n\n---\nN\n", None, &[])
         })
         .unwrap();
     }

@@ -13,7 +13,7 @@ use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
 use crate::util::Env;
-use crate::util::transcripts::{S1, S2, T1, T2, user};
+use crate::util::transcripts::{S1, S2, S3, T1, T2, T3, user};
 
 /// An environment whose transcripts directory holds two sessions mentioning `deploy`.
 fn env_with_sessions() -> Env {
@@ -165,4 +165,112 @@ async fn progress_notifications_reach_a_client_that_asks() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(counter.0.load(Ordering::SeqCst) > 0, "no progress received");
+}
+
+#[tokio::test]
+async fn group_gathers_a_correction_repeated_across_sessions_with_its_sessions_and_dates() {
+    let env = Env::new();
+    env.session(
+        S1,
+        &[
+            user(
+                S1,
+                "a1",
+                T1,
+                "No, use pnpm instead of npm for installing packages",
+            ),
+            user(S1, "a2", T1, "No, don't skip the canary before the deploy"),
+        ],
+    );
+    env.session(
+        S2,
+        &[user(
+            S2,
+            "b1",
+            T2,
+            "no, use pnpm, not npm, when installing packages",
+        )],
+    );
+    env.session(
+        S3,
+        &[
+            user(
+                S3,
+                "c1",
+                T3,
+                "No, use pnpm not npm for installing the packages",
+            ),
+            user(
+                S3,
+                "c2",
+                T3,
+                "no, use pnpm not npm for installing packages again",
+            ),
+        ],
+    );
+    let client = env.client().await;
+    let v = client
+        .ok(
+            "grep_transcripts",
+            json!({"preset": "corrections", "group": true}),
+        )
+        .await;
+    assert!(v["hits"].as_array().expect("hits").is_empty(), "{v}");
+    let groups = v["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 2, "{v}");
+    let pnpm = &groups[0];
+    assert_eq!(pnpm["sessions"], 3, "{pnpm}");
+    assert_eq!(pnpm["hits"], 4, "{pnpm}");
+    assert_eq!(pnpm["first_date"], "2026-03-01");
+    assert_eq!(pnpm["last_date"], "2026-03-03");
+    let sessions: Vec<&str> = pnpm["examples"]
+        .as_array()
+        .expect("examples")
+        .iter()
+        .filter_map(|h| h["session_id"].as_str())
+        .collect();
+    assert_eq!(
+        sessions,
+        [S3, S2, S1],
+        "one snippet a session, newest first"
+    );
+    assert_eq!(groups[1]["sessions"], 1);
+    assert!(
+        groups[1]["examples"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("canary")
+    );
+
+    // max_results counts groups.
+    let v = client
+        .ok(
+            "grep_transcripts",
+            json!({"preset": "corrections", "group": true, "max_results": 1}),
+        )
+        .await;
+    assert_eq!(v["groups"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["stats"]["truncated"], true);
+}
+
+#[tokio::test]
+async fn a_grouped_answer_stays_within_the_answer_budget() {
+    let env = Env::new();
+    for i in 0..120 {
+        let id = format!("{:08}-1111-4111-8111-{:012}", i, i);
+        let text = format!("deploy {i} {}", format!("word{i} ").repeat(60));
+        env.session(&id, &[user(&id, &format!("u{i}"), T1, &text)]);
+    }
+    let client = env.client().await;
+    let v = client
+        .ok(
+            "grep_transcripts",
+            json!({"pattern": "deploy", "group": true, "max_results": 200, "context_chars": 1000}),
+        )
+        .await;
+    let len = v.to_string().len();
+    assert!(len <= MAX_ANSWER_CHARS, "{len} characters");
+    let shown = v["groups"].as_array().expect("groups").len();
+    assert!(shown > 0 && shown < 120, "{shown} groups fit");
+    assert_eq!(v["stats"]["truncated"], true);
 }

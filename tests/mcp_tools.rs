@@ -90,13 +90,19 @@ async fn every_tool_has_documented_parameters_and_annotations_within_a_size_budg
         p.sort();
         p
     };
-    assert_eq!(params("read_memory_file"), ["path", "provenance"]);
+    assert_eq!(params("read_memory_file"), ["path", "provenance", "store"]);
     assert_eq!(
         params("write_memory_file"),
-        ["content", "expected_sha256", "path"]
+        ["content", "evidence", "expected_sha256", "path", "store"]
     );
-    assert_eq!(params("delete_memory_file"), ["expected_sha256", "path"]);
-    assert_eq!(params("rewrite_index"), ["content", "expected_sha256"]);
+    assert_eq!(
+        params("delete_memory_file"),
+        ["evidence", "expected_sha256", "path", "store"]
+    );
+    assert_eq!(
+        params("rewrite_index"),
+        ["content", "evidence", "expected_sha256", "store"]
+    );
 }
 
 #[tokio::test]

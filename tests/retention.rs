@@ -145,6 +145,7 @@ fn dream_dropping_the_port(dreamer: &Dreamer) {
                 "deploy.md",
                 &merged,
                 Some(&sha(DEPLOY.as_bytes())),
+                &[],
             )
         })
         .unwrap();
@@ -207,7 +208,14 @@ fn a_dream_that_moves_facts_without_losing_any_finishes_at_once() {
     let tools = format!("{TOOLS}Port 8080 serves the API; ask @ali about PR #412.\n");
     dreamer
         .change("write tools.md", |dir, run| {
-            edit::write_file(dir, run, "tools.md", &tools, Some(&sha(TOOLS.as_bytes())))
+            edit::write_file(
+                dir,
+                run,
+                "tools.md",
+                &tools,
+                Some(&sha(TOOLS.as_bytes())),
+                &[],
+            )
         })
         .unwrap();
     let deploy = DEPLOY.replace(
@@ -222,6 +230,7 @@ fn a_dream_that_moves_facts_without_losing_any_finishes_at_once() {
                 "deploy.md",
                 &deploy,
                 Some(&sha(DEPLOY.as_bytes())),
+                &[],
             )
         })
         .unwrap();
@@ -450,6 +459,7 @@ fn hand_edits_are_recorded_as_external_and_nothing_when_nothing_changed() {
                 "tools.md",
                 &format!("{TOOLS}And fd.\n"),
                 Some(&sha(TOOLS.as_bytes())),
+                &[],
             )
         })
         .unwrap();

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::change::journal::Run;
+use crate::change::journal::{Citation, Run};
 use crate::error::{Error, Result};
 use crate::findings;
 use crate::memory::digest::sha256_hex;
@@ -127,13 +127,16 @@ pub fn write_file(
     raw_path: &str,
     content: &str,
     expected_sha256: Option<&str>,
+    evidence: &[Citation],
 ) -> Result<WriteOutcome> {
+    Citation::check(evidence)?;
     let path = dir.resolve(raw_path, Access::Write)?;
     MemoryDir::check_content(&path, content.as_bytes())?;
     refuse_credentials(&path, content)?;
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
     run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
+    run.cite(&path, evidence);
     Ok(WriteOutcome {
         path: path.to_string(),
         created: current.is_none(),
@@ -151,11 +154,14 @@ pub fn delete_file(
     run: &mut Run,
     raw_path: &str,
     expected_sha256: Option<&str>,
+    evidence: &[Citation],
 ) -> Result<DeleteOutcome> {
+    Citation::check(evidence)?;
     let path = dir.resolve(raw_path, Access::Write)?;
     let current = dir.read(&path)?;
     check_expected(&path, Some(&current), expected_sha256)?;
     run.apply(dir, &path, Some(&current), None)?;
+    run.cite(&path, evidence);
     let index = dir
         .read_opt(&MemoryPath::index())?
         .map(|b| Index::parse(&String::from_utf8_lossy(&b)))
@@ -177,7 +183,9 @@ pub fn rewrite_index(
     run: &mut Run,
     content: &str,
     expected_sha256: Option<&str>,
+    evidence: &[Citation],
 ) -> Result<IndexOutcome> {
+    Citation::check(evidence)?;
     let path = MemoryPath::index();
     let topic_files = dir.list()?.files;
     let review = index::review(content, dir, &topic_files);
@@ -189,6 +197,7 @@ pub fn rewrite_index(
     let current = dir.read_opt(&path)?;
     check_expected(&path, current.as_deref(), expected_sha256)?;
     run.apply(dir, &path, current.as_deref(), Some(content.as_bytes()))?;
+    run.cite(&path, evidence);
     Ok(IndexOutcome {
         sha256: sha256_hex(content.as_bytes()),
         previous_sha256: current.as_deref().map(sha256_hex),
@@ -241,7 +250,7 @@ mod tests {
         for (content, place) in cases {
             let err = dreamer
                 .change("write ops.md", |dir, run| {
-                    write_file(dir, run, "ops.md", content, None)
+                    write_file(dir, run, "ops.md", content, None, &[])
                 })
                 .unwrap_err()
                 .to_string();
@@ -251,7 +260,9 @@ mod tests {
             );
             assert!(!err.contains("qwer1234") && !err.contains("ghp_"), "{err}");
             let err = dreamer
-                .change("index", |dir, run| rewrite_index(dir, run, content, None))
+                .change("index", |dir, run| {
+                    rewrite_index(dir, run, content, None, &[])
+                })
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -268,7 +279,7 @@ mod tests {
         let pointer = "# Ops\nThe staging DB password is in 1Password under staging-db.\n";
         dreamer
             .change("write ops.md", |dir, run| {
-                write_file(dir, run, "ops.md", pointer, None)
+                write_file(dir, run, "ops.md", pointer, None, &[])
             })
             .unwrap();
         assert_eq!(

@@ -80,6 +80,83 @@ pub struct Touched {
     pub before: Image,
     /// The state when the run closed; `None` while open or after a crash.
     pub after: Option<Image>,
+    /// The transcript messages the changes to this file were made on, as the model cited them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Citation>,
+}
+
+/// A transcript message a change was made on: a `grep_transcripts` hit's session and uuid.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Citation {
+    /// Session id.
+    pub session: String,
+    /// Message uuid.
+    pub uuid: String,
+}
+
+/// A run that changed a file on evidence, as [`Journal::evidence_for`] lists them.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Cited {
+    /// The run.
+    pub run: String,
+    /// When it ended (RFC 3339), or started while it is open.
+    pub when: String,
+    /// The run's summary.
+    pub summary: String,
+    /// Whether the run deleted the file.
+    pub deleted: bool,
+    /// The transcript messages cited.
+    pub evidence: Vec<Citation>,
+}
+
+/// Most citations one change may carry.
+pub const MAX_CITATIONS: usize = 20;
+
+impl Citation {
+    /// Whether `evidence` can be journaled: at most [`MAX_CITATIONS`], each id 1 to 64 ASCII letters,
+    /// digits, `-` or `_` (what Claude Code's session ids and uuids are). Anything else is refused, so
+    /// no journal shows text a model or a hostile transcript made up.
+    pub fn check(evidence: &[Citation]) -> Result<()> {
+        if evidence.len() > MAX_CITATIONS {
+            return Err(Error::Parameter {
+                name: "evidence",
+                rule: format!(
+                    "at most {MAX_CITATIONS} citations a change, got {}",
+                    evidence.len()
+                ),
+            });
+        }
+        for c in evidence {
+            for (what, id) in [("session", &c.session), ("uuid", &c.uuid)] {
+                if !valid_id(id) {
+                    return Err(Error::Parameter {
+                        name: "evidence",
+                        rule: format!(
+                            "{what} {id:?} is not an id: 1 to 64 ASCII letters, digits, '-' or '_'"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Citation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "session {} message {}", self.session, self.uuid)
+    }
+}
+
+/// Whether `id` is a session id or uuid as [`Citation::check`] accepts them.
+fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The consolidation lock's state before a dream took it, so undoing the dream can put the gate back.
@@ -394,15 +471,45 @@ impl Journal {
         }
     }
 
-    /// A unified diff of everything run `run` changed, file by file.
+    /// A unified diff of everything run `run` changed, file by file, each file's evidence (when the run
+    /// recorded some) on `# evidence` lines before its diff, where patch tools ignore it.
     pub fn diff(&self, run: &RunRecord, dir: &MemoryDir) -> Result<String> {
         let mut out = String::new();
         for t in &run.touched {
             let before = self.image(&run.id, &t.before)?;
             let after = self.after_bytes(run, t, dir)?;
-            out.push_str(&unified_diff(&t.path, before.as_deref(), after.as_deref()));
+            let diff = unified_diff(&t.path, before.as_deref(), after.as_deref());
+            if !diff.is_empty() {
+                for c in &t.evidence {
+                    out.push_str(&format!("# evidence for {}: {c}\n", t.path));
+                }
+            }
+            out.push_str(&diff);
         }
         Ok(out)
+    }
+
+    /// The runs that changed `path` with evidence recorded, oldest first: why the file is as it is, or
+    /// why it is gone.
+    pub fn evidence_for(&self, path: &str) -> Result<Vec<Cited>> {
+        Ok(self
+            .runs()?
+            .into_iter()
+            .filter_map(|r| {
+                let t = r
+                    .touched
+                    .iter()
+                    .find(|t| t.path == path && !t.evidence.is_empty())?;
+                Some(Cited {
+                    deleted: t.before.sha256.is_some()
+                        && t.after.as_ref().is_some_and(|a| a.sha256.is_none()),
+                    evidence: t.evidence.clone(),
+                    run: r.id.clone(),
+                    when: r.ended.clone().unwrap_or_else(|| r.started.clone()),
+                    summary: r.summary.clone(),
+                })
+            })
+            .collect())
     }
 
     /// Undoes run `target`: puts every file it touched back to its before-image, as a new run (so the
@@ -496,6 +603,7 @@ impl Frame {
             },
             path: self.path,
             after: None,
+            evidence: Vec::new(),
         }
     }
 }
@@ -746,6 +854,23 @@ impl Run {
         Ok(())
     }
 
+    /// Adds `evidence` to what the run records for `path`, which it must have changed already; citations
+    /// it has are not repeated. Kept in the record written when the run closes.
+    pub fn cite(&mut self, path: &MemoryPath, evidence: &[Citation]) {
+        if let Some(t) = self
+            .record
+            .touched
+            .iter_mut()
+            .find(|t| t.path == path.as_str())
+        {
+            for c in evidence {
+                if !t.evidence.contains(c) {
+                    t.evidence.push(c.clone());
+                }
+            }
+        }
+    }
+
     /// Throws away a run that recorded nothing (a refused change), so refusals leave no trace.
     /// A run that recorded a before-image is closed as aborted instead, keeping the image.
     pub fn discard(self, dir: &MemoryDir) -> Result<()> {
@@ -932,6 +1057,12 @@ fn well_formed(record: &RunRecord, folder: &str) -> std::result::Result<(), Stri
         if !image_ok(&t.before) || !t.after.as_ref().is_none_or(image_ok) {
             return Err(format!(
                 "an image of {:?} is not one this program writes",
+                t.path
+            ));
+        }
+        if Citation::check(&t.evidence).is_err() {
+            return Err(format!(
+                "the evidence of {:?} is not what this program records",
                 t.path
             ));
         }

@@ -78,6 +78,8 @@ pub enum MemorySource {
     UserSettings,
     /// `<config or CLAUDE_CODE_REMOTE_MEMORY_DIR>/projects/<key of git root>/memory/`.
     ProjectSlug,
+    /// An agent's memory store (a tool's `store` parameter).
+    AgentStore,
 }
 
 /// Where a memory directory setting came from: which variable or file, and the value as written.

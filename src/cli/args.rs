@@ -29,6 +29,7 @@ const EXAMPLES: &str = "Examples:
   dream-mcp history                       every journaled run, newest last
   dream-mcp diff                          what the last run changed
   dream-mcp undo                          put back what the last run changed
+  dream-mcp check --store project/reviewer   what decayed in the reviewer agent's memory
   dream-mcp edit feedback_testing.md      edit a memory file in $VISUAL/$EDITOR, journaled
   dream-mcp rm old_note.md                delete a memory file, journaled (undo brings it back)
   dream-mcp index new-index.md            replace MEMORY.md (checked: 200 lines, no dead links)
@@ -55,6 +56,10 @@ pub struct LocationArgs {
     /// <config>/dream/<slug of memory dir>).
     #[arg(long, global = true, value_name = "DIR")]
     pub journal_dir: Option<PathBuf>,
+    /// Act on an agent's memory store instead of the project's: `user/<agent>`, `project/<agent>` or
+    /// `local/<agent>` (`status --all` lists them), with its own journal, lock and gate.
+    #[arg(long, global = true, value_name = "ID")]
+    pub store: Option<String>,
 }
 
 /// The commands.
@@ -239,6 +244,10 @@ pub struct GrepArgs {
         hide_default_value = true
     )]
     pub threads: usize,
+    /// Group alike hits across sessions: each group with its number of sessions, first and last date
+    /// and one snippet a session; -m then counts groups. What recurs is the best feedback memory.
+    #[arg(long)]
+    pub group: bool,
     /// Print the JSON answer the MCP tool gives (compact, one line) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -261,6 +270,8 @@ impl GrepArgs {
             include_tool_output: self.tool_output.then_some(true),
             max_results: self.max_results,
             context_chars: self.context_chars,
+            store: None,
+            group: self.group,
         }
     }
 }

@@ -147,13 +147,13 @@ pub fn edit(
     let written = if path.is_index() {
         dreamer
             .change_reported(&summary, |dir, run| {
-                edit::rewrite_index(dir, run, &text, Some(&expected))
+                edit::rewrite_index(dir, run, &text, Some(&expected), &[])
             })
             .map(|(o, r)| done(&o.warnings, r))
     } else {
         dreamer
             .change_reported(&summary, |dir, run| {
-                edit::write_file(dir, run, path.as_str(), &text, Some(&expected))
+                edit::write_file(dir, run, path.as_str(), &text, Some(&expected), &[])
             })
             .map(|(o, r)| done(&o.warnings, r))
     };
@@ -167,7 +167,7 @@ pub fn rm(dreamer: &Dreamer, file: &str) -> anyhow::Result<String> {
     let file = relative(dreamer.memory()?.root(), file);
     let (outcome, report) = dreamer
         .change_reported(&format!("rm {file} from the terminal"), |dir, run| {
-            edit::delete_file(dir, run, &file, None)
+            edit::delete_file(dir, run, &file, None, &[])
         })?;
     let still: Vec<String> = outcome
         .index_lines_still_linking
@@ -214,7 +214,7 @@ pub fn index(dreamer: &Dreamer, from: Option<&Path>, temp_dir: &Path) -> anyhow:
         std::str::from_utf8(&bytes).map_err(|_| refused(&"the new index is not UTF-8 text"))?;
     let (outcome, report) = dreamer
         .change_reported("rewrite MEMORY.md from the terminal", |dir, run| {
-            edit::rewrite_index(dir, run, text, None)
+            edit::rewrite_index(dir, run, text, None, &[])
         })
         .map_err(|e| refused(&e))?;
     Ok(done(&outcome.warnings, report))

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::change::journal::{RunRecord, RunStatus};
+use crate::change::journal::{Cited, RunRecord, RunStatus};
 use crate::change::run::RunReport;
 use crate::claude_code::gate::{Due, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
@@ -148,8 +148,33 @@ pub fn history(runs: &[RunRecord], forgotten: bool) -> String {
             r.summary,
             retention_tag(r)
         );
+        for t in r.touched.iter().filter(|t| !t.evidence.is_empty()) {
+            let cited: Vec<String> = t.evidence.iter().map(|c| c.to_string()).collect();
+            let _ = writeln!(s, "    {}: evidence {}", t.path, cited.join("; "));
+        }
         if forgotten {
             s.push_str(&forgotten_list(r));
+        }
+    }
+    s
+}
+
+/// The runs that changed a file on evidence, for `blame`: one line per run, then its citations.
+pub fn cited(path: &str, runs: &[Cited]) -> String {
+    let mut s = String::new();
+    if runs.is_empty() {
+        return s;
+    }
+    let _ = writeln!(s, "\nevidence recorded with changes to {path}:");
+    for r in runs {
+        let what = if r.deleted {
+            "deleted it"
+        } else {
+            "changed it"
+        };
+        let _ = writeln!(s, "  run {} ({}) {what}: {}", r.run, r.when, r.summary);
+        for c in &r.evidence {
+            let _ = writeln!(s, "    {c}");
         }
     }
     s

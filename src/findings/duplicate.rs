@@ -64,7 +64,7 @@ const BUDGET: Budget = Budget {
 };
 
 /// Whether `word` (lower case) is a common English word that carries no fact.
-fn is_stopword(word: &str) -> bool {
+pub(crate) fn is_stopword(word: &str) -> bool {
     matches!(
         word,
         "a" | "about"

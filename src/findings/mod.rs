@@ -31,6 +31,7 @@ use crate::memory::snapshot::{IndexSummary, Loaded, LoadedFile};
 use crate::secrets::SecretKind;
 use text::Doc;
 
+pub(crate) use duplicate::is_stopword;
 pub use frontmatter::MAX_DESCRIPTION_CHARS;
 
 /// How much a finding matters.
@@ -96,6 +97,10 @@ pub enum Kind {
     OverFileLimit,
     /// The same subject with conflicting state or value in two places.
     Contradiction,
+    /// The same fact in two stores (an agent's memory and the project's, or two agents').
+    SharedFact,
+    /// A feedback rule one agent learned that may hold for every session.
+    AgentFeedback,
 }
 
 impl Kind {
@@ -118,6 +123,8 @@ impl Kind {
             Kind::LongTopicFile => "long_topic_file",
             Kind::OverFileLimit => "over_file_limit",
             Kind::Contradiction => "contradiction",
+            Kind::SharedFact => "shared_fact",
+            Kind::AgentFeedback => "agent_feedback",
         }
     }
 }
@@ -324,6 +331,45 @@ pub fn collect(input: &Input) -> Vec<Finding> {
     out.extend(duplicates);
     sort(&mut out);
     out
+}
+
+/// The facts stated in two stores or more: `stores` are each store's id and topic files. Each group is a
+/// duplicate finding whose locations name their file as `<store>:<path>`; facts repeated within one
+/// store only are left to that store's own findings.
+pub fn shared_facts(stores: &[(&str, &[LoadedFile])]) -> Vec<Finding> {
+    let names: Vec<Vec<String>> = stores
+        .iter()
+        .map(|(id, files)| files.iter().map(|f| format!("{id}:{}", f.path)).collect())
+        .collect();
+    let docs: Vec<Doc> = stores
+        .iter()
+        .zip(&names)
+        .flat_map(|((_, files), names)| {
+            files.iter().zip(names).map(|(f, name)| {
+                Doc::new(
+                    name.as_str(),
+                    &f.text,
+                    text::local_date_rfc3339(&f.summary.modified),
+                    false,
+                )
+            })
+        })
+        .collect();
+    let store_of = |file: &str| file.split_once(':').map(|(id, _)| id.to_string());
+    duplicate::check(&docs)
+        .into_iter()
+        .filter(|f| match &f.evidence {
+            Some(Evidence::Duplicate(d)) => {
+                let stores: std::collections::BTreeSet<_> = d
+                    .locations
+                    .iter()
+                    .filter_map(|l| store_of(&l.file))
+                    .collect();
+                stores.len() >= 2
+            }
+            _ => false,
+        })
+        .collect()
 }
 
 /// The findings about what `content`, just written to `path` (relative to the memory directory), says:

@@ -2,7 +2,9 @@
 //! the schemas schemars derives are pressed to what changes the model's calls. Output schemas go (the
 //! answers are JSON text the model reads anyway); in input schemas, named choices become a plain `enum`
 //! (their meanings are in the parameter's description), single-use definitions are inlined, and
-//! `$schema`, `format`, `minimum: 0` and `null` alternatives of optional parameters are dropped.
+//! `$schema`, `format`, `minimum: 0`, `null` alternatives of optional parameters, defaults that mean
+//! "absent" (`null`, `[]`, `false`) and the description of an array's items (the array's own
+//! description says what they are) are dropped.
 
 use serde_json::{Map, Value};
 
@@ -66,6 +68,12 @@ fn press(node: &mut Value, defs: Option<&Map<String, Value>>, depth: usize) {
     }
     map.remove("format");
     map.remove("title");
+    if map
+        .get("default")
+        .is_some_and(|d| d.is_null() || d == &Value::Array(Vec::new()) || d == &Value::Bool(false))
+    {
+        map.remove("default");
+    }
     if map.get("minimum") == Some(&Value::from(0)) {
         map.remove("minimum");
     }
@@ -90,6 +98,9 @@ fn press(node: &mut Value, defs: Option<&Map<String, Value>>, depth: usize) {
         }
     }
     map.values_mut().for_each(|v| press(v, defs, depth));
+    if let Some(Value::Object(items)) = map.get_mut("items") {
+        items.remove("description");
+    }
 }
 
 fn is_null_type(v: &Value) -> bool {
@@ -149,6 +160,29 @@ mod tests {
         let out = compacted(schema);
         assert!(out["$defs"]["Node"].is_object(), "{out}");
         assert_eq!(out["properties"]["root"]["type"], "object");
+    }
+
+    #[test]
+    fn defaults_meaning_absent_and_item_descriptions_go() {
+        let schema = json!({"type": "object", "properties": {
+            "store": {"type": ["string", "null"], "default": null, "description": "Which."},
+            "evidence": {"type": "array", "default": [], "description": "Hits.", "items": {
+                "type": "object", "description": "A hit.", "properties": {"uuid": {"type": "string"}}
+            }},
+            "all": {"type": "boolean", "default": false},
+            "limit": {"type": "integer", "default": 25}
+        }});
+        assert_eq!(
+            compacted(schema),
+            json!({"type": "object", "properties": {
+                "store": {"type": "string", "description": "Which."},
+                "evidence": {"type": "array", "description": "Hits.", "items": {
+                    "type": "object", "properties": {"uuid": {"type": "string"}}
+                }},
+                "all": {"type": "boolean"},
+                "limit": {"type": "integer", "default": 25}
+            }})
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::change::edit::{self, DeleteOutcome, IndexOutcome, WriteOutcome};
+use crate::change::journal::Citation;
 use crate::change::retention::Acknowledgement;
 use crate::change::run::{DreamStart, Dreamer, RunReport};
 use crate::claude_code::locations::Locations;
@@ -36,6 +37,7 @@ use crate::memory::dir::Access;
 use crate::memory::snapshot;
 use crate::provenance::FileProvenance;
 use crate::settings::Settings;
+use crate::stores::served::{Served, StoreSummary};
 use crate::transcripts::{self, GrepRequest, GrepResult, Progress, Query};
 
 /// What the server tells the client it is for (kept under Claude Code's 2 KB cut).
@@ -53,7 +55,7 @@ be undone with `dream-mcp undo`.";
 /// The `dream` MCP server over one set of resolved locations.
 #[derive(Debug, Clone)]
 pub struct DreamServer {
-    dreamer: Arc<Dreamer>,
+    stores: Arc<Served>,
     tool_router: ToolRouter<DreamServer>,
     prompt_router: PromptRouter<DreamServer>,
 }
@@ -62,6 +64,9 @@ pub struct DreamServer {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartParams {
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
     /// Gate hours (default 24).
     pub min_hours: Option<f64>,
     /// Gate sessions (default 5).
@@ -72,6 +77,9 @@ pub struct StartParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FinishParams {
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
     /// A short summary of what this dream changed and why, shown in `dream-mcp history`.
     pub summary: String,
     /// Specifics a refused finish_dream listed that should go, each with why. Journaled.
@@ -83,7 +91,10 @@ pub struct FinishParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AbortParams {
-    /// Why the dream is abandoned; every file it touched is restored.
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Why the dream is abandoned.
     pub reason: String,
 }
 
@@ -91,10 +102,13 @@ pub struct AbortParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadParams {
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
     /// Path relative to the memory directory, e.g. `debugging.md` or `team/conventions.md`.
     pub path: String,
-    /// Also return which session wrote each line (from the transcripts' Write/Edit calls), as ranges
-    /// of lines with one origin each: session, uuid, time, and what the user said just before.
+    /// Also return which session wrote each line (transcripts' Write/Edit calls): line ranges with
+    /// session, uuid, time and the user's words before.
     #[serde(default)]
     pub provenance: bool,
 }
@@ -121,42 +135,63 @@ pub struct ReadOutput {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WriteParams {
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
     /// Path relative to the memory directory: `<name>.md` or `team/<name>.md` (not MEMORY.md).
     pub path: String,
     /// The complete new content, starting with the frontmatter block.
     pub content: String,
     /// SHA-256 you read; refused if the file changed since. "" = create only if absent.
     pub expected_sha256: Option<String>,
+    /// grep_transcripts hits this change rests on; journaled.
+    #[serde(default)]
+    pub evidence: Vec<Citation>,
 }
 
 /// Parameters of `delete_memory_file`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteParams {
-    /// Path relative to the memory directory of the topic file to remove (never MEMORY.md).
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Topic file to remove, relative to the memory directory (not MEMORY.md).
     pub path: String,
     /// SHA-256 you read; refused if the file changed since.
     pub expected_sha256: Option<String>,
+    /// grep_transcripts hits this change rests on; journaled.
+    #[serde(default)]
+    pub evidence: Vec<Citation>,
 }
 
 /// Parameters of `rewrite_index`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RewriteIndexParams {
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
     /// The whole new MEMORY.md: one `- [Title](file.md) — hook` pointer a line.
     pub content: String,
     /// SHA-256 of the MEMORY.md you read; refused if it changed since.
     pub expected_sha256: Option<String>,
+    /// grep_transcripts hits this change rests on; journaled.
+    #[serde(default)]
+    pub evidence: Vec<Citation>,
 }
 
 /// Parameters of `list_memory`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ListParams {
-    /// Index of the first topic file to list (default 0); use it to page through a large directory.
+    /// Store (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
+    /// First topic file to list (default 0), to page through a large directory.
     pub files_offset: Option<usize>,
     /// How many topic files to list (default 25, at most 500).
     pub files_limit: Option<usize>,
-    /// How many findings of each kind to include (default 5, at most 200); counts always cover all.
+    /// Findings listed per kind (default 5, at most 200); counts cover all.
     pub findings_per_kind: Option<usize>,
 }
 
@@ -170,6 +205,13 @@ pub struct ListMemoryOutput {
     pub inventory: InventoryPage,
     /// When the transcripts show each file of this page (and MEMORY.md) was first and last written.
     pub write_times: Vec<WriteTimes>,
+    /// The other stores (agents' memories), each dreamed on its own with `store`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stores: Vec<StoreSummary>,
+    /// Findings across stores (files named `<store>:<path>`): report them; move nothing between stores
+    /// unless the user asks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub across_stores: Option<Brief>,
 }
 
 /// A memory file's first and last recorded write.
@@ -279,10 +321,15 @@ impl DreamServer {
             route.attr.input_schema = Arc::new(schema::compact(&route.attr.input_schema));
         }
         DreamServer {
-            dreamer: Arc::new(Dreamer::with_settings(locations, settings)),
+            stores: Arc::new(Served::new(locations, settings)),
             tool_router,
             prompt_router: Self::prompt_router(),
         }
+    }
+
+    /// The dreamer of the store a tool names (the project's memory by default).
+    fn dreamer(&self, store: Option<&str>) -> Result<Arc<Dreamer>, String> {
+        self.stores.get(store).map_err(message)
     }
 
     /// Records what other writers (Claude Code's own dream, auto-memory, hand edits) changed since the
@@ -290,7 +337,8 @@ impl DreamServer {
     /// Never fails the server: a problem is logged.
     pub fn observe_external(&self) {
         match self
-            .dreamer
+            .stores
+            .auto()
             .observe_external(crate::change::external::Budget::default())
         {
             Ok(o) => tracing::debug!("external changes at start: {o:?}"),
@@ -312,16 +360,18 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<ListParams>,
     ) -> Result<Json<ListMemoryOutput>, String> {
-        let dir = self.dreamer.memory().map_err(message)?;
-        let locations = self.dreamer.locations();
-        let provenance = self.dreamer.provenance().map_err(message)?;
+        let dreamer = self.dreamer(p.store.as_deref())?;
+        let dir = dreamer.memory().map_err(message)?;
+        let locations = dreamer.locations();
+        let provenance = dreamer.provenance().map_err(message)?;
         let inventory = inventory::inventory_dated(&dir, Some(&locations.project_dir), &provenance)
             .map_err(message)?;
         let defaults = PageOptions::default();
+        let page_per_kind = p.findings_per_kind.unwrap_or(defaults.findings_per_kind);
         let page = inventory.page(PageOptions {
             files_offset: p.files_offset.unwrap_or(defaults.files_offset),
             files_limit: p.files_limit.unwrap_or(defaults.files_limit),
-            findings_per_kind: p.findings_per_kind.unwrap_or(defaults.findings_per_kind),
+            findings_per_kind: page_per_kind,
         });
         let write_times = std::iter::once(crate::memory::dir::INDEX_NAME)
             .chain(page.files.iter().map(|f| f.path.as_str()))
@@ -334,14 +384,20 @@ impl DreamServer {
                 }
             })
             .collect();
+        let (stores, across) = self
+            .stores
+            .overview(p.store.as_deref().unwrap_or(crate::stores::store::AUTO));
         Ok(Json(ListMemoryOutput {
+            stores,
+            across_stores: (!across.is_empty())
+                .then(|| findings::brief::brief(&across, page_per_kind)),
             directories: locations.clone(),
             inventory: page,
             write_times,
         }))
     }
 
-    /// Read one memory file (a topic file or MEMORY.md): its content, sha256 and line count.
+    /// Read a memory file (topic file or MEMORY.md): content, sha256, lines.
     #[tool(annotations(
         read_only_hint = true,
         destructive_hint = false,
@@ -351,13 +407,14 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<ReadParams>,
     ) -> Result<Json<ReadOutput>, String> {
-        let dir = self.dreamer.memory().map_err(message)?;
+        let dreamer = self.dreamer(p.store.as_deref())?;
+        let dir = dreamer.memory().map_err(message)?;
         let path = dir.resolve(&p.path, Access::Read).map_err(message)?;
         let bytes = dir.read(&path).map_err(message)?;
         let content = String::from_utf8_lossy(&bytes).into_owned();
         let provenance = match p.provenance {
             true => Some(
-                self.dreamer
+                dreamer
                     .provenance()
                     .map_err(message)?
                     .file(path.as_str(), &content),
@@ -374,9 +431,8 @@ impl DreamServer {
         }))
     }
 
-    /// Create or replace a topic file atomically (not MEMORY.md). Pass the sha256 you read as
-    /// expected_sha256. Journaled for undo. Returns frontmatter warnings and the new content's findings to
-    /// fix now. Refuses credentials.
+    /// Create or replace a topic file (not MEMORY.md), atomically, journaled for undo. Returns
+    /// frontmatter warnings and the new content's findings to fix now. Refuses credentials.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -387,15 +443,22 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<WriteParams>,
     ) -> Result<Json<WriteOutput>, String> {
-        let written = self
-            .dreamer
+        let dreamer = self.dreamer(p.store.as_deref())?;
+        let written = dreamer
             .change(&format!("write {}", p.path), |dir, run| {
-                edit::write_file(dir, run, &p.path, &p.content, p.expected_sha256.as_deref())
+                edit::write_file(
+                    dir,
+                    run,
+                    &p.path,
+                    &p.content,
+                    p.expected_sha256.as_deref(),
+                    &p.evidence,
+                )
             })
             .map_err(message)?;
         // After the directory lock is released: the findings only read.
-        let project_dir = &self.dreamer.locations().project_dir;
-        let findings = match self.dreamer.memory().and_then(|dir| snapshot::load(&dir)) {
+        let project_dir = &dreamer.locations().project_dir;
+        let findings = match dreamer.memory().and_then(|dir| snapshot::load(&dir)) {
             Ok(loaded) => {
                 findings::for_content(&loaded, &written.path, &p.content, Some(project_dir))
             }
@@ -425,9 +488,9 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<DeleteParams>,
     ) -> Result<Json<DeleteOutcome>, String> {
-        self.dreamer
+        self.dreamer(p.store.as_deref())?
             .change(&format!("delete {}", p.path), |dir, run| {
-                edit::delete_file(dir, run, &p.path, p.expected_sha256.as_deref())
+                edit::delete_file(dir, run, &p.path, p.expected_sha256.as_deref(), &p.evidence)
             })
             .map(Json)
             .map_err(message)
@@ -445,16 +508,22 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<RewriteIndexParams>,
     ) -> Result<Json<IndexOutcome>, String> {
-        self.dreamer
+        self.dreamer(p.store.as_deref())?
             .change("rewrite MEMORY.md", |dir, run| {
-                edit::rewrite_index(dir, run, &p.content, p.expected_sha256.as_deref())
+                edit::rewrite_index(
+                    dir,
+                    run,
+                    &p.content,
+                    p.expected_sha256.as_deref(),
+                    &p.evidence,
+                )
             })
             .map(Json)
             .map_err(message)
     }
 
-    /// Start a dream: takes the consolidation lock (refused while another runs) and opens a journaled
-    /// run. Returns the time and sessions since the last consolidation, the gate, and runs left open.
+    /// Start a dream: takes the consolidation lock (refused while another runs), opens a journaled run.
+    /// Returns time and sessions since the last consolidation, the gate, runs left open.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = false,
@@ -465,12 +534,12 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<StartParams>,
     ) -> Result<Json<DreamStart>, String> {
-        let gate = self
-            .dreamer
+        let dreamer = self.dreamer(p.store.as_deref())?;
+        let gate = dreamer
             .settings()
             .gate
             .overridden(p.min_hours, p.min_sessions);
-        self.dreamer.start(gate).map(Json).map_err(message)
+        dreamer.start(gate).map(Json).map_err(message)
     }
 
     /// Finish the dream: journals it, marks the lock, returns the changes and the undo command (tell the
@@ -486,7 +555,10 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<FinishParams>,
     ) -> Result<CallToolResult, String> {
-        match self.dreamer.finish(&p.summary, &p.forgotten) {
+        match self
+            .dreamer(p.store.as_deref())?
+            .finish(&p.summary, &p.forgotten)
+        {
             Ok(report) => serde_json::to_value(&report)
                 .map(CallToolResult::structured)
                 .map_err(|e| e.to_string()),
@@ -495,10 +567,9 @@ impl DreamServer {
         }
     }
 
-    /// Search this project's session transcripts for evidence (what the user corrected, asked to
-    /// remember, decided; errors). Hits newest first: session, uuid, date, role, snippet with the match
-    /// in «», credentials redacted. A `preset` or a regex `pattern`; narrow with since, sessions,
-    /// since_last_dream.
+    /// Search this project's session transcripts for evidence. Hits newest first: session, uuid, date,
+    /// role, snippet with the match in «», credentials redacted. A `preset` or a regex `pattern`; narrow
+    /// with since, sessions, since_last_dream.
     #[tool(
         annotations(
             read_only_hint = true,
@@ -513,9 +584,10 @@ impl DreamServer {
         Parameters(p): Parameters<GrepRequest>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<GrepResult>, String> {
-        let locations = self.dreamer.locations();
+        let dreamer = self.dreamer(p.store.as_deref())?;
+        let locations = dreamer.locations();
         locations.usable_memory_dir().map_err(message)?;
-        let query = Query::new(&p, self.dreamer.last_consolidation()).map_err(|e| e.to_string())?;
+        let query = Query::new(&p, dreamer.last_consolidation()).map_err(|e| e.to_string())?;
         let dirs = locations.transcript_folders();
         let cancel = Arc::new(AtomicBool::new(false));
         let on_cancel = {
@@ -562,7 +634,10 @@ impl DreamServer {
         &self,
         Parameters(p): Parameters<AbortParams>,
     ) -> Result<Json<RunReport>, String> {
-        self.dreamer.abort(&p.reason).map(Json).map_err(message)
+        self.dreamer(p.store.as_deref())?
+            .abort(&p.reason)
+            .map(Json)
+            .map_err(message)
     }
 }
 

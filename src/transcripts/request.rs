@@ -48,10 +48,16 @@ pub struct GrepRequest {
     pub since_last_dream: bool,
     /// Also search tool calls and results (default false; true for `errors`).
     pub include_tool_output: Option<bool>,
-    /// Most hits, newest first (default 25, at most 200; the answer stays under 40,000 characters).
+    /// Most hits, newest first (default 25, at most 200).
     pub max_results: Option<usize>,
     /// Snippet context each side of the match (default 150 characters, at most 1000).
     pub context_chars: Option<usize>,
+    /// Store whose last dream `since_last_dream` means (default `memory`).
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Group alike hits across sessions: sessions, first/last date, a snippet a session.
+    #[serde(default)]
+    pub group: bool,
 }
 
 /// A checked, compiled request, ready to run over a transcripts directory.
@@ -66,6 +72,8 @@ pub struct Query {
     pub(crate) sessions: Option<HashSet<String>>,
     pub(crate) max_results: usize,
     pub(crate) context_chars: usize,
+    /// Whether hits are grouped ([`super::group`]); `max_results` then counts groups.
+    pub(crate) group: bool,
 }
 
 impl Query {
@@ -115,7 +123,17 @@ impl Query {
                 .context_chars
                 .unwrap_or(DEFAULT_CONTEXT_CHARS)
                 .min(MAX_CONTEXT_CHARS),
+            group: req.group,
         })
+    }
+
+    /// How many of the newest hits the search keeps: the answer's, or the pool grouping reads.
+    pub(crate) fn kept(&self) -> usize {
+        if self.group {
+            super::group::POOL
+        } else {
+            self.max_results
+        }
     }
 
     /// Whether a transcript last modified at `mtime` can hold records this query wants: files written

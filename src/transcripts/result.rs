@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::group::{self, HitGroup};
 use super::record::{Kind, Role};
 
 /// Largest answer, in bytes of compact JSON (hence at most as many characters): hits stop being added
@@ -114,8 +115,11 @@ pub struct Stats {
 /// The answer of `grep_transcripts`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GrepResult {
-    /// Matching lines, newest first.
+    /// Matching lines, newest first (none with `group`).
     pub hits: Vec<Hit>,
+    /// With `group`: alike hits across sessions, most sessions first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<HitGroup>,
     /// Counts, limits reached, and warnings.
     pub stats: Stats,
 }
@@ -126,25 +130,60 @@ impl GrepResult {
     pub(crate) fn fitted(sorted: Vec<Hit>, mut stats: Stats) -> GrepResult {
         stats.warnings.sort();
         stats.warnings.truncate(MAX_WARNINGS);
-        // Room for the counters still to be filled in, whose digits change the size a little.
-        const SLACK: usize = 64;
-        let mut used = json_len(&GrepResult {
-            hits: Vec::new(),
-            stats: stats.clone(),
-        }) + SLACK;
-        let mut hits = Vec::with_capacity(sorted.len());
-        for h in sorted {
-            let len = json_len(&h) + 1;
-            if used + len > MAX_ANSWER_CHARS {
-                break;
-            }
-            used += len;
-            hits.push(h);
-        }
+        let hits = fit(sorted, &stats);
         stats.hits_returned = hits.len();
         stats.truncated = stats.cancelled || (hits.len() as u64) < stats.matching_lines;
-        GrepResult { hits, stats }
+        GrepResult {
+            hits,
+            groups: Vec::new(),
+            stats,
+        }
     }
+
+    /// Builds the answer of a grouped search from hits sorted newest first: the first `max_groups`
+    /// groups that fit under [`MAX_ANSWER_CHARS`].
+    pub(crate) fn grouped(sorted: Vec<Hit>, mut stats: Stats, max_groups: usize) -> GrepResult {
+        stats.warnings.sort();
+        stats.warnings.truncate(MAX_WARNINGS);
+        let pooled = sorted.len();
+        let (mut groups, ungrouped) = group::group(sorted);
+        let formed = groups.len();
+        groups.truncate(max_groups);
+        let groups = fit(groups, &stats);
+        let grouped: usize = groups.iter().map(|g| g.hits).sum();
+        stats.hits_returned = groups.iter().map(|g| g.examples.len()).sum();
+        stats.truncated = stats.cancelled
+            || (pooled as u64) < stats.matching_lines
+            || groups.len() < formed
+            || ungrouped > 0
+            || grouped < pooled;
+        GrepResult {
+            hits: Vec::new(),
+            groups,
+            stats,
+        }
+    }
+}
+
+/// The first of `items` that fit, with `stats`, under [`MAX_ANSWER_CHARS`].
+fn fit<T: Serialize>(items: Vec<T>, stats: &Stats) -> Vec<T> {
+    // Room for the counters still to be filled in, whose digits change the size a little.
+    const SLACK: usize = 64;
+    let mut used = json_len(&GrepResult {
+        hits: Vec::new(),
+        groups: Vec::new(),
+        stats: stats.clone(),
+    }) + SLACK;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let len = json_len(&item) + 1;
+        if used + len > MAX_ANSWER_CHARS {
+            break;
+        }
+        used += len;
+        out.push(item);
+    }
+    out
 }
 
 fn json_len<T: Serialize>(v: &T) -> usize {

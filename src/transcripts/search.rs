@@ -115,7 +115,7 @@ pub fn grep_folders(
         skipped: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
         last_progress_ms: AtomicU64::new(NEVER),
-        tally: Mutex::new(Tally::new(query.max_results)),
+        tally: Mutex::new(Tally::new(query.kept())),
     };
     let mut walker = walk::builder(&roots[0].path, control.threads);
     for r in &roots[1..] {
@@ -143,7 +143,12 @@ pub fn grep_folders(
         folders: roots.iter().map(|r| r.shown.clone()).collect(),
         ..Stats::default()
     };
-    Ok(GrepResult::fitted(tally.top.into_sorted(), stats))
+    let sorted = tally.top.into_sorted();
+    Ok(if query.group {
+        GrepResult::grouped(sorted, stats, query.max_results)
+    } else {
+        GrepResult::fitted(sorted, stats)
+    })
 }
 
 /// One folder searched: its canonical path, what its files' names start with in the answer, and how
@@ -217,7 +222,7 @@ impl<'s> ParallelVisitorBuilder<'s> for WorkerBuilder<'s> {
         Box::new(Worker {
             shared: self.0,
             searcher,
-            tally: Tally::new(self.0.query.max_results),
+            tally: Tally::new(self.0.query.kept()),
         })
     }
 }
