@@ -2,6 +2,7 @@
 //! memory file the earliest write that put it there.
 
 use std::collections::HashMap;
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -166,14 +167,30 @@ impl Provenance {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
+        let prefilter = scan::Prefilter::new(&target);
         std::thread::scope(|s| {
             for _ in 0..threads.clamp(1, jobs.len().max(1)) {
                 s.spawn(|| {
+                    let mut buf = Vec::new();
                     while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let Ok(file) = crate::os::open_read_no_follow(&job.path) else {
+                        let Ok(mut file) = crate::os::open_read_no_follow(&job.path) else {
                             continue;
                         };
-                        let scanned = scan::scan(file, &target);
+                        let (hit, bytes) = prefilter.might_write(&mut file, &mut buf);
+                        // A transcript that cannot be rewound is scanned from a fresh open.
+                        let rewound = hit
+                            && (file.seek(SeekFrom::Start(0)).is_ok()
+                                || crate::os::open_read_no_follow(&job.path)
+                                    .map(|f| file = f)
+                                    .is_ok());
+                        let scanned = if rewound {
+                            scan::scan(file, &target)
+                        } else {
+                            scan::Scanned {
+                                writes: Vec::new(),
+                                bytes,
+                            }
+                        };
                         read.lock()
                             .unwrap_or_else(|p| p.into_inner())
                             .push((job.key.clone(), scanned));

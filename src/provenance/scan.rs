@@ -5,6 +5,10 @@
 //! `tool_result` lines with `is_error` while a write waits for its result. Lines are read through
 //! [`ClipLongLines`], so a line of hundreds of megabytes is never buffered whole (a clipped line does not
 //! parse and is skipped).
+//!
+//! Before that, [`Prefilter::might_write`] reads the transcript once in large buffers for any byte string a
+//! recorded write must hold (a memory path, this server's write tools); most sessions hold none and
+//! cost one multi-needle search, as much as one `rg` pass, instead of a walk line by line.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
@@ -115,6 +119,93 @@ pub fn relative(rel: &Path) -> Option<String> {
         }
     }
     (!parts.is_empty() && rel.as_os_str().len() <= MAX_PATH_BYTES).then(|| parts.join("/"))
+}
+
+/// Buffer [`Prefilter::might_write`] reads a transcript in.
+const PREFILTER_BUFFER: usize = 1 << 20;
+
+/// Byte strings one of which every write [`scan`] records must hold, searched for in one pass.
+pub struct Prefilter {
+    teddy: Option<aho_corasick::packed::Searcher>,
+    finders: Vec<memmem::Finder<'static>>,
+    keep: usize,
+}
+
+impl Prefilter {
+    /// The strings for writes into `target`: `/memory/`, plain or JSON-escaped (a project key's memory
+    /// in any home, and every root that ends in `memory`), any other root (as written or escaped), and
+    /// the names of this server's write tools.
+    pub fn new(target: &Target) -> Prefilter {
+        let mut needles: Vec<String> = vec![
+            "/memory/".into(),
+            "\\/memory\\/".into(),
+            "write_memory_file\"".into(),
+            "rewrite_index\"".into(),
+        ];
+        for root in &target.roots {
+            let plain = root.to_string_lossy().into_owned();
+            if plain.ends_with("/memory") {
+                continue;
+            }
+            let escaped = serde_json::to_string(&plain).unwrap_or_default();
+            let escaped = escaped.trim_matches('"').to_string();
+            needles.push(escaped.replace('/', "\\/"));
+            needles.push(escaped);
+            needles.push(plain);
+        }
+        needles.retain(|n| !n.is_empty());
+        needles.sort();
+        needles.dedup();
+        // Teddy (a SIMD multi-substring search) when the CPU has it, else one search per needle.
+        let teddy = aho_corasick::packed::Config::new()
+            .builder()
+            .extend(&needles)
+            .build();
+        let finders = match teddy {
+            Some(_) => Vec::new(),
+            None => needles
+                .iter()
+                .map(|n| memmem::Finder::new(n).into_owned())
+                .collect(),
+        };
+        let keep = needles.iter().map(String::len).max().unwrap_or(1) - 1;
+        Prefilter {
+            teddy,
+            finders,
+            keep,
+        }
+    }
+
+    fn found(&self, hay: &[u8]) -> bool {
+        match &self.teddy {
+            Some(t) => t.find(hay).is_some(),
+            None => self.finders.iter().any(|f| f.find(hay).is_some()),
+        }
+    }
+
+    /// Whether `reader` (one transcript) holds one of the strings, with the bytes read; `buf` is the
+    /// caller's, reused across transcripts. Read errors count as a hit, so [`scan`] meets and handles them.
+    pub fn might_write(&self, mut reader: impl Read, buf: &mut Vec<u8>) -> (bool, u64) {
+        buf.resize(PREFILTER_BUFFER + self.keep, 0);
+        let (mut filled, mut bytes) = (0usize, 0u64);
+        loop {
+            let n = match reader.read(&mut buf[filled..]) {
+                Ok(0) => return (false, bytes),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return (true, bytes),
+            };
+            bytes += n as u64;
+            filled += n;
+            if self.found(&buf[..filled]) {
+                return (true, bytes);
+            }
+            // Keep the tail a needle could start in.
+            let tail = filled.min(self.keep);
+            buf.copy_within(filled - tail..filled, 0);
+            filled = tail;
+        }
+    }
 }
 
 /// What reading one transcript gave.
@@ -394,6 +485,67 @@ mod tests {
             r("/old/.claude/projects/-w-other/memory/a.md", Some("/w/app")),
             None
         );
+    }
+
+    #[test]
+    fn prefilter_passes_every_spelling_of_a_memory_write_and_nothing_else() {
+        let custom = Target {
+            roots: vec![PathBuf::from("/srv/notes")],
+        };
+        let default = Target {
+            roots: vec![PathBuf::from("/h/.claude/projects/-w-app/memory")],
+        };
+        let hit = |t: &Target, text: &[u8]| {
+            let mut buf = Vec::new();
+            Prefilter::new(t).might_write(text, &mut buf)
+        };
+        let write = br#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Write","input":{"file_path":"/h/.claude/projects/-w-app/memory/a.md"}}]}}"#;
+        assert_eq!(hit(&default, write), (true, write.len() as u64));
+        // Escaped slashes, another home's memory, this server's tools, a custom root (plain and escaped).
+        assert!(
+            hit(
+                &default,
+                br#""file_path":"\/x\/projects\/-w-app\/memory\/a.md""#
+            )
+            .0
+        );
+        assert!(hit(&default, br#""name":"mcp__dream__write_memory_file""#).0);
+        assert!(hit(&default, br#""name":"mcp__dream__rewrite_index""#).0);
+        assert!(hit(&custom, br#""file_path":"/srv/notes/a.md""#).0);
+        assert!(hit(&custom, br#""file_path":"\/srv\/notes\/a.md""#).0);
+        // A session that never writes memory is read to its end and passed over.
+        let other = br#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Write","input":{"file_path":"/w/app/src/main.rs"}}]}}"#;
+        assert_eq!(hit(&default, other), (false, other.len() as u64));
+    }
+
+    /// A reader that hands out at most `1000` bytes a read, so needles straddle reads.
+    struct Chunked<'a>(&'a [u8]);
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(out.len()).min(1000);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn prefilter_finds_a_needle_across_reads() {
+        let t = Target {
+            roots: vec![PathBuf::from("/srv/notes")],
+        };
+        let mut buf = Vec::new();
+        for at in 990..1001 {
+            let mut text = vec![b'x'; at];
+            text.extend_from_slice(b"rewrite_index\"");
+            text.extend(vec![b'y'; 3000]);
+            let (hit, bytes) = Prefilter::new(&t).might_write(Chunked(&text), &mut buf);
+            assert!(hit, "needle at {at}");
+            assert!(bytes <= 2000, "read on past the needle at {at}: {bytes}");
+            let clean = vec![b'x'; 5000];
+            assert!(!Prefilter::new(&t).might_write(Chunked(&clean), &mut buf).0);
+        }
     }
 
     #[test]
