@@ -20,12 +20,16 @@
 //! threshold must share a word among their first few (prefix filtering), so only statements sharing a rare
 //! word are compared (the PPJoin algorithm, in `similar_pairs`). Each word's candidate list, each
 //! statement's pairs and the whole comparison have a ceiling ([`Budget`]); reaching one ends in a note
-//! that the result is partial, never in an abort.
+//! that the result is partial, never in an abort. When the join's work, estimated in linear time
+//! beforehand (`exact_cost`), would pass the ceiling (about 3,000 topic files of dense text), the pairs
+//! come from MinHash instead (`minhash`, linear, each candidate verified exactly, a pair near the
+//! threshold found with 98.5% probability), with a note saying so.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
+use super::minhash;
 use super::text::{Doc, LazyRegex};
 use super::{DuplicateEvidence, Evidence, Finding, Kind, Location, Severity};
 use crate::memory::index;
@@ -244,7 +248,8 @@ fn check_within(docs: &[Doc], budget: Budget) -> Vec<Finding> {
     let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
     // repeat depends on what they link to).
-    let mut by_set: HashMap<&[u32], usize> = HashMap::new();
+    let mut by_set: HashMap<&[u32], usize, BuildHasherDefault<Fnv>> =
+        HashMap::with_capacity_and_hasher(statements.len(), BuildHasherDefault::default());
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
     for i in (0..statements.len()).filter(|&i| eligible(i)) {
@@ -282,7 +287,12 @@ fn check_within(docs: &[Doc], budget: Budget) -> Vec<Finding> {
         same.remove(rep);
     }
     reps.retain(|r| !dropped.contains(r));
-    let (pairs, stopped_at) = similar_pairs(&statements, &sets, &reps, budget);
+    let sampled = exact_cost(&sets, &reps, budget) > budget.visits;
+    let (pairs, stopped_at) = if sampled {
+        (sampled_pairs(&statements, &sets, &reps, budget), None)
+    } else {
+        similar_pairs(&statements, &sets, &reps, budget)
+    };
     let pairs: Vec<(usize, usize, usize)> = pairs
         .into_iter()
         .filter_map(|(a, b, similarity)| {
@@ -293,20 +303,25 @@ fn check_within(docs: &[Doc], budget: Budget) -> Vec<Finding> {
         })
         .collect();
     let mut out = groups(docs, &statements, &pairs, &same);
-    if let Some(at) = stopped_at {
+    let n = statements.len();
+    let sampled = reps.first().filter(|_| sampled).map(|&at| {
+        (at, format!(
+            "duplicate detection sampled: the memory has too many alike statements to compare every pair ({n} statements), so near-duplicates were found by MinHash and a pair close to the {THRESHOLD_PERCENT}% threshold may be missing (identical statements are all found)"
+        ), "split or trim the files of near-identical lines; the check compares everything exactly when the memory is smaller")
+    });
+    let stopped = stopped_at.map(|at| {
+        (at, format!(
+            "duplicate detection stopped at this statement: the memory has too many alike statements to compare them all ({n} statements), so the duplicates listed are only the first found"
+        ), "split or trim the files of near-identical lines; the check compares everything again afterwards")
+    });
+    for (at, message, suggestion) in sampled.into_iter().chain(stopped) {
         out.push(Finding {
             kind: Kind::Duplicate,
             severity: Severity::Info,
             file: docs[statements[at].doc as usize].file.to_string(),
             line: statements[at].line as usize,
-            message: format!(
-                "duplicate detection stopped at this statement: the memory has too many alike statements to compare them all ({} statements), so the duplicates listed are only the first found",
-                statements.len()
-            ),
-            suggestion: Some(
-                "split or trim the files of near-identical lines; the check compares everything again afterwards"
-                    .to_string(),
-            ),
+            message,
+            suggestion: Some(suggestion.to_string()),
             evidence: None,
         });
     }
@@ -866,6 +881,71 @@ fn similar_pairs(
     (pairs, stopped_at)
 }
 
+/// An estimate of the candidate visits [`similar_pairs`] would make over `reps` (each statement against
+/// the earlier ones indexed under its probe words, each word's list at most `budget.postings_per_word`),
+/// in time linear in the words: past `budget.visits` the exact join would stop part way, so the pairs
+/// are sampled instead.
+fn exact_cost(sets: &WordSets, reps: &[usize], budget: Budget) -> usize {
+    const P: usize = THRESHOLD_PERCENT;
+    let mut indexed = vec![0usize; sets.vocabulary];
+    let mut probed = vec![0usize; sets.vocabulary];
+    for &x in reps {
+        let wx = sets.get(x);
+        let lx = wx.len();
+        for &w in &wx[..lx - ceil_div(2 * P * lx, 100 + P) + 1] {
+            indexed[w as usize] += 1;
+        }
+        for &w in &wx[..lx - ceil_div(P * lx, 100) + 1] {
+            probed[w as usize] += 1;
+        }
+    }
+    indexed
+        .iter()
+        .zip(&probed)
+        .map(|(&i, &p)| i.min(budget.postings_per_word).saturating_mul(p) / 2)
+        .fold(0usize, usize::saturating_add)
+}
+
+/// The pairs among `reps` at or over the threshold that MinHash offers ([`minhash::candidates`]), each
+/// verified exactly, at most `budget.pairs_per_statement` per statement: linear time for any input, at
+/// the cost of missing a pair near the threshold now and then.
+fn sampled_pairs(
+    statements: &[Statement],
+    sets: &WordSets,
+    reps: &[usize],
+    budget: Budget,
+) -> Vec<(usize, usize, usize)> {
+    const P: usize = THRESHOLD_PERCENT;
+    let mut found: Vec<u16> = vec![0; statements.len()];
+    let mut seen: HashSet<(usize, usize), BuildHasherDefault<Fnv>> = HashSet::default();
+    let mut pairs = Vec::new();
+    let cap = budget.pairs_per_statement;
+    minhash::candidates(
+        reps,
+        sets.vocabulary,
+        |i| sets.get(i),
+        cap,
+        |a, b| {
+            let (wa, wb) = (sets.get(a), sets.get(b));
+            let (la, lb) = (wa.len(), wb.len());
+            if found[a] as usize >= cap
+                || found[b] as usize >= cap
+                || la.min(lb) * 100 < P * la.max(lb)
+                || seen.contains(&(a.min(b), a.max(b)))
+            {
+                return;
+            }
+            if let Some(n) = shared_at_least(wa, wb, ceil_div(P * (la + lb), 100 + P)) {
+                seen.insert((a.min(b), a.max(b)));
+                pairs.push((a, b, n * 100 / (la + lb - n)));
+                found[a] += 1;
+                found[b] += 1;
+            }
+        },
+    );
+    pairs
+}
+
 /// Whether a pair over the threshold is a repeated fact: not an index line and its own topic file, not
 /// two neighbouring lines of a list, not the same template with another value.
 fn worth_reporting(
@@ -1299,7 +1379,11 @@ mod tests {
         assert!(
             found
                 .iter()
-                .any(|f| f.severity == Severity::Info && f.message.contains("stopped")),
+                .any(|f| f.severity == Severity::Info && f.message.contains("sampled")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().all(|f| f.severity == Severity::Info),
             "{found:?}"
         );
         // Lines that differ only in their number are no duplicates, within the full budget too.
@@ -1310,6 +1394,62 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    #[test]
+    fn a_memory_too_large_to_pair_exactly_is_sampled_and_finds_the_same_duplicates() {
+        // 600 unrelated statements over a large vocabulary, and 40 facts each restated with one word
+        // changed (80% alike) in another file.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // Letters only: a word with a digit is a value, and lines differing in values are no repeats.
+        let mut word = |n: u64| {
+            let mut k = next(n) * 26 + next(26);
+            let mut w = String::from("q");
+            while k > 0 {
+                w.push(char::from(b'a' + (k % 26) as u8));
+                k /= 26;
+            }
+            w
+        };
+        let (mut a, mut b) = (String::new(), String::new());
+        for _ in 0..600 {
+            let words: Vec<String> = (0..9).map(|_| word(5_000)).collect();
+            a.push_str(&format!("- {}\n\n", words.join(" ")));
+        }
+        for k in 0..40 {
+            let mut words: Vec<String> = (0..9).map(|_| word(5_000)).collect();
+            a.push_str(&format!("- {}\n\n", words.join(" ")));
+            words[k % 9] = format!("changed{}", char::from(b'a' + (k % 26) as u8));
+            b.push_str(&format!("- {}\n\n", words.join(" ")));
+        }
+        let files = [("a.md", a.as_str()), ("b.md", b.as_str())];
+        let warnings = |found: &[Finding]| {
+            let mut at: Vec<(String, usize)> = found
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .map(|f| (f.file.clone(), f.line))
+                .collect();
+            at.sort();
+            at
+        };
+        let exact = findings_of(&files, BUDGET);
+        let sampled = findings_of(
+            &files,
+            Budget {
+                visits: 0,
+                ..BUDGET
+            },
+        );
+        assert!(!exact.iter().any(|f| f.message.contains("sampled")));
+        assert!(sampled.iter().any(|f| f.message.contains("sampled")));
+        assert_eq!(warnings(&exact).len(), 40, "{exact:?}");
+        assert_eq!(warnings(&sampled), warnings(&exact));
     }
 
     #[test]

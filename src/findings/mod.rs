@@ -11,6 +11,7 @@ mod contradiction;
 mod duplicate;
 pub(crate) mod frontmatter;
 mod index_problems;
+mod minhash;
 mod project;
 mod recall;
 mod relative_date;
