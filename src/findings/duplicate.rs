@@ -231,11 +231,20 @@ struct Statement {
 
 /// The duplicate groups among `docs`.
 pub(crate) fn check(docs: &[Doc]) -> Vec<Finding> {
-    check_within(docs, BUDGET)
+    check_within(docs, BUDGET, None)
 }
 
-/// The duplicate groups among `docs`, within `budget`.
-fn check_within(docs: &[Doc], budget: Budget) -> Vec<Finding> {
+/// The duplicate groups among `docs` that hold a statement of `docs[focus]` (a file just written): its
+/// statements are compared with every other, exactly, in time linear in the words of all the files
+/// (the others are not compared with each other). A group lists the focus statements and what repeats
+/// them directly.
+pub(crate) fn check_involving(docs: &[Doc], focus: usize) -> Vec<Finding> {
+    check_within(docs, BUDGET, Some(focus))
+}
+
+/// The duplicate groups among `docs`, within `budget`; with `focus`, only the pairs holding a statement
+/// of that file.
+fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Finding> {
     let mut statements = Vec::new();
     let mut words = WordSetsBuilder::default();
     let mut last_position = Vec::with_capacity(docs.len());
@@ -286,12 +295,23 @@ fn check_within(docs: &[Doc], budget: Budget) -> Vec<Finding> {
     for rep in &dropped {
         same.remove(rep);
     }
+    let dropped: HashSet<usize> = dropped.into_iter().collect();
     reps.retain(|r| !dropped.contains(r));
-    let sampled = exact_cost(&sets, &reps, budget) > budget.visits;
-    let (pairs, stopped_at) = if sampled {
-        (sampled_pairs(&statements, &sets, &reps, budget), None)
-    } else {
-        similar_pairs(&statements, &sets, &reps, budget)
+    let sampled = focus.is_none() && exact_cost(&sets, &reps, budget) > budget.visits;
+    let (pairs, stopped_at) = match focus {
+        Some(doc) => {
+            // A representative stands for the focus file when it or a statement identical to it is there.
+            let in_focus = |r: &usize| {
+                statements[*r].doc as usize == doc
+                    || same
+                        .get(r)
+                        .is_some_and(|m| m.iter().any(|&i| statements[i].doc as usize == doc))
+            };
+            let probes: Vec<usize> = reps.iter().copied().filter(in_focus).collect();
+            (focused_pairs(&sets, &reps, &probes, budget), None)
+        }
+        None if sampled => (sampled_pairs(&statements, &sets, &reps, budget), None),
+        None => similar_pairs(&statements, &sets, &reps, budget),
     };
     let pairs: Vec<(usize, usize, usize)> = pairs
         .into_iter()
@@ -906,6 +926,56 @@ fn exact_cost(sets: &WordSets, reps: &[usize], budget: Budget) -> usize {
         .fold(0usize, usize::saturating_add)
 }
 
+/// Every pair at or over the threshold between one of `probes` (a few statements) and any of `reps`,
+/// at most `budget.pairs_per_statement` per probe: each statement's words are looked up in an index of
+/// the probes' words, so the cost is linear in the words of `reps`. Both are ascending.
+fn focused_pairs(
+    sets: &WordSets,
+    reps: &[usize],
+    probes: &[usize],
+    budget: Budget,
+) -> Vec<(usize, usize, usize)> {
+    const P: usize = THRESHOLD_PERCENT;
+    let mut index: HashMap<u32, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
+    for (k, &p) in probes.iter().enumerate() {
+        for &w in sets.get(p) {
+            index.entry(w).or_default().push(k as u32);
+        }
+    }
+    let mut shared = vec![0usize; probes.len()];
+    let mut found = vec![0usize; probes.len()];
+    let mut touched = Vec::new();
+    let mut pairs = Vec::new();
+    for &y in reps {
+        let wy = sets.get(y);
+        for w in wy {
+            for &k in index.get(w).into_iter().flatten() {
+                if shared[k as usize] == 0 {
+                    touched.push(k as usize);
+                }
+                shared[k as usize] += 1;
+            }
+        }
+        for &k in &touched {
+            let (p, n) = (probes[k], shared[k]);
+            let (lp, ly) = (sets.get(p).len(), wy.len());
+            // Two probes pair once, from the later one.
+            let once = y > p || probes.binary_search(&y).is_err();
+            if y != p
+                && once
+                && found[k] < budget.pairs_per_statement
+                && n * 100 >= P * (lp + ly - n)
+            {
+                pairs.push((p, y, n * 100 / (lp + ly - n)));
+                found[k] += 1;
+            }
+            shared[k] = 0;
+        }
+        touched.clear();
+    }
+    pairs
+}
+
 /// The pairs among `reps` at or over the threshold that MinHash offers ([`minhash::candidates`]), each
 /// verified exactly, at most `budget.pairs_per_statement` per statement: linear time for any input, at
 /// the cost of missing a pair near the threshold now and then.
@@ -1136,7 +1206,7 @@ mod tests {
             .iter()
             .map(|(name, text)| Doc::new(name, text, None, *name == "MEMORY.md"))
             .collect();
-        check_within(&docs, budget)
+        check_within(&docs, budget, None)
     }
 
     /// The groups found among `files` as lists of `file:line`.
@@ -1159,6 +1229,16 @@ mod tests {
         let mut words = Vec::new();
         let n = for_each_word(text, |w, _| words.push(w.to_string()));
         (words, n)
+    }
+
+    /// A small deterministic generator of numbers below `n` (xorshift64), for generated statements.
+    fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
     }
 
     #[test]
@@ -1400,13 +1480,7 @@ mod tests {
     fn a_memory_too_large_to_pair_exactly_is_sampled_and_finds_the_same_duplicates() {
         // 600 unrelated statements over a large vocabulary, and 40 facts each restated with one word
         // changed (80% alike) in another file.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15u64);
         // Letters only: a word with a digit is a value, and lines differing in values are no repeats.
         let mut word = |n: u64| {
             let mut k = next(n) * 26 + next(26);
@@ -1453,15 +1527,55 @@ mod tests {
     }
 
     #[test]
+    fn a_written_file_is_compared_with_every_other_and_finds_what_the_full_check_finds() {
+        // Statements over a small vocabulary in five files, so that pairs sit near the threshold (but
+        // groups stay under their cap of locations).
+        let mut next = xorshift(0x2545_F491_4F6C_DD1Du64);
+        let texts: Vec<String> = (0..5)
+            .map(|_| {
+                (0..60)
+                    .map(|_| {
+                        let words: Vec<String> = (0..4 + next(3))
+                            .map(|_| format!("w{}", char::from(b'a' + next(26) as u8)))
+                            .collect();
+                        format!("- {}\n\n", words.join(" "))
+                    })
+                    .collect()
+            })
+            .collect();
+        let names = ["a.md", "b.md", "c.md", "d.md", "e.md"];
+        let docs: Vec<Doc> = names
+            .iter()
+            .zip(&texts)
+            .map(|(n, t)| Doc::new(n, t, None, false))
+            .collect();
+        // The lines of e.md that some duplicate finding names, and with which other locations.
+        let named = |found: Vec<Finding>| {
+            let mut at: Vec<(String, usize)> = found
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .filter_map(|f| match &f.evidence {
+                    Some(Evidence::Duplicate(d)) => Some(&d.locations),
+                    _ => None,
+                })
+                .filter(|l| l.iter().any(|l| l.file == "e.md"))
+                .flatten()
+                .filter(|l| l.file == "e.md")
+                .map(|l| (l.file.clone(), l.line))
+                .collect();
+            at.sort();
+            at.dedup();
+            at
+        };
+        let focused = named(check_involving(&docs, 4));
+        assert!(focused.len() > 10, "{focused:?}");
+        assert_eq!(focused, named(check(&docs)));
+    }
+
+    #[test]
     fn prefix_filtering_finds_exactly_the_pairs_a_full_comparison_finds() {
         // Statements over a small vocabulary, so that many pairs sit near the threshold.
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1Du64);
         let text: String = (0..400)
             .map(|_| {
                 let len = 4 + next(6);

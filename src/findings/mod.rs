@@ -393,7 +393,7 @@ pub fn for_content(
         .collect();
     docs.push(written);
     out.extend(
-        duplicate::check(&docs)
+        duplicate::check_involving(&docs, docs.len() - 1)
             .into_iter()
             .filter(|f| match &f.evidence {
                 Some(Evidence::Duplicate(e)) => e.locations.iter().any(|l| l.file == path),
