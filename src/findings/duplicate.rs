@@ -801,6 +801,27 @@ fn ceil_div(num: usize, den: usize) -> usize {
     num.div_ceil(den)
 }
 
+/// The fewest shared words that put two sets of `la` and `lb` words at or over the threshold.
+fn needed_overlap(la: usize, lb: usize) -> usize {
+    ceil_div(THRESHOLD_PERCENT * (la + lb), 100 + THRESHOLD_PERCENT)
+}
+
+/// The similarity in percent of two sets of `la` and `lb` words sharing `n`.
+fn similarity(n: usize, la: usize, lb: usize) -> usize {
+    n * 100 / (la + lb - n)
+}
+
+/// How many of its first (rarest) words a set of `len` words probes the index with: a set at or over
+/// the threshold with it shares one of them.
+fn probe_len(len: usize) -> usize {
+    len - ceil_div(THRESHOLD_PERCENT * len, 100) + 1
+}
+
+/// How many of its first words a set of `len` words is indexed under.
+fn indexed_len(len: usize) -> usize {
+    len - ceil_div(2 * THRESHOLD_PERCENT * len, 100 + THRESHOLD_PERCENT) + 1
+}
+
 /// Every pair among `reps` at or over the threshold, with its similarity in percent, and the statement
 /// the work stopped at when `budget` ran out.
 ///
@@ -836,8 +857,7 @@ fn similar_pairs(
         let wx = sets.get(x);
         let lx = wx.len();
         let min_len = ceil_div(P * lx, 100);
-        let probe = lx - min_len + 1;
-        for (i, &w) in wx[..probe].iter().enumerate() {
+        for (i, &w) in wx[..probe_len(lx)].iter().enumerate() {
             let list = &postings[w as usize];
             let mut start = skip[w as usize];
             while start < list.len() && (list[start].2 as usize) < min_len {
@@ -850,7 +870,7 @@ fn similar_pairs(
                 if overlap[y] == PRUNED {
                     continue;
                 }
-                let needed = ceil_div(P * (lx + ly), 100 + P);
+                let needed = needed_overlap(lx, ly);
                 let reachable = 1 + (lx - i - 1).min(ly - j as usize - 1);
                 if overlap[y] == 0 {
                     touched.push(y);
@@ -867,7 +887,7 @@ fn similar_pairs(
         // in both prefixes), so verification only merges what comes after them.
         for &y in &touched {
             let wy = sets.get(y);
-            let needed = ceil_div(P * (lx + wy.len()), 100 + P);
+            let needed = needed_overlap(lx, wy.len());
             let counted = overlap[y] as usize;
             let (i, j) = (last[y].0 as usize + 1, last[y].1 as usize + 1);
             if overlap[y] != PRUNED
@@ -877,7 +897,7 @@ fn similar_pairs(
                     shared_at_least(&wx[i..], &wy[j..], needed.saturating_sub(counted))
             {
                 let n = counted + rest;
-                pairs.push((y, x, n * 100 / (lx + wy.len() - n)));
+                pairs.push((y, x, similarity(n, lx, wy.len())));
                 found[x] += 1;
                 found[y] += 1;
             }
@@ -888,8 +908,7 @@ fn similar_pairs(
             stopped_at = Some(x);
             break;
         }
-        let indexed = lx - ceil_div(2 * P * lx, 100 + P) + 1;
-        for (i, &w) in wx[..indexed].iter().enumerate() {
+        for (i, &w) in wx[..indexed_len(lx)].iter().enumerate() {
             let list = &mut postings[w as usize];
             if list.len() - skip[w as usize] >= budget.postings_per_word {
                 stopped_at.get_or_insert(x);
@@ -906,16 +925,14 @@ fn similar_pairs(
 /// in time linear in the words: past `budget.visits` the exact join would stop part way, so the pairs
 /// are sampled instead.
 fn exact_cost(sets: &WordSets, reps: &[usize], budget: Budget) -> usize {
-    const P: usize = THRESHOLD_PERCENT;
     let mut indexed = vec![0usize; sets.vocabulary];
     let mut probed = vec![0usize; sets.vocabulary];
     for &x in reps {
         let wx = sets.get(x);
-        let lx = wx.len();
-        for &w in &wx[..lx - ceil_div(2 * P * lx, 100 + P) + 1] {
+        for &w in &wx[..indexed_len(wx.len())] {
             indexed[w as usize] += 1;
         }
-        for &w in &wx[..lx - ceil_div(P * lx, 100) + 1] {
+        for &w in &wx[..probe_len(wx.len())] {
             probed[w as usize] += 1;
         }
     }
@@ -935,7 +952,6 @@ fn focused_pairs(
     probes: &[usize],
     budget: Budget,
 ) -> Vec<(usize, usize, usize)> {
-    const P: usize = THRESHOLD_PERCENT;
     let mut index: HashMap<u32, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
     for (k, &p) in probes.iter().enumerate() {
         for &w in sets.get(p) {
@@ -964,9 +980,9 @@ fn focused_pairs(
             if y != p
                 && once
                 && found[k] < budget.pairs_per_statement
-                && n * 100 >= P * (lp + ly - n)
+                && n >= needed_overlap(lp, ly)
             {
-                pairs.push((p, y, n * 100 / (lp + ly - n)));
+                pairs.push((p, y, similarity(n, lp, ly)));
                 found[k] += 1;
             }
             shared[k] = 0;
@@ -1005,9 +1021,9 @@ fn sampled_pairs(
             {
                 return;
             }
-            if let Some(n) = shared_at_least(wa, wb, ceil_div(P * (la + lb), 100 + P)) {
+            if let Some(n) = shared_at_least(wa, wb, needed_overlap(la, lb)) {
                 seen.insert((a.min(b), a.max(b)));
-                pairs.push((a, b, n * 100 / (la + lb - n)));
+                pairs.push((a, b, similarity(n, la, lb)));
                 found[a] += 1;
                 found[b] += 1;
             }
