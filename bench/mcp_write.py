@@ -5,6 +5,11 @@ Reports, per write, the whole call's wall time as the client sees it and, when t
 (`DREAM_LOG=debug`, "directory lock released held_us=N"), how long the directory flock was held.
 
     bench/mcp_write.py [--binary target/release/dream-mcp] [--files 1000] [--writes 20]
+    bench/mcp_write.py --from OUT [--writes 20]     # OUT made by `gen_memory OUT N`
+
+With `--from`, the memory and project are copies of what `examples/gen_memory` made (Zipf-distributed
+words, like real notes), and each write rewrites an existing topic file with one line added, so the
+write repeats the facts of the file it replaces and of those that share them.
 """
 
 import argparse
@@ -12,6 +17,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,19 +100,36 @@ def main() -> None:
     ap.add_argument("--binary", default="target/release/dream-mcp")
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--writes", type=int, default=20)
+    ap.add_argument("--from", dest="source", help="a gen_memory output folder to copy")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         memory = os.path.join(tmp, "memory")
-        os.makedirs(memory)
-        generate(memory, args.files)
+        project = os.path.join(tmp, "project")
+        if args.source:
+            shutil.copytree(os.path.join(args.source, "memory"), memory)
+            shutil.copytree(os.path.join(args.source, "project"), project)
+            names = sorted(n for n in os.listdir(memory) if n.endswith(".md") and n != "MEMORY.md")
+            args.files = len(names)
+        else:
+            os.makedirs(memory)
+            generate(memory, args.files)
+            # The project the memory describes: a small tree beside it (memory lives under ~/.claude,
+            # not in the project), so the figure is the cost of the memory's size.
+            os.makedirs(os.path.join(project, "src"))
+            for n in range(20):
+                with open(os.path.join(project, "src", f"mod_{n}.rs"), "w") as f:
+                    f.write("// module\n")
+        # Without change notifications, a file changed in the last 2 seconds is read again at every
+        # write (its stamp may not yet tell a later write apart); a memory's files are older than that.
+        time.sleep(2.5)
         env = dict(os.environ)
         env.update(
             HOME=tmp,
             DREAM_MEMORY_DIR=memory,
             DREAM_JOURNAL_DIR=os.path.join(tmp, "journal"),
             DREAM_TRANSCRIPTS_DIR=os.path.join(tmp, "transcripts"),
-            CLAUDE_PROJECT_DIR=tmp,
+            CLAUDE_PROJECT_DIR=project,
             DREAM_LOG="dream_mcp=debug",
         )
         client = Client([args.binary, "serve"], env)
@@ -117,11 +140,20 @@ def main() -> None:
         client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         rng = random.Random(11)
         walls = []
-        for n in range(args.writes):
-            params = {"name": "write_memory_file", "arguments": {"path": f"bench_{n}.md", "content": topic(rng, n)}}
+        for n in range(args.writes + 1):
+            if args.source:
+                name = names[rng.randrange(len(names))]
+                with open(os.path.join(memory, name)) as f:
+                    content = f.read() + f"\n- Checked again in write {n} of the benchmark.\n"
+                arguments = {"path": name, "content": content}
+            else:
+                arguments = {"path": f"bench_{n}.md", "content": topic(rng, n)}
+            params = {"name": "write_memory_file", "arguments": arguments}
             t0 = time.perf_counter()
             reply = client.request("tools/call", params)
             walls.append((time.perf_counter() - t0) * 1000)
+            if n == 0:
+                first = walls.pop()
             if reply.get("result", {}).get("isError") or "error" in reply:
                 raise SystemExit(f"write failed: {reply}")
         client.close()
@@ -130,7 +162,8 @@ def main() -> None:
     def stats(xs):
         return f"median {statistics.median(xs):.2f} ms, min {min(xs):.2f}, max {max(xs):.2f}"
 
-    print(f"{args.files} files, {args.writes} writes: call {stats(walls)}")
+    print(f"{args.files} files, first write (reads the whole memory): {first:.2f} ms")
+    print(f"{args.files} files, {args.writes} writes after it: call {stats(walls)}")
     if client.held:
         print(f"  directory lock held: {stats([h / 1000 for h in client.held])}")
     else:

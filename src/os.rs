@@ -49,6 +49,9 @@ pub struct Meta {
     pub mode: u32,
     /// Last modification time.
     pub modified: SystemTime,
+    /// Last status change (ctime): moves on every write and cannot be set back by the writer, so with
+    /// `modified`, `len` and `id` it tells whether a file changed since it was last read.
+    pub changed: SystemTime,
     /// Device and inode: the identity of the file, to tell whether a name still names it.
     pub id: (u64, u64),
 }
@@ -128,19 +131,20 @@ mod imp {
             FileType::Symlink => Kind::Symlink,
             _ => Kind::Other,
         };
-        let secs = st.st_mtime as i64;
-        let nanos = st.st_mtime_nsec as u32;
-        let modified = if secs >= 0 {
-            UNIX_EPOCH + Duration::new(secs as u64, nanos)
-        } else {
-            UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+        let time = |secs: i64, nanos: u32| {
+            if secs >= 0 {
+                UNIX_EPOCH + Duration::new(secs as u64, nanos)
+            } else {
+                UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+            }
         };
         Meta {
             kind,
             len: st.st_size as u64,
             nlink: st.st_nlink as u64,
             mode: st.st_mode as u32 & 0o7777,
-            modified,
+            modified: time(st.st_mtime as i64, st.st_mtime_nsec as u32),
+            changed: time(st.st_ctime as i64, st.st_ctime_nsec as u32),
             id: (st.st_dev as u64, st.st_ino as u64),
         }
     }
@@ -346,6 +350,12 @@ mod imp {
             }
         }
 
+        /// The descriptor, for the kernel calls that take one (see [`super::Watch::add`]).
+        pub(super) fn raw_fd(&self) -> i32 {
+            use std::os::fd::AsRawFd;
+            self.fd.as_raw_fd()
+        }
+
         /// Whether this handle's folder is the one `other` names now (same device and inode).
         pub fn same_as(&self, other: &Dir) -> io::Result<bool> {
             Ok(self.meta()?.id == other.meta()?.id)
@@ -415,6 +425,7 @@ mod imp {
             nlink: 1,
             mode: 0o644,
             modified: m.modified()?,
+            changed: m.modified()?,
             id: (0, 0),
         })
     }
@@ -502,6 +513,119 @@ mod imp {
 }
 
 pub use imp::{meta_of, set_mode};
+pub use watch::Watch;
+
+/// The kernel's change notifications for a few folders (inotify, on Linux): which names in them changed
+/// since the last look, so a caller that keeps what it read need not stat every file again to find out.
+#[cfg(target_os = "linux")]
+mod watch {
+    use super::Dir;
+    use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
+    use std::io;
+    use std::mem::MaybeUninit;
+    use std::os::fd::OwnedFd;
+
+    /// Watches on open folders. Each [`Watch::changes`] drains what the kernel queued.
+    #[derive(Debug)]
+    pub struct Watch {
+        fd: OwnedFd,
+        /// Per watch descriptor: the prefix its names are given (`""`, `"team/"`).
+        folders: Vec<(i32, String)>,
+    }
+
+    impl Watch {
+        /// A watch on no folder yet; fails where the system has none to give (limits, no inotify).
+        pub fn new() -> io::Result<Watch> {
+            let fd = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK)?;
+            Ok(Watch {
+                fd,
+                folders: Vec::new(),
+            })
+        }
+
+        /// Also watches the folder `dir` holds open (through `/proc/self/fd`, so the folder watched is
+        /// the one opened, wherever its path leads now); its names are reported as `prefix` + name.
+        pub fn add(&mut self, dir: &Dir, prefix: &str) -> io::Result<()> {
+            let flags = WatchFlags::CREATE
+                | WatchFlags::DELETE
+                | WatchFlags::MODIFY
+                | WatchFlags::CLOSE_WRITE
+                | WatchFlags::ATTRIB
+                | WatchFlags::MOVED_FROM
+                | WatchFlags::MOVED_TO
+                | WatchFlags::DELETE_SELF
+                | WatchFlags::MOVE_SELF
+                | WatchFlags::ONLYDIR;
+            let proc = format!("/proc/self/fd/{}", dir.raw_fd());
+            let wd = inotify::add_watch(&self.fd, proc.as_str(), flags)?;
+            self.folders.push((wd, prefix.to_string()));
+            Ok(())
+        }
+
+        /// The names changed since the last call (a name may repeat), or `None` when the kernel lost
+        /// count (its queue overflowed) or a watched folder itself was moved or removed: then anything
+        /// may have changed.
+        pub fn changes(&mut self) -> io::Result<Option<Vec<String>>> {
+            let mut buf = [MaybeUninit::<u8>::uninit(); 8192];
+            let mut reader = inotify::Reader::new(&self.fd, &mut buf);
+            let mut names = Vec::new();
+            let mut complete = true;
+            loop {
+                let event = match reader.next() {
+                    Ok(event) => event,
+                    Err(e) if e == rustix::io::Errno::AGAIN => break,
+                    Err(e) => return Err(e.into()),
+                };
+                let lost = ReadFlags::QUEUE_OVERFLOW
+                    | ReadFlags::IGNORED
+                    | ReadFlags::DELETE_SELF
+                    | ReadFlags::MOVE_SELF
+                    | ReadFlags::UNMOUNT;
+                if event.events().intersects(lost) {
+                    complete = false;
+                    continue;
+                }
+                let prefix = self.folders.iter().find(|(wd, _)| *wd == event.wd());
+                match (prefix, event.file_name()) {
+                    (Some((_, prefix)), Some(name)) => {
+                        names.push(format!("{prefix}{}", name.to_string_lossy()));
+                    }
+                    _ => complete = false,
+                }
+            }
+            Ok(complete.then_some(names))
+        }
+    }
+}
+
+/// Where the kernel gives no change notifications: a watch cannot be made, and callers look at every file.
+#[cfg(not(target_os = "linux"))]
+mod watch {
+    use super::Dir;
+    use std::io;
+
+    /// Never made on this system.
+    #[derive(Debug)]
+    pub struct Watch(std::convert::Infallible);
+
+    impl Watch {
+        /// Fails: no change notifications here.
+        pub fn new() -> io::Result<Watch> {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "no change notifications on this system",
+            ))
+        }
+        /// Unreachable.
+        pub fn add(&mut self, _: &Dir, _: &str) -> io::Result<()> {
+            match self.0 {}
+        }
+        /// Unreachable.
+        pub fn changes(&mut self) -> io::Result<Option<Vec<String>>> {
+            match self.0 {}
+        }
+    }
+}
 
 /// A path for messages: `dir`'s path joined with `name`.
 pub fn shown(dir: &Dir, name: &str) -> PathBuf {

@@ -17,6 +17,7 @@ use crate::claude_code::gate::{self, Gate, GateConfig};
 use crate::claude_code::locations::Locations;
 use crate::claude_code::lock::Lock;
 use crate::error::{Error, Result};
+use crate::findings::{Analysis, Finding};
 use crate::inventory;
 use crate::memory::dir::MemoryDir;
 use crate::os::DirLock;
@@ -259,6 +260,8 @@ pub struct Dreamer {
     settings: Settings,
     journal: Journal,
     active: Mutex<Option<Active>>,
+    /// What the findings of a write need, kept between writes.
+    analysis: Mutex<Analysis>,
 }
 
 impl std::fmt::Debug for Dreamer {
@@ -283,6 +286,7 @@ impl Dreamer {
             settings,
             journal,
             active: Mutex::new(None),
+            analysis: Mutex::new(Analysis::default()),
         }
     }
 
@@ -312,6 +316,18 @@ impl Dreamer {
     /// Opens the memory directory (it must exist, and not be one this server refuses to serve).
     pub fn memory(&self) -> Result<MemoryDir> {
         MemoryDir::open(self.locations.usable_memory_dir()?)
+    }
+
+    /// The findings about `content`, just written to `path`, against the memory as it is now (see
+    /// [`Analysis::for_write`]): only the files changed since the last call are read again.
+    pub fn findings_for_write(&self, path: &str, content: &str) -> Result<Vec<Finding>> {
+        let dir = self.memory()?;
+        let mut analysis = self
+            .analysis
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        analysis.refresh(&dir)?;
+        Ok(analysis.for_write(path, content, Some(&self.locations.project_dir)))
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, Option<Active>> {

@@ -250,7 +250,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     let mut last_position = Vec::with_capacity(docs.len());
     for (i, doc) in docs.iter().enumerate() {
         let before = statements.len();
-        statements_of(i, doc, &mut statements, &mut words);
+        statements_of(i, doc, &mut statements, |text| words.push(text));
         last_position.push(statements.len().saturating_sub(before + 1));
     }
     let sets = words.finish();
@@ -371,7 +371,7 @@ fn statements_of(
     doc_index: usize,
     doc: &Doc,
     out: &mut Vec<Statement>,
-    words: &mut WordSetsBuilder,
+    mut words: impl FnMut(&str),
 ) {
     let first = out.len();
     let mut push = |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links| {
@@ -383,7 +383,7 @@ fn statements_of(
             quote: start..start + quote.len(),
             links,
         });
-        words.push(text);
+        words(text);
     };
     let mut in_comment = false;
     for line in doc.body().iter().filter(|l| !l.in_code) {
@@ -651,6 +651,189 @@ fn plain_word(raw: &str, word: &mut String, f: &mut impl FnMut(&str, bool)) -> b
     true
 }
 
+/// The words of every statement seen, interned once for the life of an analysis, and an index from
+/// each word to the statements of the files added that hold it: a file's [`StatementWords`] are worked
+/// out when it changes, and a write looks up only the statements sharing a rare word with its own.
+#[derive(Default)]
+pub(crate) struct Vocabulary {
+    ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
+    /// Per word: how many statements of the files added hold it.
+    frequency: Vec<u32>,
+    /// Per word: every statement holding it (by statement id), including those of files removed
+    /// since (dropped at the next [`Vocabulary::compact`]).
+    postings: Vec<Vec<u32>>,
+    /// Per statement id: the file id it was added with and its place among the file's statements.
+    owner: Vec<(u32, u32)>,
+    /// Per statement id: the last lookup that met it (see `lookup`), so each is verified once.
+    seen: Vec<u32>,
+    /// Lookups made so far.
+    lookup: u32,
+    /// How many entries of `postings` belong to removed files.
+    dead: usize,
+}
+
+/// One file's statements as sets of interned words, in the order [`check`] collects them.
+#[derive(Default)]
+pub(crate) struct StatementWords {
+    /// Every statement's distinct words, one after the other.
+    words: Vec<u32>,
+    /// Where each statement's words end in `words`.
+    ends: Vec<u32>,
+}
+
+impl StatementWords {
+    fn iter(&self) -> impl Iterator<Item = &[u32]> {
+        (0..self.ends.len()).map(|i| self.get(i))
+    }
+
+    fn get(&self, i: usize) -> &[u32] {
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        &self.words[start..self.ends[i] as usize]
+    }
+
+    /// How many words, counted once a statement: the memory this file's entry holds.
+    pub(crate) fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// How many statements.
+    pub(crate) fn statements(&self) -> usize {
+        self.ends.len()
+    }
+}
+
+impl Vocabulary {
+    /// Number of distinct words interned.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Number of statements ever added (each keeps a few bytes until the vocabulary is rebuilt).
+    pub(crate) fn statements(&self) -> usize {
+        self.owner.len()
+    }
+
+    /// How many index entries belong to files removed since the last compaction.
+    pub(crate) fn dead(&self) -> usize {
+        self.dead
+    }
+
+    /// `doc`'s statements as sets of interned words.
+    pub(crate) fn statement_words(&mut self, doc: &Doc) -> StatementWords {
+        let mut out = StatementWords::default();
+        let ids = &mut self.ids;
+        statements_of(0, doc, &mut Vec::new(), |text| {
+            let start = out.words.len();
+            for_each_word(text, |word, _| out.words.push(intern(ids, word).0));
+            sort_distinct_from(&mut out.words, start);
+            out.ends.push(out.words.len() as u32);
+        });
+        self.frequency.resize(self.ids.len(), 0);
+        self.postings.resize_with(self.ids.len(), Vec::new);
+        out
+    }
+
+    /// Indexes the statements of the file `file` (an id the caller keeps for it).
+    pub(crate) fn add(&mut self, file: u32, words: &StatementWords) {
+        for (i, set) in words.iter().enumerate() {
+            let id = self.owner.len() as u32;
+            self.owner.push((file, i as u32));
+            self.seen.push(0);
+            for &w in set {
+                self.frequency[w as usize] += 1;
+                self.postings[w as usize].push(id);
+            }
+        }
+    }
+
+    /// Takes a file's statements out of the word counts; its index entries stay until
+    /// [`Vocabulary::compact`] (lookups skip files the caller no longer has).
+    pub(crate) fn remove(&mut self, words: &StatementWords) {
+        for &w in &words.words {
+            self.frequency[w as usize] -= 1;
+        }
+        self.dead += words.words.len();
+    }
+
+    /// Drops the index entries of removed files: `alive` tells which file ids are still there.
+    pub(crate) fn compact(&mut self, alive: impl Fn(u32) -> bool) {
+        let owner = &self.owner;
+        for list in &mut self.postings {
+            list.retain(|&id| alive(owner[id as usize].0));
+        }
+        self.dead = 0;
+    }
+
+    /// The files (as `words_of` finds them: a position and its statements, for the file ids added)
+    /// with a statement sharing enough words with one of `focus`'s to reach the duplicate threshold:
+    /// every file [`check_involving`] can pair `focus` with. Each focus statement is looked up under
+    /// its rarest words only (a set at or over the threshold shares one of them, see [`probe_len`]),
+    /// and each statement found is verified exactly; the positions come back ascending.
+    pub(crate) fn repeating<'w>(
+        &mut self,
+        focus: &StatementWords,
+        words_of: impl Fn(u32) -> Option<(usize, &'w StatementWords)>,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        for set in focus.iter().filter(|s| s.len() >= 2) {
+            self.lookup = self.lookup.wrapping_add(1);
+            if self.lookup == 0 {
+                self.seen.fill(0);
+                self.lookup = 1;
+            }
+            let mut rare = set.to_vec();
+            rare.sort_by_key(|&w| (self.frequency.get(w as usize).copied().unwrap_or(0), w));
+            for &w in &rare[..probe_len(set.len())] {
+                for &id in self.postings.get(w as usize).into_iter().flatten() {
+                    let seen = &mut self.seen[id as usize];
+                    if *seen == self.lookup {
+                        continue;
+                    }
+                    *seen = self.lookup;
+                    let (file, i) = self.owner[id as usize];
+                    let Some((at, words)) = words_of(file) else {
+                        continue;
+                    };
+                    let other = words.get(i as usize);
+                    // Sets under two words are never paired (see `eligible` in `check_within`).
+                    if other.len() >= 2
+                        && shared_at_least(set, other, needed_overlap(set.len(), other.len()))
+                            .is_some()
+                    {
+                        out.push(at);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The id of `word` among `ids`, and whether it was new (given the next id).
+fn intern(ids: &mut HashMap<String, u32, BuildHasherDefault<Fnv>>, word: &str) -> (u32, bool) {
+    if let Some(&id) = ids.get(word) {
+        return (id, false);
+    }
+    let id = ids.len() as u32;
+    ids.insert(word.to_string(), id);
+    (id, true)
+}
+
+/// Sorts `v[start..]` and drops its repeats: one statement's words as a set.
+fn sort_distinct_from(v: &mut Vec<u32>, start: usize) {
+    v[start..].sort_unstable();
+    let mut len = start;
+    for k in start..v.len() {
+        if k == start || v[k] != v[len - 1] {
+            v[len] = v[k];
+            len += 1;
+        }
+    }
+    v.truncate(len);
+}
+
 /// Interns the words of statements as they are collected.
 #[derive(Default)]
 struct WordSetsBuilder {
@@ -673,28 +856,15 @@ impl WordSetsBuilder {
             &mut self.ids_of,
         );
         let raw = for_each_word(text, |word, is_value| {
-            let id = match ids.get(word) {
-                Some(&id) => id,
-                None => {
-                    let id = ids.len() as u32;
-                    ids.insert(word.to_string(), id);
-                    frequency.push(0);
-                    value.push(is_value);
-                    id
-                }
-            };
+            let (id, new) = intern(ids, word);
+            if new {
+                frequency.push(0);
+                value.push(is_value);
+            }
             ids_of.push(id);
         });
-        let set = &mut self.ids_of[start..];
-        set.sort_unstable();
-        let mut len = 0;
-        for k in 0..set.len() {
-            if k == 0 || set[k] != set[len - 1] {
-                set[len] = set[k];
-                len += 1;
-            }
-        }
-        self.ids_of.truncate(start + len);
+        sort_distinct_from(&mut self.ids_of, start);
+        let len = self.ids_of.len() - start;
         for &id in &self.ids_of[start..] {
             self.frequency[id as usize] += 1;
         }
@@ -1604,7 +1774,7 @@ mod tests {
         let docs = [Doc::new("a.md", &text, None, false)];
         let mut statements = Vec::new();
         let mut builder = WordSetsBuilder::default();
-        statements_of(0, &docs[0], &mut statements, &mut builder);
+        statements_of(0, &docs[0], &mut statements, |t| builder.push(t));
         let sets = builder.finish();
         let eligible: Vec<usize> = (0..statements.len())
             .filter(|&i| sets.get(i).len() >= MIN_WORDS)

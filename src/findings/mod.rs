@@ -3,13 +3,14 @@
 //!
 //! One module per kind: `relative_date`, `stale_path`, `duplicate`, `frontmatter`, `secret`, and
 //! `index_problems` for MEMORY.md (limits, dead links, orphans, long entries, content lines, repeated
-//! links). [`collect`] runs them all over a loaded memory directory; [`for_content`] runs the ones about
-//! content over one file just written.
+//! links). [`collect`] runs them all over a loaded memory directory; [`Analysis`] keeps what they need
+//! between writes and runs the ones about content over one file just written.
 
 pub mod brief;
 mod contradiction;
 mod duplicate;
 pub(crate) mod frontmatter;
+mod incremental;
 mod index_problems;
 mod minhash;
 mod project;
@@ -28,12 +29,13 @@ use serde::Serialize;
 
 use crate::memory::dir::INDEX_NAME;
 use crate::memory::index::Index;
-use crate::memory::snapshot::{IndexSummary, Loaded, LoadedFile};
+use crate::memory::snapshot::{IndexSummary, LoadedFile};
 use crate::secrets::SecretKind;
 use text::Doc;
 
 pub(crate) use duplicate::is_stopword;
 pub use frontmatter::MAX_DESCRIPTION_CHARS;
+pub use incremental::Analysis;
 
 /// How much a finding matters.
 #[derive(
@@ -373,59 +375,35 @@ pub fn shared_facts(stores: &[(&str, &[LoadedFile])]) -> Vec<Finding> {
         .collect()
 }
 
-/// The findings about what `content`, just written to `path` (relative to the memory directory), says:
-/// relative dates, stale paths, credentials, and facts it repeats from other files. Frontmatter problems
-/// are reported by the write itself; index problems are for list_memory. `loaded` is the directory's
-/// snapshot the content is compared with (the file at `path` in it is ignored).
-pub fn for_content(
-    loaded: &Loaded,
-    path: &str,
-    content: &str,
-    project_dir: Option<&Path>,
-) -> Vec<Finding> {
-    let today = text::local_date(SystemTime::now());
-    let written = Doc::new(path, content, Some(today), path == INDEX_NAME);
-    let mut out = content_findings(std::slice::from_ref(&written), &loaded.files, project_dir);
-    let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
-    let mut docs: Vec<Doc> = docs(&loaded.files, index_text.as_deref(), loaded.index_modified)
-        .into_iter()
-        .filter(|d| d.file != path)
-        .collect();
-    docs.push(written);
-    out.extend(
-        duplicate::check_involving(&docs, docs.len() - 1)
-            .into_iter()
-            .filter(|f| match &f.evidence {
-                Some(Evidence::Duplicate(e)) => e.locations.iter().any(|l| l.file == path),
-                _ => false,
-            }),
-    );
-    sort(&mut out);
-    out
-}
-
 /// The index (first) and the topic files, ready for scanning.
 fn docs<'a>(
     files: &'a [LoadedFile],
     index_text: Option<&'a str>,
     index_modified: Option<SystemTime>,
 ) -> Vec<Doc<'a>> {
-    let index =
-        index_text.map(|t| Doc::new(INDEX_NAME, t, index_modified.map(text::local_date), true));
+    let index = index_text.map(|t| index_doc(t, index_modified));
     index
         .into_iter()
-        .chain(files.iter().map(|f| {
-            Doc::new(
-                f.path.as_str(),
-                &f.text,
-                text::local_date_rfc3339(&f.summary.modified),
-                false,
-            )
-        }))
+        .chain(files.iter().map(file_doc))
         .collect()
 }
 
-/// Relative dates, stale paths and secrets in `docs`.
+/// MEMORY.md, ready for scanning.
+fn index_doc(text: &str, modified: Option<SystemTime>) -> Doc<'_> {
+    Doc::new(INDEX_NAME, text, modified.map(text::local_date), true)
+}
+
+/// A topic file, ready for scanning.
+fn file_doc(f: &LoadedFile) -> Doc<'_> {
+    Doc::new(
+        f.path.as_str(),
+        &f.text,
+        text::local_date_rfc3339(&f.summary.modified),
+        false,
+    )
+}
+
+/// Relative dates, stale paths and secrets in `docs`, paths looked for in the project at `project_dir`.
 fn content_findings(
     docs: &[Doc],
     files: &[LoadedFile],
@@ -441,10 +419,18 @@ fn content_findings(
             p,
         )
     });
-    let mut paths = project
-        .as_ref()
-        .zip(elsewhere.as_ref())
-        .map(|(p, e)| stale_path::Checker::new(p, e, files.iter().map(|f| f.path.as_str())));
+    content_checks(docs, files, project.as_ref().zip(elsewhere.as_ref()))
+}
+
+/// Relative dates, stale paths (when a project and what the memory says of elsewhere are given) and
+/// secrets in `docs`; `files` are the memory's topic files, never paths of the project.
+fn content_checks(
+    docs: &[Doc],
+    files: &[LoadedFile],
+    paths: Option<(&project::Project, &stale_path::Elsewhere)>,
+) -> Vec<Finding> {
+    let mut paths =
+        paths.map(|(p, e)| stale_path::Checker::new(p, e, files.iter().map(|f| f.path.as_str())));
     let mut out = Vec::new();
     for doc in docs {
         out.extend(relative_date::check(doc));

@@ -109,6 +109,7 @@ mod tests {
                 linked_from_index: true,
             },
             text,
+            stamp: None,
         }
     }
 

@@ -167,6 +167,65 @@ pub(crate) struct Elsewhere {
     places: HashSet<String>,
 }
 
+/// The absolute paths one text names, before the project is asked which are its own: what
+/// [`Elsewhere`] is made of, kept per file so a memory's mentions need not be read again.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Mentions {
+    /// Hosts named before a `:/path`.
+    places: Vec<String>,
+    /// Repositories under a home folder (`~/<repo>/...`).
+    repos: Vec<String>,
+    /// File names at the end of absolute paths.
+    files: Vec<String>,
+    /// Folder names at the end of absolute paths.
+    folders: Vec<String>,
+}
+
+impl Mentions {
+    /// The absolute paths `text` names (URLs aside).
+    pub(crate) fn of(text: &str) -> Mentions {
+        let mut m = Mentions::default();
+        let Some(re) = TOKEN.get() else { return m };
+        for line in text.lines() {
+            let urls = url_spans(line);
+            for t in re.find_iter(line) {
+                if overlaps(&t.range(), &urls) {
+                    continue;
+                }
+                let start = t.start();
+                let t = t.as_str().trim_end_matches(['.', ',', ':', ';']);
+                if let Some(host) = line[..start].strip_suffix(':').and_then(last_word)
+                    && t.starts_with('/')
+                    && host.chars().any(|c| c.is_ascii_digit())
+                {
+                    m.places.push(host.to_ascii_lowercase());
+                }
+                let segs: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
+                let home_repo = if t.starts_with("~/") {
+                    segs.get(1)
+                } else if t.starts_with("/home/") || t.starts_with("/Users/") {
+                    segs.get(2)
+                } else {
+                    None
+                };
+                if let Some(repo) = home_repo {
+                    m.repos.push(repo.to_string());
+                }
+                if !t.starts_with('/') || segs.len() < 2 {
+                    continue;
+                }
+                let last = segs[segs.len() - 1];
+                if t.ends_with('/') || !last.contains('.') {
+                    m.folders.push(last.to_string());
+                } else {
+                    m.files.push(last.to_string());
+                }
+            }
+        }
+        m
+    }
+}
+
 impl Elsewhere {
     /// Reads `texts` (every file of the memory) for absolute paths; `project` says which folder names
     /// are the project's own top level (never counted as elsewhere).
@@ -174,52 +233,32 @@ impl Elsewhere {
         texts: impl IntoIterator<Item = &'t str>,
         project: &Project,
     ) -> Self {
+        let mentions: Vec<Mentions> = texts.into_iter().map(Mentions::of).collect();
+        Elsewhere::from_mentions(&mentions, project)
+    }
+
+    /// What `mentions` (of every file of the memory) say, the names of `project`'s own folders left out.
+    pub(crate) fn from_mentions<'m>(
+        mentions: impl IntoIterator<Item = &'m Mentions>,
+        project: &Project,
+    ) -> Self {
         let mut e = Elsewhere::default();
-        let Some(re) = TOKEN.get() else { return e };
         let own = project
             .root()
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("");
-        for text in texts {
-            for line in text.lines() {
-                let urls = url_spans(line);
-                for m in re.find_iter(line) {
-                    if overlaps(&m.range(), &urls) {
-                        continue;
-                    }
-                    let t = m.as_str().trim_end_matches(['.', ',', ':', ';']);
-                    if let Some(host) = line[..m.start()].strip_suffix(':').and_then(last_word)
-                        && t.starts_with('/')
-                        && host.chars().any(|c| c.is_ascii_digit())
-                    {
-                        e.places.insert(host.to_ascii_lowercase());
-                    }
-                    let segs: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
-                    let home_repo = if t.starts_with("~/") {
-                        segs.get(1)
-                    } else if t.starts_with("/home/") || t.starts_with("/Users/") {
-                        segs.get(2)
-                    } else {
-                        None
-                    };
-                    if let Some(repo) = home_repo
-                        && *repo != own
-                        && !project.is_dir(repo)
-                    {
-                        e.places.insert(repo.to_ascii_lowercase());
-                    }
-                    if !t.starts_with('/') || segs.len() < 2 {
-                        continue;
-                    }
-                    let last = segs[segs.len() - 1];
-                    let names_folder = t.ends_with('/') || !last.contains('.');
-                    if !names_folder {
-                        e.files.insert(last.to_string());
-                    }
-                    if names_folder && !project.is_dir(last) && last != own {
-                        e.folders.insert(last.to_string());
-                    }
+        for m in mentions {
+            e.places.extend(m.places.iter().cloned());
+            for repo in &m.repos {
+                if repo != own && !project.is_dir(repo) {
+                    e.places.insert(repo.to_ascii_lowercase());
+                }
+            }
+            e.files.extend(m.files.iter().cloned());
+            for folder in &m.folders {
+                if !project.is_dir(folder) && folder != own {
+                    e.folders.insert(folder.clone());
                 }
             }
         }

@@ -34,7 +34,6 @@ use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::mcp::{prompt, schema};
 use crate::memory::digest::sha256_hex;
 use crate::memory::dir::Access;
-use crate::memory::snapshot;
 use crate::provenance::FileProvenance;
 use crate::settings::Settings;
 use crate::stores::served::{Served, StoreSummary};
@@ -457,19 +456,15 @@ impl DreamServer {
             })
             .map_err(message)?;
         // After the directory lock is released: the findings only read.
-        let project_dir = &dreamer.locations().project_dir;
-        let findings = match dreamer.memory().and_then(|dir| snapshot::load(&dir)) {
-            Ok(loaded) => {
-                findings::for_content(&loaded, &written.path, &p.content, Some(project_dir))
-            }
-            Err(e) => {
+        let findings = dreamer
+            .findings_for_write(&written.path, &p.content)
+            .unwrap_or_else(|e| {
                 tracing::warn!(
                     "findings for {}: cannot read the memory directory: {e}",
                     written.path
                 );
                 Vec::new()
-            }
-        };
+            });
         Ok(Json(WriteOutput {
             written,
             findings: findings::brief::brief(&findings, WRITE_FINDINGS_PER_KIND),

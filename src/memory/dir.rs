@@ -176,11 +176,51 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// One version of a file as `stat` sees it: size, modification and status-change times, and identity.
+/// Two equal stamps mean the file was not written in between, unless both writes fell in one tick of
+/// the file system's clock; [`Stamp::settled`] tells when that can no longer happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: SystemTime,
+    changed: SystemTime,
+    id: (u64, u64),
+}
+
+/// How long after its last change a file's stamp is trusted: longer than any file system's clock tick,
+/// so a write in the same tick as the one stamped cannot go unseen (git's "racy clean" rule).
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Stamp {
+    fn of(m: &os::Meta) -> Stamp {
+        Stamp {
+            len: m.len,
+            modified: m.modified,
+            changed: m.changed,
+            id: m.id,
+        }
+    }
+
+    /// The last modification time.
+    pub fn modified(&self) -> SystemTime {
+        self.modified
+    }
+
+    /// Whether the file was last changed long enough before `now` that a later write must change the
+    /// stamp; a stamp that is not settled says nothing about the content.
+    pub fn settled(&self, now: SystemTime) -> bool {
+        let last = self.modified.max(self.changed);
+        now.duration_since(last).is_ok_and(|age| age >= SETTLE)
+    }
+}
+
 /// The result of listing the memory directory: managed Markdown files and everything else.
 #[derive(Debug, Default)]
 pub struct Listing {
     /// Topic files (not the index), sorted by path.
     pub files: Vec<MemoryPath>,
+    /// Each file's stamp when it was listed, in the order of `files`.
+    pub stamps: Vec<Stamp>,
     /// Entries the tools leave alone, with reasons.
     pub skipped: Vec<Skipped>,
 }
@@ -500,7 +540,13 @@ impl MemoryDir {
         if let Some(team) = self.team()? {
             self.list_folder(&team, "team/", &mut listing)?;
         }
-        listing.files.sort();
+        let mut files: Vec<(MemoryPath, Stamp)> = listing
+            .files
+            .drain(..)
+            .zip(listing.stamps.drain(..))
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        (listing.files, listing.stamps) = files.into_iter().unzip();
         listing.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(listing)
     }
@@ -508,44 +554,130 @@ impl MemoryDir {
     fn list_folder(&self, dir: &Dir, prefix: &str, listing: &mut Listing) -> Result<()> {
         let entries = dir.entries().map_err(|e| Error::io(dir.path(), e))?;
         for (name, kind) in entries {
-            let rel = format!("{prefix}{name}");
-            if name.starts_with('.') {
-                continue; // the lock file, editor swap files, .git: never ours to show
-            }
-            if prefix.is_empty() && (name == TEAM_DIR && kind == os::Kind::Dir) {
-                continue;
-            }
-            if prefix.is_empty() && name == INDEX_NAME && kind == os::Kind::File {
-                continue;
-            }
-            let skip = |reason: &str| Skipped {
-                path: rel.clone(),
-                reason: reason.to_string(),
-            };
-            match kind {
-                os::Kind::Symlink => listing.skipped.push(skip(SYMLINK_RULE)),
-                os::Kind::Dir => {
-                    let reason = if PROTECTED_DIRS.contains(&name.as_str()) {
-                        "protected folder (session logs or Claude Code's own); read only to the tools"
-                    } else {
-                        "folder; only top-level files and team/ are managed"
-                    };
-                    listing.skipped.push(skip(reason));
-                }
-                _ => match MemoryPath::parse(&rel).and_then(|p| {
-                    dir.stat(&name)
-                        .map_err(|e| Error::io(dir.path().join(&name), e))?
-                        .map_or(Ok(()), |m| check_entry(&rel, &m))
-                        .map(|()| p)
-                }) {
-                    Ok(path) => listing.files.push(path),
-                    Err(Error::PathRefused { rule, .. }) => listing.skipped.push(skip(&rule)),
-                    Err(e) => return Err(e),
-                },
-            }
+            list_entry(dir, prefix, &name, kind, listing)?;
         }
         Ok(())
     }
+
+    /// What [`MemoryDir::list`] says of just the entries `names` (relative to the memory directory, as
+    /// [`Watcher::changes`] gives them): the ones that exist, listed or skipped the same way.
+    pub fn list_names(&self, names: &[String]) -> Result<Listing> {
+        let mut listing = Listing::default();
+        let team = match names.iter().any(|n| n.starts_with("team/")) {
+            true => self.team()?,
+            false => None,
+        };
+        for rel in names {
+            let (dir, prefix, name) = match rel.strip_prefix("team/") {
+                Some(name) => match &team {
+                    Some(team) => (team, "team/", name),
+                    None => continue,
+                },
+                None => (self.handle.as_ref(), "", rel.as_str()),
+            };
+            if let Some(m) = dir
+                .stat(name)
+                .map_err(|e| Error::io(dir.path().join(name), e))?
+            {
+                list_entry(dir, prefix, name, m.kind, &mut listing)?;
+            }
+        }
+        Ok(listing)
+    }
+
+    /// A watch on this directory and its `team/` folder: which names change from now on. `None` where
+    /// the system gives no change notifications (callers then look at every file).
+    pub fn watch(&self) -> Option<Watcher> {
+        let watch = || -> std::io::Result<Watcher> {
+            let mut watch = os::Watch::new()?;
+            watch.add(&self.handle, "")?;
+            if let Ok(Some(team)) = self.team() {
+                watch.add(&team, "team/")?;
+            }
+            Ok(Watcher {
+                watch,
+                id: self.handle.meta()?.id,
+            })
+        };
+        watch()
+            .inspect_err(|e| {
+                tracing::debug!("no change notifications for {}: {e}", self.root.display())
+            })
+            .ok()
+    }
+}
+
+/// Which names in one memory directory changed, from the kernel (see [`MemoryDir::watch`]).
+#[derive(Debug)]
+pub struct Watcher {
+    watch: os::Watch,
+    /// The directory watched (device, inode).
+    id: (u64, u64),
+}
+
+impl Watcher {
+    /// The names (relative to the memory directory) changed since the last call, a name possibly more
+    /// than once; `None` when anything may have changed: the kernel lost count, `team/` came or went, a
+    /// watched folder moved, or `dir` is not the directory watched.
+    pub fn changes(&mut self, dir: &MemoryDir) -> Option<Vec<String>> {
+        if dir.handle.meta().ok()?.id != self.id {
+            return None;
+        }
+        let names = self.watch.changes().ok()??;
+        (!names.iter().any(|n| n == TEAM_DIR)).then_some(names)
+    }
+}
+
+/// Adds one entry of a folder (`prefix` names it: `""` or `"team/"`) to `listing`, as a topic file with
+/// its stamp or as skipped with the reason; the index, dot files and `team/` itself are left out.
+fn list_entry(
+    dir: &Dir,
+    prefix: &str,
+    name: &str,
+    kind: os::Kind,
+    listing: &mut Listing,
+) -> Result<()> {
+    let rel = format!("{prefix}{name}");
+    if name.starts_with('.') {
+        return Ok(()); // the lock file, editor swap files, .git: never ours to show
+    }
+    if prefix.is_empty() && (name == TEAM_DIR && kind == os::Kind::Dir) {
+        return Ok(());
+    }
+    if prefix.is_empty() && name == INDEX_NAME && kind == os::Kind::File {
+        return Ok(());
+    }
+    let skip = |reason: &str| Skipped {
+        path: rel.clone(),
+        reason: reason.to_string(),
+    };
+    match kind {
+        os::Kind::Symlink => listing.skipped.push(skip(SYMLINK_RULE)),
+        os::Kind::Dir => {
+            let reason = if PROTECTED_DIRS.contains(&name) {
+                "protected folder (session logs or Claude Code's own); read only to the tools"
+            } else {
+                "folder; only top-level files and team/ are managed"
+            };
+            listing.skipped.push(skip(reason));
+        }
+        _ => match MemoryPath::parse(&rel).and_then(|p| {
+            let meta = dir
+                .stat(name)
+                .map_err(|e| Error::io(dir.path().join(name), e))?;
+            meta.as_ref().map_or(Ok(()), |m| check_entry(&rel, m))?;
+            Ok(meta.map(|m| (p, Stamp::of(&m))))
+        }) {
+            Ok(Some((path, stamp))) => {
+                listing.files.push(path);
+                listing.stamps.push(stamp);
+            }
+            Ok(None) => {} // removed since the folder was read
+            Err(Error::PathRefused { rule, .. }) => listing.skipped.push(skip(&rule)),
+            Err(e) => return Err(e),
+        },
+    }
+    Ok(())
 }
 
 /// Why a symlink in the memory directory is refused.
@@ -628,5 +760,28 @@ mod tests {
         assert!(
             matches!(MemoryPath::parse(&long), Err(Error::PathRefused { rule, .. }) if rule.contains("bytes long"))
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_watch_names_what_changed_and_gives_up_when_team_appears() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("a.md"), "x\n").unwrap_or_else(|e| panic!("{e}"));
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let mut watcher = dir.watch().unwrap_or_else(|| panic!("no watch"));
+        assert_eq!(watcher.changes(&dir), Some(Vec::new()));
+        std::fs::write(tmp.path().join("a.md"), "y\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("b.md"), "z\n").unwrap_or_else(|e| panic!("{e}"));
+        let mut names = watcher
+            .changes(&dir)
+            .unwrap_or_else(|| panic!("lost count"));
+        names.sort();
+        names.dedup();
+        assert_eq!(names, ["a.md", "b.md"]);
+        std::fs::create_dir(tmp.path().join("team")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(watcher.changes(&dir), None, "team/ is not watched yet");
+        let other = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let elsewhere = MemoryDir::open(other.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(watcher.changes(&elsewhere), None, "another directory");
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::digest::sha256_hex;
-use super::dir::{MemoryDir, MemoryPath, Skipped};
+use super::dir::{INDEX_NAME, MemoryDir, MemoryPath, Skipped, Stamp};
 use super::frontmatter::{self, Parsed};
 use super::index::{self, DeadLink, Index, IndexLine};
 use crate::error::{Error, Result};
@@ -106,6 +106,9 @@ pub struct LoadedFile {
     pub text: String,
     /// Its summary for the inventory.
     pub summary: TopicFile,
+    /// Its stamp when it was listed, when settled (see [`Stamp::settled`]): a later snapshot with the
+    /// same stamp reuses this one instead of reading the file again.
+    pub stamp: Option<Stamp>,
 }
 
 /// Everything read from a memory directory in one pass.
@@ -130,53 +133,61 @@ pub struct Loaded {
 /// does not hide the others: it is reported in `skipped`, or left out when it is gone. The same holds for
 /// MEMORY.md itself, so an index grown past the cap is reported rather than failing the whole inventory.
 pub fn load(dir: &MemoryDir) -> Result<Loaded> {
+    refresh(dir, Loaded::default(), SystemTime::now())
+}
+
+/// [`load`], reusing from `previous` every topic file whose settled stamp is unchanged at `now`: the
+/// directory is listed and every file stat-ed, but only the files written since are read again.
+pub fn refresh(dir: &MemoryDir, previous: Loaded, now: SystemTime) -> Result<Loaded> {
     let listing = dir.list()?;
     let mut skipped = listing.skipped;
+    // Both are sorted by path: one merge pass pairs each listed file with its previous version.
+    let mut kept = previous.files.into_iter().peekable();
     let mut files = Vec::with_capacity(listing.files.len());
-    for path in listing.files {
-        let bytes = match dir.read(&path) {
-            Ok(bytes) => bytes,
-            Err(Error::NotFound { .. }) => continue,
-            Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
-                skipped.push(Skipped {
-                    path: path.to_string(),
-                    reason: rule,
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let modified = dir
-            .meta(&path)?
-            .map(|m| DateTime::<Utc>::from(m.modified).to_rfc3339())
-            .unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let fm = match frontmatter::parse(&text) {
-            Parsed::Present(fm) => Some(fm),
-            _ => None,
-        };
-        let summary = TopicFile {
-            path: path.to_string(),
-            name: fm.as_ref().and_then(|f| f.name.clone()),
-            description: fm.as_ref().and_then(|f| f.description.clone()),
-            memory_type: fm.as_ref().and_then(|f| f.type_raw.clone()),
-            type_valid: fm
-                .as_ref()
-                .and_then(frontmatter::Frontmatter::memory_type)
-                .is_some(),
-            has_frontmatter: fm.is_some(),
-            lines: text.lines().count(),
-            bytes: bytes.len() as u64,
-            modified,
-            sha256: sha256_hex(&bytes),
-            linked_from_index: false,
-        };
-        files.push(LoadedFile {
-            path,
-            text,
-            summary,
-        });
+    for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
+        while kept.next_if(|f| f.path < path).is_some() {}
+        if let Some(file) = kept.next_if(|f| f.path == path && f.stamp == Some(stamp)) {
+            files.push(file);
+            continue;
+        }
+        files.extend(read_file(dir, path, stamp, now, &mut skipped)?);
     }
+    with_index(dir, files, skipped)
+}
+
+/// [`refresh`] when only the entries `names` can have changed (the kernel said so, see
+/// [`MemoryDir::watch`]): only they and the index are read again.
+pub fn refresh_names(
+    dir: &MemoryDir,
+    previous: Loaded,
+    names: &[String],
+    now: SystemTime,
+) -> Result<Loaded> {
+    let mut names = names.to_vec();
+    names.sort();
+    names.dedup();
+    let changed = |path: &str| names.binary_search_by(|n| n.as_str().cmp(path)).is_ok();
+    let listing = dir.list_names(&names)?;
+    let mut files = previous.files;
+    files.retain(|f| !changed(f.path.as_str()));
+    let mut skipped = previous.skipped;
+    skipped.retain(|s| !changed(&s.path) && s.path != INDEX_NAME);
+    skipped.extend(listing.skipped);
+    for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
+        if let Some(file) = read_file(dir, path, stamp, now, &mut skipped)? {
+            let at = files.partition_point(|f| f.path < file.path);
+            files.insert(at, file);
+        }
+    }
+    with_index(dir, files, skipped)
+}
+
+/// The snapshot of `files` and `skipped` with MEMORY.md read (again).
+fn with_index(
+    dir: &MemoryDir,
+    files: Vec<LoadedFile>,
+    mut skipped: Vec<Skipped>,
+) -> Result<Loaded> {
     let index_meta = dir.meta(&MemoryPath::index())?;
     let (index, index_unread_bytes) = match dir.read_opt(&MemoryPath::index()) {
         Ok(bytes) => (bytes, None),
@@ -197,6 +208,61 @@ pub fn load(dir: &MemoryDir) -> Result<Loaded> {
         index_unread_bytes,
         skipped,
     })
+}
+
+/// Reads one listed topic file: `None` when it is gone since the listing, or refused (then it is added
+/// to `skipped`).
+fn read_file(
+    dir: &MemoryDir,
+    path: MemoryPath,
+    stamp: Stamp,
+    now: SystemTime,
+    skipped: &mut Vec<Skipped>,
+) -> Result<Option<LoadedFile>> {
+    match dir.read(&path) {
+        Ok(bytes) => Ok(Some(loaded_file(path, &bytes, stamp, now))),
+        Err(Error::NotFound { .. }) => Ok(None),
+        Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
+            skipped.push(Skipped {
+                path: path.to_string(),
+                reason: rule,
+            });
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A topic file's text and summary from its bytes; `stamp` is from the listing, before the read, so a
+/// write during the read leaves a stamp that no longer matches.
+fn loaded_file(path: MemoryPath, bytes: &[u8], stamp: Stamp, now: SystemTime) -> LoadedFile {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let fm = match frontmatter::parse(&text) {
+        Parsed::Present(fm) => Some(fm),
+        _ => None,
+    };
+    let summary = TopicFile {
+        path: path.to_string(),
+        name: fm.as_ref().and_then(|f| f.name.clone()),
+        description: fm.as_ref().and_then(|f| f.description.clone()),
+        memory_type: fm.as_ref().and_then(|f| f.type_raw.clone()),
+        type_valid: fm
+            .as_ref()
+            .and_then(frontmatter::Frontmatter::memory_type)
+            .is_some(),
+        has_frontmatter: fm.is_some(),
+        lines: text.lines().count(),
+        bytes: bytes.len() as u64,
+        modified: DateTime::<Utc>::from(stamp.modified()).to_rfc3339(),
+        sha256: sha256_hex(bytes),
+        linked_from_index: false,
+    };
+    LoadedFile {
+        path,
+        text,
+        summary,
+        stamp: stamp.settled(now).then_some(stamp),
+    }
 }
 
 /// The topic files a `[[wiki-link]]` in the index or in another topic file points at: such a file is
@@ -268,5 +334,79 @@ pub fn index_summary(
         cut_lines: index.cut_lines().map(entry).collect(),
         dead_links: index.dead_links(dir),
         orphans,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_settled_file_is_reused_until_its_stamp_moves_even_when_its_mtime_is_set_back() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = tmp.path().join("a.md");
+        std::fs::write(&file, "first\n").unwrap_or_else(|e| panic!("{e}"));
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let later = SystemTime::now() + Duration::from_secs(3600);
+        let first = refresh(&dir, Loaded::default(), later).unwrap_or_else(|e| panic!("{e}"));
+        assert!(first.files[0].stamp.is_some(), "settled an hour later");
+        // Unchanged: the kept text is reused (shown by a marker no read could produce).
+        let mut marked = first.clone();
+        marked.files[0].text = "kept".into();
+        let again = refresh(&dir, marked, later).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.files[0].text, "kept");
+        // Rewritten in place at the same length with the old mtime put back: ctime still moves.
+        let mtime = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(&file, "other\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(mtime))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let changed = refresh(&dir, again, later).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(changed.files[0].text, "other\n");
+    }
+
+    #[test]
+    fn a_file_changed_in_the_last_seconds_is_read_again() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("a.md"), "x\n").unwrap_or_else(|e| panic!("{e}"));
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded.files[0].stamp, None, "not settled yet: never reused");
+    }
+
+    #[test]
+    fn refreshing_named_entries_moves_a_file_turned_symlink_to_skipped() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for name in ["a.md", "b.md"] {
+            std::fs::write(tmp.path().join(name), "x\n").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::remove_file(tmp.path().join("a.md")).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("a.md"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(tmp.path().join("c.md"), "new\n").unwrap_or_else(|e| panic!("{e}"));
+        let names = ["a.md".to_string(), "c.md".to_string(), "c.md".to_string()];
+        let now = SystemTime::now();
+        let after = refresh_names(&dir, loaded, &names, now).unwrap_or_else(|e| panic!("{e}"));
+        let paths: Vec<&str> = after.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["b.md", "c.md"]);
+        assert_eq!(after.skipped.len(), 1);
+        assert_eq!(after.skipped[0].path, "a.md");
+        let full = refresh(&dir, Loaded::default(), now).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            full.files
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect::<Vec<_>>(),
+            paths
+        );
+        assert_eq!(full.skipped.len(), 1);
     }
 }
