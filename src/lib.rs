@@ -52,7 +52,6 @@ pub use inventory::{Inventory, InventoryPage, PageOptions, inventory, inventory_
 pub use mcp::server::DreamServer;
 pub use memory::digest::sha256_hex;
 pub use memory::dir::{Access, MAX_FILE_BYTES, MAX_PATH_BYTES, MemoryDir, MemoryPath};
-pub use memory::snapshot::{Loaded, load as load_snapshot};
 pub use memory::{frontmatter, index, specifics};
 pub use settings::Settings;
 pub use stores::overview::{self, SortBy, StoreStatus};

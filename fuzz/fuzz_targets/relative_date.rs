@@ -2,24 +2,33 @@
 //! findings that point at a real line of the file, never a panic.
 #![no_main]
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-use dream_mcp::findings::{self, Evidence};
-use dream_mcp::{Loaded, load_snapshot};
+use dream_mcp::findings::{Analysis, Evidence};
 use dream_mcp_fuzz::hostile;
 use libfuzzer_sys::fuzz_target;
 
-/// The snapshot of the fixture's `team_file` directory the findings are computed against, taken once.
-fn snapshot() -> &'static Loaded {
-    static SNAPSHOT: OnceLock<Loaded> = OnceLock::new();
-    SNAPSHOT.get_or_init(|| load_snapshot(&hostile().team_file).expect("snapshot of the fixture"))
+/// The analysis of the fixture's `team_file` directory the findings are computed against, made once.
+fn analysis() -> &'static Mutex<Analysis> {
+    static ANALYSIS: OnceLock<Mutex<Analysis>> = OnceLock::new();
+    ANALYSIS.get_or_init(|| {
+        let mut analysis = Analysis::default();
+        analysis
+            .refresh(&hostile().team_file)
+            .expect("analysis of the fixture");
+        Mutex::new(analysis)
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let content = format!("---\nname: fuzz\ndescription: fuzz\ntype: project\n---\n{text}");
     let lines = content.lines().count().max(1);
-    for finding in findings::for_content(snapshot(), "fuzz.md", &content, None) {
+    let findings = analysis()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .for_write("fuzz.md", &content, None);
+    for finding in findings {
         if finding.file == "fuzz.md" {
             assert!(
                 (1..=lines).contains(&finding.line),
