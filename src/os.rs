@@ -351,6 +351,7 @@ mod imp {
         }
 
         /// The descriptor, for the kernel calls that take one (see [`super::Watch::add`]).
+        #[cfg(target_os = "linux")]
         pub(super) fn raw_fd(&self) -> i32 {
             use std::os::fd::AsRawFd;
             self.fd.as_raw_fd()

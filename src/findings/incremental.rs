@@ -1,6 +1,7 @@
 //! The findings of one write in time proportional to what changed: an analysis of the memory directory
 //! kept between writes (each file's text, its statements' words, the absolute paths it names), brought up
-//! to date by reading again only the files whose stamp moved.
+//! to date by reading again only the files the kernel reports changed, or, where it cannot tell, those
+//! whose stamp moved.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -76,9 +77,11 @@ impl Analysis {
         if self.vocabulary.len() > live + STALE_WORDS
             || self.vocabulary.statements() > 2 * statements + STALE_WORDS
         {
-            self.vocabulary = Vocabulary::default();
-            self.files.clear();
-            self.index = None;
+            *self = Analysis {
+                watcher: self.watcher.take(),
+                loaded: std::mem::take(&mut self.loaded),
+                ..Analysis::default()
+            };
         }
         // Both are sorted by path: one merge pass pairs each file with what was worked out before.
         let mut old = std::mem::take(&mut self.files).into_iter().peekable();
@@ -136,7 +139,8 @@ impl Analysis {
         }
     }
 
-    /// Per entry id: where the entry is, `Some(0)` for the index and `Some(1 + i)` for `files[i]`.
+    /// Per entry id: the entry's place among the index (when there is one) followed by the topic files,
+    /// the order [`Analysis::duplicates`] reads them in; `None` for ids no longer kept.
     fn positions(&self) -> Vec<Option<usize>> {
         let mut at = vec![None; self.next_id as usize];
         for (i, e) in self.index.iter().chain(&self.files).enumerate() {
