@@ -262,6 +262,9 @@ pub struct Dreamer {
     active: Mutex<Option<Active>>,
     /// What the findings of a write need, kept between writes.
     analysis: Mutex<Analysis>,
+    /// Whether a change made outside a dream has swept dead writers' temporary files yet: once per
+    /// process is enough (a dream sweeps when it starts and ends), and a sweep lists the whole directory.
+    swept: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Dreamer {
@@ -287,6 +290,7 @@ impl Dreamer {
             journal,
             active: Mutex::new(None),
             analysis: Mutex::new(Analysis::default()),
+            swept: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -384,7 +388,7 @@ impl Dreamer {
             held_us = held.elapsed().as_micros() as u64,
             "directory lock released"
         );
-        if out.is_ok() {
+        if out.is_ok() && !self.swept.swap(true, std::sync::atomic::Ordering::Relaxed) {
             dir.sweep_logged();
         }
         out

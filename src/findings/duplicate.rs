@@ -49,6 +49,10 @@ const MAX_LOCATIONS: usize = 20;
 /// Identical first or last statements in this many files or more are boilerplate, not a fact.
 const BOILERPLATE_FILES: usize = 3;
 
+/// How many words counted one verification of a candidate costs, for [`Vocabulary::repeating`]'s
+/// choice between verifying what its rarest words find and counting what all its words find.
+const VERIFY_COST: usize = 4;
+
 /// Ceilings on the pairing work, so that no input makes it quadratic.
 #[derive(Debug, Clone, Copy)]
 struct Budget {
@@ -664,8 +668,13 @@ pub(crate) struct Vocabulary {
     postings: Vec<Vec<u32>>,
     /// Per statement id: the file id it was added with and its place among the file's statements.
     owner: Vec<(u32, u32)>,
-    /// Per statement id: the last lookup that met it (see `lookup`), so each is verified once.
+    /// Per statement id: how many distinct words it has (what a match must share depends on it).
+    sizes: Vec<u32>,
+    /// Per statement id: the last lookup that met it (see `lookup`), so each is verified once, or its
+    /// count in `hits` started from zero.
     seen: Vec<u32>,
+    /// Per statement id: the words it shares with the statement looked up, when that lookup counts.
+    hits: Vec<u32>,
     /// Lookups made so far.
     lookup: u32,
     /// How many entries of `postings` belong to removed files.
@@ -738,7 +747,9 @@ impl Vocabulary {
         for (i, set) in words.iter().enumerate() {
             let id = self.owner.len() as u32;
             self.owner.push((file, i as u32));
+            self.sizes.push(set.len() as u32);
             self.seen.push(0);
+            self.hits.push(0);
             for &w in set {
                 self.frequency[w as usize] += 1;
                 self.postings[w as usize].push(id);
@@ -766,9 +777,13 @@ impl Vocabulary {
 
     /// The files (as `words_of` finds them: a position and its statements, for the file ids added)
     /// with a statement sharing enough words with one of `focus`'s to reach the duplicate threshold:
-    /// every file [`check_involving`] can pair `focus` with. Each focus statement is looked up under
-    /// its rarest words only (a set at or over the threshold shares one of them, see [`probe_len`]),
-    /// and each statement found is verified exactly; the positions come back ascending.
+    /// every file [`check_involving`] can pair `focus` with; the positions come back ascending.
+    ///
+    /// Each focus statement takes the cheaper of two exact ways, judged by the lengths of the word
+    /// lists it would read: looking up its rarest words only (a set at or over the threshold shares one
+    /// of them, see [`probe_len`]) and verifying each statement found, or, when its words are all
+    /// common (dense text, where the rarest lists are long), counting the shared words of every
+    /// statement on the lists of all its words, which needs no verification.
     pub(crate) fn repeating<'w>(
         &mut self,
         focus: &StatementWords,
@@ -776,38 +791,97 @@ impl Vocabulary {
     ) -> Vec<usize> {
         let mut out = Vec::new();
         for set in focus.iter().filter(|s| s.len() >= 2) {
-            self.lookup = self.lookup.wrapping_add(1);
-            if self.lookup == 0 {
-                self.seen.fill(0);
-                self.lookup = 1;
-            }
-            let mut rare = set.to_vec();
-            rare.sort_by_key(|&w| (self.frequency.get(w as usize).copied().unwrap_or(0), w));
-            for &w in &rare[..probe_len(set.len())] {
-                for &id in self.postings.get(w as usize).into_iter().flatten() {
-                    let seen = &mut self.seen[id as usize];
-                    if *seen == self.lookup {
-                        continue;
-                    }
-                    *seen = self.lookup;
-                    let (file, i) = self.owner[id as usize];
-                    let Some((at, words)) = words_of(file) else {
-                        continue;
-                    };
-                    let other = words.get(i as usize);
-                    // Sets under two words are never paired (see `eligible` in `check_within`).
-                    if other.len() >= 2
-                        && shared_at_least(set, other, needed_overlap(set.len(), other.len()))
-                            .is_some()
-                    {
-                        out.push(at);
-                    }
-                }
+            self.next_lookup();
+            let rare = self.rarest_first(set);
+            let listed = |w: &u32| self.postings.get(*w as usize).map_or(0, Vec::len);
+            let probe = &rare[..probe_len(set.len())];
+            let probed: usize = probe.iter().map(listed).sum();
+            let all: usize = rare.iter().map(listed).sum();
+            if all <= probed.saturating_mul(VERIFY_COST) {
+                self.count_shared(set, &words_of, &mut out);
+            } else {
+                self.verify_probed(set, probe, &words_of, &mut out);
             }
         }
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// Starts a lookup: every statement's mark in `seen` from earlier ones no longer counts.
+    fn next_lookup(&mut self) {
+        self.lookup = self.lookup.wrapping_add(1);
+        if self.lookup == 0 {
+            self.seen.fill(0);
+            self.lookup = 1;
+        }
+    }
+
+    /// `set`'s words, those in the fewest statements first.
+    fn rarest_first(&self, set: &[u32]) -> Vec<u32> {
+        let mut rare = set.to_vec();
+        rare.sort_by_key(|&w| (self.frequency.get(w as usize).copied().unwrap_or(0), w));
+        rare
+    }
+
+    /// [`Vocabulary::repeating`] for one statement `set` by verification: every statement on the lists
+    /// of the `probe` words is compared with `set` exactly.
+    fn verify_probed<'w>(
+        &mut self,
+        set: &[u32],
+        probe: &[u32],
+        words_of: &impl Fn(u32) -> Option<(usize, &'w StatementWords)>,
+        out: &mut Vec<usize>,
+    ) {
+        for &w in probe {
+            for &id in self.postings.get(w as usize).into_iter().flatten() {
+                let seen = &mut self.seen[id as usize];
+                if *seen == self.lookup {
+                    continue;
+                }
+                *seen = self.lookup;
+                let (file, i) = self.owner[id as usize];
+                let Some((at, words)) = words_of(file) else {
+                    continue;
+                };
+                let other = words.get(i as usize);
+                // Sets under two words are never paired (see `eligible` in `check_within`).
+                if other.len() >= 2
+                    && shared_at_least(set, other, needed_overlap(set.len(), other.len())).is_some()
+                {
+                    out.push(at);
+                }
+            }
+        }
+    }
+
+    /// [`Vocabulary::repeating`] for one statement `set` by counting: each statement on the lists of
+    /// `set`'s words is counted once per word, so its count is the words the two share, and it matches
+    /// when the count reaches what the threshold needs.
+    fn count_shared<'w>(
+        &mut self,
+        set: &[u32],
+        words_of: &impl Fn(u32) -> Option<(usize, &'w StatementWords)>,
+        out: &mut Vec<usize>,
+    ) {
+        for &w in set {
+            for &id in self.postings.get(w as usize).into_iter().flatten() {
+                let i = id as usize;
+                if self.seen[i] != self.lookup {
+                    self.seen[i] = self.lookup;
+                    self.hits[i] = 0;
+                }
+                self.hits[i] += 1;
+                let size = self.sizes[i] as usize;
+                // Counted once, as the count reaches the overlap needed.
+                if size >= 2
+                    && self.hits[i] as usize == needed_overlap(set.len(), size)
+                    && let Some((at, _)) = words_of(self.owner[i].0)
+                {
+                    out.push(at);
+                }
+            }
+        }
     }
 }
 
@@ -1820,5 +1894,86 @@ mod tests {
         // 3 words is under MIN_WORDS, however alike.
         let short = "- alpha bravo charlie delta\n\n- alpha bravo charlie\n";
         assert_eq!(groups_of(&[("a.md", short)]), Vec::<Vec<String>>::new());
+    }
+
+    /// A small dense vocabulary (every word in a good share of the statements): both ways of looking a
+    /// statement up find exactly the files a comparison with every statement finds, and skip the files
+    /// the caller no longer has.
+    #[test]
+    fn a_lookup_by_counting_finds_what_verifying_and_a_full_comparison_find() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as u32
+        };
+        let mut random_words = |len: u32| {
+            let mut w = StatementWords::default();
+            for _ in 0..len {
+                let size = 1 + next(7);
+                w.words.extend((0..size).map(|_| next(12)));
+                let start = w.ends.last().map_or(0, |&e| e as usize);
+                sort_distinct_from(&mut w.words, start);
+                w.ends.push(w.words.len() as u32);
+            }
+            w
+        };
+        let focus = random_words(6);
+        // File 0 holds the focus statements themselves but is gone: the caller no longer finds it.
+        let copy = StatementWords {
+            words: focus.words.clone(),
+            ends: focus.ends.clone(),
+        };
+        let files: Vec<StatementWords> = [copy]
+            .into_iter()
+            .chain((1..300).map(|_| random_words(4)))
+            .collect();
+        let mut vocabulary = Vocabulary::default();
+        vocabulary.frequency.resize(12, 0);
+        vocabulary.postings.resize_with(12, Vec::new);
+        for (id, words) in files.iter().enumerate() {
+            vocabulary.add(id as u32, words);
+        }
+        let words_of = |id: u32| (id != 0).then(|| (id as usize, &files[id as usize]));
+        let mut expected: Vec<usize> = (1..files.len())
+            .filter(|&i| {
+                focus.iter().filter(|s| s.len() >= 2).any(|x| {
+                    files[i].iter().any(|y| {
+                        y.len() >= 2
+                            && shared_at_least(x, y, needed_overlap(x.len(), y.len())).is_some()
+                    })
+                })
+            })
+            .collect();
+        expected.sort_unstable();
+        assert!(
+            expected.len() > 10 && expected.len() < files.len() - 10,
+            "the sample should hold some matches and some misses: {}",
+            expected.len()
+        );
+        let by = |vocabulary: &mut Vocabulary, counting: bool| {
+            let mut out = Vec::new();
+            for set in focus.iter().filter(|s| s.len() >= 2) {
+                vocabulary.next_lookup();
+                if counting {
+                    vocabulary.count_shared(set, &words_of, &mut out);
+                } else {
+                    let rare = vocabulary.rarest_first(set);
+                    vocabulary.verify_probed(
+                        set,
+                        &rare[..probe_len(set.len())],
+                        &words_of,
+                        &mut out,
+                    );
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        assert_eq!(by(&mut vocabulary, true), expected);
+        assert_eq!(by(&mut vocabulary, false), expected);
+        assert_eq!(vocabulary.repeating(&focus, words_of), expected);
     }
 }
