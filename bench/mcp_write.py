@@ -6,6 +6,7 @@ Reports, per write, the whole call's wall time as the client sees it and, when t
 
     bench/mcp_write.py [--binary target/release/dream-mcp] [--files 1000] [--writes 20]
     bench/mcp_write.py --from OUT [--writes 20]     # OUT made by `gen_memory OUT N`
+    bench/mcp_write.py --orient 2 ...               # list_memory first, then the model's turn
 
 With `--from`, the memory and project are copies of what `examples/gen_memory` made (Zipf-distributed
 words, like real notes), and each write rewrites an existing topic file with one line added, so the
@@ -101,6 +102,9 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--writes", type=int, default=20)
     ap.add_argument("--from", dest="source", help="a gen_memory output folder to copy")
+    ap.add_argument("--orient", type=float, metavar="SECONDS",
+                    help="call list_memory first, as a dream does, then wait SECONDS (the model's turn) "
+                         "before the first write")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -138,6 +142,11 @@ def main() -> None:
             {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}},
         )
         client.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        if args.orient is not None:
+            t0 = time.perf_counter()
+            client.request("tools/call", {"name": "list_memory", "arguments": {}})
+            listed = (time.perf_counter() - t0) * 1000
+            time.sleep(args.orient)
         rng = random.Random(11)
         walls = []
         for n in range(args.writes + 1):
@@ -162,7 +171,11 @@ def main() -> None:
     def stats(xs):
         return f"median {statistics.median(xs):.2f} ms, min {min(xs):.2f}, max {max(xs):.2f}"
 
-    print(f"{args.files} files, first write (reads the whole memory): {first:.2f} ms")
+    if args.orient is not None:
+        print(f"{args.files} files, list_memory: {listed:.2f} ms, then {args.orient:g} s")
+        print(f"{args.files} files, first write after list_memory: {first:.2f} ms")
+    else:
+        print(f"{args.files} files, first write (reads the whole memory): {first:.2f} ms")
     print(f"{args.files} files, {args.writes} writes after it: call {stats(walls)}")
     if client.held:
         print(f"  directory lock held: {stats([h / 1000 for h in client.held])}")

@@ -450,3 +450,54 @@ async fn write_memory_file_lists_the_first_findings_of_a_kind_and_counts_them_al
     // The advice all of them share is said once.
     assert!(v["advice"]["relative_date"].is_string(), "{v}");
 }
+
+/// The analysis a write's findings come from is warmed on a thread of its own when a dream starts or
+/// the memory is listed; a file changed after that is still seen by the next write.
+#[test]
+fn a_warmed_analysis_still_sees_a_file_changed_after_it() {
+    const FACT_X: &str = "- The deploy script needs the staging token from vault before it runs.\n";
+    const FACT_Y: &str = "- Integration tests require the local postgres container on port 5433.\n";
+    let env = Env::new();
+    env.put("c.md", format!("# Deploy\n\n{FACT_X}"));
+    let dreamer = env.dreamer();
+    let files_repeated = |content: &str| -> Vec<String> {
+        let found = dreamer
+            .findings_for_write("new.md", content)
+            .expect("findings of a write");
+        let found = serde_json::to_value(&found).expect("findings serialise");
+        let mut files: Vec<String> = found
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|f| f["kind"] == "duplicate")
+            .flat_map(|f| {
+                f["evidence"]["locations"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|l| l["file"].as_str().map(String::from))
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    };
+    dreamer
+        .warm_analysis()
+        .expect("a thread")
+        .join()
+        .expect("warming finished");
+    assert_eq!(
+        files_repeated(&format!("# New\n\n{FACT_X}")),
+        ["c.md", "new.md"]
+    );
+    env.put("c.md", format!("# Tests\n\n{FACT_Y}"));
+    assert_eq!(
+        files_repeated(&format!("# New\n\n{FACT_X}")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        files_repeated(&format!("# New\n\n{FACT_Y}")),
+        ["c.md", "new.md"]
+    );
+}

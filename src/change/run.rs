@@ -5,7 +5,7 @@
 //! with the diff and the undo command; `abort` restores every touched file and rolls the lock back.
 //! Outside a dream, each change is its own journaled run, so nothing is ever lost.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -260,8 +260,9 @@ pub struct Dreamer {
     settings: Settings,
     journal: Journal,
     active: Mutex<Option<Active>>,
-    /// What the findings of a write need, kept between writes.
-    analysis: Mutex<Analysis>,
+    /// What the findings of a write need, kept between writes (and brought up to date in the background
+    /// by [`Dreamer::warm_analysis`]).
+    analysis: Arc<Mutex<Analysis>>,
     /// Whether a change made outside a dream has swept dead writers' temporary files yet: once per
     /// process is enough (a dream sweeps when it starts and ends), and a sweep lists the whole directory.
     swept: std::sync::atomic::AtomicBool,
@@ -289,7 +290,7 @@ impl Dreamer {
             settings,
             journal,
             active: Mutex::new(None),
-            analysis: Mutex::new(Analysis::default()),
+            analysis: Arc::new(Mutex::new(Analysis::default())),
             swept: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -332,6 +333,30 @@ impl Dreamer {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         analysis.refresh(&dir)?;
         Ok(analysis.for_write(path, content, Some(&self.locations.project_dir)))
+    }
+
+    /// Brings the analysis writes use up to date on a thread of its own, so that the first write of a
+    /// dream does not wait for the whole memory to be read and analysed; called when a dream starts and
+    /// when the memory is listed. Skipped while another thread holds the analysis; a failure is logged.
+    /// The thread's handle is returned for whoever wants to wait for it.
+    pub fn warm_analysis(&self) -> Option<std::thread::JoinHandle<()>> {
+        let dir = self.memory().ok()?;
+        let analysis = Arc::clone(&self.analysis);
+        let spawned = std::thread::Builder::new()
+            .name("dream-analysis".to_string())
+            .spawn(move || {
+                let Ok(mut analysis) = analysis.try_lock() else {
+                    return;
+                };
+                if let Err(e) = analysis.refresh(&dir) {
+                    tracing::debug!(error = %e, "analysis not brought up to date ahead of writes");
+                }
+            });
+        spawned
+            .inspect_err(|e| {
+                tracing::debug!(error = %e, "no thread to bring the analysis up to date ahead of writes")
+            })
+            .ok()
     }
 
     fn active(&self) -> std::sync::MutexGuard<'_, Option<Active>> {
@@ -483,6 +508,7 @@ impl Dreamer {
             lock,
             acknowledged: Vec::new(),
         });
+        self.warm_analysis();
         Ok(start)
     }
 

@@ -365,6 +365,7 @@ impl DreamServer {
         let provenance = dreamer.provenance().map_err(message)?;
         let inventory = inventory::inventory_dated(&dir, Some(&locations.project_dir), &provenance)
             .map_err(message)?;
+        dreamer.warm_analysis();
         let defaults = PageOptions::default();
         let page_per_kind = p.findings_per_kind.unwrap_or(defaults.findings_per_kind);
         let page = inventory.page(PageOptions {
