@@ -91,6 +91,13 @@ class Client:
             if msg.get("id") == self.next_id:
                 return msg
 
+    def cpu_ms(self):
+        """The server's CPU time so far (user and system), from /proc: what the load of other processes
+        on the machine changes least."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
     def close(self):
         self.proc.stdin.close()
         self.proc.wait(timeout=10)
@@ -163,8 +170,10 @@ def main() -> None:
             walls.append((time.perf_counter() - t0) * 1000)
             if n == 0:
                 first = walls.pop()
+                cpu_start = client.cpu_ms()
             if reply.get("result", {}).get("isError") or "error" in reply:
                 raise SystemExit(f"write failed: {reply}")
+        cpu = (client.cpu_ms() - cpu_start) / max(args.writes, 1)
         client.close()
         time.sleep(0.1)
 
@@ -177,6 +186,7 @@ def main() -> None:
     else:
         print(f"{args.files} files, first write (reads the whole memory): {first:.2f} ms")
     print(f"{args.files} files, {args.writes} writes after it: call {stats(walls)}")
+    print(f"  server CPU time (user + system) per write: {cpu:.2f} ms")
     if client.held:
         print(f"  directory lock held: {stats([h / 1000 for h in client.held])}")
     else:
