@@ -67,9 +67,9 @@ pub const MAX_NAMED_FORGOTTEN: usize = 25;
 pub struct Acknowledgement {
     /// The specific, as `finish_dream` listed it.
     pub specific: String,
-    /// Why letting it go is right: contradicted by..., superseded by..., stale because...
+    /// Why it can go: contradicted by..., superseded by..., stale because...
     pub reason: String,
-    /// What supports the reason (a file, a transcript session and line), if anything.
+    /// What shows it (a file, a transcript session).
     pub evidence: Option<String>,
 }
 

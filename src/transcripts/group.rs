@@ -128,6 +128,7 @@ mod tests {
             snippet: snippet.to_string(),
             file: format!("{session}.jsonl"),
             line: 1,
+            repeats: 0,
         }
     }
 
