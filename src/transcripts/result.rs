@@ -24,7 +24,9 @@ pub struct Hit {
     pub uuid: Option<String>,
     /// When the line was written (RFC 3339, from the transcript).
     pub timestamp: Option<String>,
-    /// The day of `timestamp` (YYYY-MM-DD, UTC), for turning relative dates into absolute ones.
+    /// The day of `timestamp` (YYYY-MM-DD, UTC), for turning relative dates into absolute ones (not in
+    /// the answer, whose `timestamp` starts with it).
+    #[serde(skip)]
     pub date: Option<String>,
     /// Who said it: `user` (typed by the user), `assistant`, `tool` (tool output), `agent` (the main
     /// agent briefing a subagent), `system` (inserted by Claude Code).
