@@ -92,7 +92,7 @@ async fn every_tool_has_documented_parameters_and_annotations_within_a_size_budg
     };
     assert_eq!(
         params("read_memory_file"),
-        ["path", "provenance", "store", "verbatim"]
+        ["from_line", "path", "provenance", "store", "verbatim"]
     );
     assert_eq!(
         params("write_memory_file"),
@@ -319,6 +319,41 @@ async fn read_memory_file_returns_content_hash_and_counts() {
     assert_eq!(grouped["sha256"], sha256_hex(index.as_bytes()));
     let (shared, _) = client.read("team/shared.md").await;
     assert_eq!(shared, "shared\n");
+}
+
+#[tokio::test]
+async fn a_long_file_is_read_in_parts_under_the_answer_budget() {
+    let env = Env::new();
+    let body: String = (0..1500)
+        .map(|i| format!("- note {i:04}: {}\n", "x".repeat(50)))
+        .collect();
+    env.put("long.md", &body);
+    let client = env.client().await;
+    let (mut text, mut from, mut parts) = (String::new(), 1, 0);
+    loop {
+        let v = client
+            .ok(
+                "read_memory_file",
+                json!({"path": "long.md", "from_line": from}),
+            )
+            .await;
+        assert_eq!(
+            v["sha256"],
+            sha256_hex(body.as_bytes()),
+            "the whole file's hash"
+        );
+        assert_eq!(v["lines"], 1500);
+        let part = v["content"].as_str().expect("content");
+        assert!(part.len() <= 30_000, "{} characters", part.len());
+        text.push_str(part);
+        parts += 1;
+        match v["next_line"].as_u64() {
+            Some(next) => from = next,
+            None => break,
+        }
+    }
+    assert_eq!(text, body, "the parts join into the file");
+    assert!(parts >= 3, "{parts} parts");
 }
 
 #[tokio::test]

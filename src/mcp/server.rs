@@ -36,6 +36,7 @@ use crate::memory::digest::sha256_hex;
 use crate::memory::dir::Access;
 use crate::memory::index::Index;
 use crate::memory::index_view::{self, IndexView};
+use crate::memory::window::{MAX_READ_CHARS, window};
 use crate::provenance::FileProvenance;
 use crate::settings::Settings;
 use crate::stores::served::{Served, StoreSummary};
@@ -114,6 +115,8 @@ pub struct ReadParams {
     /// MEMORY.md as written, not grouped.
     #[serde(default)]
     pub verbatim: bool,
+    /// First line to return (default 1): a file over 30,000 characters comes in parts.
+    pub from_line: Option<usize>,
 }
 
 /// A file's content and identity.
@@ -134,6 +137,9 @@ pub struct ReadOutput {
     pub lines: usize,
     /// Size in bytes.
     pub bytes: usize,
+    /// Where the next part starts, when the file goes on: pass it as `from_line`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_line: Option<usize>,
     /// With `provenance: true`: the session that wrote each line, in ranges of lines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<FileProvenance>,
@@ -429,6 +435,8 @@ impl DreamServer {
             ),
             false => None,
         };
+        let part = window(&content, p.from_line.unwrap_or(1), MAX_READ_CHARS);
+        let last = part.next.unwrap_or(usize::MAX);
         let grouped = path.is_index() && !p.verbatim;
         Ok(Json(ReadOutput {
             provenance,
@@ -436,8 +444,9 @@ impl DreamServer {
             lines: content.lines().count(),
             bytes: bytes.len(),
             sha256: sha256_hex(&bytes),
-            index: grouped.then(|| index_view::view(&Index::parse(&content))),
-            content: (!grouped).then_some(content),
+            next_line: part.next,
+            index: grouped.then(|| index_view::view(&Index::parse(&content), part.first..last)),
+            content: (!grouped).then(|| part.text.to_string()),
         }))
     }
 

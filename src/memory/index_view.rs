@@ -28,10 +28,10 @@ pub struct LinkedEntries {
     pub lines: Vec<String>,
 }
 
-/// `index`'s lines as the module says.
-pub fn view(index: &Index) -> IndexView {
+/// `index`'s lines numbered `lines` as the module says.
+pub fn view(index: &Index, lines: std::ops::Range<usize>) -> IndexView {
     let mut out = IndexView::default();
-    for line in &index.lines {
+    for line in index.lines.iter().filter(|l| lines.contains(&l.line)) {
         match entry(line) {
             Some((title, target, rest)) => {
                 let at = match out.entries.iter().position(|e| e.file == target) {
@@ -90,7 +90,11 @@ mod tests {
         let text = "# Memory\n\n- [API](api.md) — routers\n- [Db](db.md) — port 5433\n\
                     - [API](api.md) — errors are JSON\n- [Errors](api.md): 422 on failure\n\
                     - Sam wants short answers\n- [A](a.md) and [B](b.md)\n";
-        let v = view(&Index::parse(text));
+        let v = view(&Index::parse(text), 1..usize::MAX);
+        assert_eq!(
+            view(&Index::parse(text), 4..5).entries[0].lines,
+            ["4 port 5433"]
+        );
         let shown: Vec<(&str, &str, Vec<&str>)> = v
             .entries
             .iter()
