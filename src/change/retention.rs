@@ -65,7 +65,7 @@ pub const MAX_NAMED_FORGOTTEN: usize = 25;
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Acknowledgement {
-    /// The specific, as `finish_dream` listed it.
+    /// As finish_dream listed it.
     pub specific: String,
     /// Why it can go: contradicted by..., superseded by..., stale because...
     pub reason: String,

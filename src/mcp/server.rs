@@ -109,13 +109,13 @@ pub struct ReadParams {
     pub store: Option<String>,
     /// Relative to the memory directory, e.g. `debugging.md`.
     pub path: String,
-    /// Also which session wrote each line: ranges with session, uuid, time, the user's words before.
+    /// Also which session wrote each line, and the user's words before.
     #[serde(default)]
     pub provenance: bool,
     /// MEMORY.md as written, not grouped.
     #[serde(default)]
     pub verbatim: bool,
-    /// First line to return (default 1): a file over 30,000 characters comes in parts.
+    /// First line (default 1): a long file comes in parts, `next_line` the next.
     pub from_line: Option<usize>,
 }
 

@@ -32,7 +32,7 @@ const MAX_SESSION_ID: usize = 64;
 pub struct GrepRequest {
     /// Rust regex over message text. This or `preset`.
     pub pattern: Option<String>,
-    /// `corrections`, `remember` (the user's words), `decisions`, `errors` (with tool output).
+    /// A named pattern; `remember` reads the user's words, `errors` tool output too.
     pub preset: Option<Preset>,
     /// Ignore case.
     #[serde(default)]
