@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Characters a scripted dream returns to the model, through the dream tools and through the shell route.
 
-Tools route (real MCP stdio): tools/list (the definitions every request carries), start_dream,
-list_memory, read_memory_file of MEMORY.md and every topic file, grep_transcripts with each preset
-(corrections, remember, decisions, errors), abort_dream. Shell route: `ls -la MEM`, `cat` of every file,
-and `grep -rn PATTERN TRANSCRIPTS --include='*.jsonl' | tail -50` for a pattern per preset.
+Tools route (real MCP stdio), the calls the `dream` skill (skill/dream/SKILL.md) has the model make:
+tools/list (the definitions every request carries), start_dream, list_memory, read_memory_file of
+MEMORY.md, of every file with findings and of every file the index's entries link (in the example, all
+twelve), grep_transcripts with each preset since the last dream (corrections, remember, decisions, errors)
+and corrections grouped over all sessions, then abort_dream. Every answer with its defaults. Shell route:
+`ls -la MEM`, `cat` of every file, and `grep -rn PATTERN TRANSCRIPTS --include='*.jsonl' | tail -50` for a
+pattern per preset.
 
     bench/dream_chars.py --binary target/release/dream-mcp --memory examples/messy-memory \
         --transcripts examples/transcripts
@@ -55,12 +58,15 @@ def tools_route(binary, memory, transcripts, tmp):
         return t
 
     call("start_dream", {"min_hours": 0, "min_sessions": 0})
-    call("list_memory", {})
+    listed = json.loads(call("list_memory", {}))
+    index = call("read_memory_file", {"path": "MEMORY.md"})
+    flagged = {f if isinstance(f, str) else f[0] for f in listed.get("files_with_findings", [])}
     for f in sorted(os.listdir(memory)):
-        if f.endswith(".md"):
+        if f.endswith(".md") and f != "MEMORY.md" and (f in flagged or f"({f})" in index or f'"{f}"' in index):
             call("read_memory_file", {"path": f})
     for preset in PATTERNS:
-        call("grep_transcripts", {"preset": preset})
+        call("grep_transcripts", {"preset": preset, "since_last_dream": True})
+    call("grep_transcripts", {"preset": "corrections", "group": True})
     call("abort_dream", {"reason": "benchmark"})
     c.close()
     return rows

@@ -86,9 +86,9 @@ pub fn build(
     }
 }
 
-/// Most topic files one `list_memory` answer lists by default (the files with findings are named
-/// apart; the full table is paged with `files_offset` and `files_limit`).
-pub const DEFAULT_FILES_LIMIT: usize = 25;
+/// Most topic files one `list_memory` answer lists by default: none, the files with findings are named
+/// apart; the table is asked for, a page at a time, with `files_limit` and `files_offset`.
+pub const DEFAULT_FILES_LIMIT: usize = 0;
 /// Most orphans, dead links, skipped entries and files with findings one answer names (each with its
 /// total).
 pub const MAX_NAMED: usize = 50;
@@ -98,9 +98,6 @@ pub const MAX_FILES_LIMIT: usize = 500;
 pub const DEFAULT_FINDINGS_PER_KIND: usize = 3;
 /// Most findings of each kind one answer may carry.
 pub const MAX_FINDINGS_PER_KIND: usize = 200;
-
-/// Most cut index lines one answer names (the rest follow them to the end of MEMORY.md).
-pub const MAX_CUT_LINES_LISTED: usize = 50;
 
 /// Which part of the inventory one answer carries, so a large memory directory still fits in the
 /// model's context: a page of files and the first findings of each kind, with full counts.
@@ -166,15 +163,6 @@ impl From<&TopicFile> for FileRow {
     }
 }
 
-/// An index line named by number and target only (the model reads MEMORY.md for the text).
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct LineRef {
-    /// 1-based line number in MEMORY.md.
-    pub line: usize,
-    /// The line's first link target (empty when it has none).
-    pub target: String,
-}
-
 /// MEMORY.md's state in numbers, for one answer.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct IndexState {
@@ -185,8 +173,9 @@ pub struct IndexState {
     pub entries: usize,
     /// How many lines Claude Code cuts today.
     pub cut_lines_total: usize,
-    /// The first of the lines Claude Code cuts today (at most 50; they run to the end of the file).
-    pub cut_lines: Vec<LineRef>,
+    /// The first line Claude Code cuts today (the cut runs to the end of the file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_from_line: Option<usize>,
     /// Links that lead to no existing topic file.
     pub dead_links: Vec<DeadLink>,
     /// Topic files no index line links to (the first 50).
@@ -212,8 +201,8 @@ pub struct InventoryPage {
     pub files: Vec<FileRow>,
     /// Entries the tools leave alone, with reasons (the first 50).
     pub skipped: Vec<Skipped>,
-    /// The topic files with findings, most findings first (the first 50).
-    pub files_with_findings: Vec<String>,
+    /// The topic files with findings and how many each has, most first (the first 50).
+    pub files_with_findings: Vec<(String, usize)>,
     /// How many topic files have findings.
     pub files_with_findings_total: usize,
     /// The first findings of each kind (errors first), their advice, and the counts of all of them
@@ -245,15 +234,7 @@ impl Inventory {
                 size: idx.size.clone(),
                 entries: idx.entries.len(),
                 cut_lines_total: idx.cut_lines.len(),
-                cut_lines: idx
-                    .cut_lines
-                    .iter()
-                    .take(MAX_CUT_LINES_LISTED)
-                    .map(|e| LineRef {
-                        line: e.line,
-                        target: e.target.clone(),
-                    })
-                    .collect(),
+                cut_from_line: idx.cut_lines.first().map(|e| e.line),
                 dead_links: idx.dead_links.iter().take(MAX_NAMED).cloned().collect(),
                 orphans: idx.orphans.iter().take(MAX_NAMED).cloned().collect(),
                 orphans_total: idx.orphans.len(),
@@ -272,7 +253,7 @@ impl Inventory {
             files_with_findings: with_findings
                 .into_iter()
                 .take(MAX_NAMED)
-                .map(|(file, _)| file.to_string())
+                .map(|(file, n)| (file.to_string(), n))
                 .collect(),
             findings: brief::brief(&self.findings, per_kind),
         }

@@ -26,7 +26,7 @@ async fn day_of_hit(client: &Client, args: Value, about: &str) -> String {
         .expect("hits")
         .iter()
         .filter(|h| h["snippet"].as_str().is_some_and(|s| s.contains(about)))
-        .filter_map(|h| h["date"].as_str())
+        .filter_map(|h| h["timestamp"].as_str().and_then(|t| t.get(..10)))
         .collect();
     let first = days
         .first()

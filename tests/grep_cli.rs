@@ -30,6 +30,19 @@ fn stdout(o: &Output) -> String {
 }
 
 #[test]
+fn a_snippet_said_again_is_shown_once_with_its_count() {
+    let env = Env::new();
+    let said = "The deploy finished";
+    env.session(S1, &[user(S1, "u1", T1, said)]);
+    env.session(S2, &[assistant(S2, "a1", T2, said)]);
+    let out = stdout(&grep(&env, &["deploy", "--color", "never"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].ends_with("(and 1 more like it)"), "{out}");
+    assert_eq!(lines[1], "    The «deploy» finished");
+    assert!(!lines[2].contains("deploy"), "shown once: {out}");
+}
+
+#[test]
 fn human_output_shows_date_speaker_session_and_snippet_newest_first() {
     let env = env();
     let o = grep(&env, &["deploy", "--color", "never"]);

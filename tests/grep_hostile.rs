@@ -205,7 +205,10 @@ fn cancellation_stops_the_search_and_says_so() {
 fn progress_is_reported_while_searching() {
     let t = Env::new();
     for (i, id) in [S1, S2, S3].iter().enumerate() {
-        t.session(id, &[user(id, &format!("u{i}"), T1, "deploy")]);
+        t.session(
+            id,
+            &[user(id, &format!("u{i}"), T1, &format!("deploy {i}"))],
+        );
     }
     let q = t.query(&pattern("deploy"));
     let seen = Mutex::new(Vec::new());

@@ -210,15 +210,15 @@ fn hits_are_newest_first_across_sessions_and_carry_their_session_and_date() {
     t.session(
         S1,
         &[
-            user(S1, "s1-old", T1, "deploy"),
-            user(S1, "s1-new", T3, "deploy"),
+            user(S1, "s1-old", T1, "deploy one"),
+            user(S1, "s1-new", T3, "deploy two"),
         ],
     );
     t.session(
         S2,
         &[
-            user(S2, "s2-mid", T2, "deploy"),
-            user(S2, "s2-newest", T4, "deploy"),
+            user(S2, "s2-mid", T2, "deploy three"),
+            user(S2, "s2-newest", T4, "deploy four"),
         ],
     );
     let r = t.grep(pattern("deploy"));
@@ -238,7 +238,10 @@ fn since_filters_records_and_skips_older_files_unread() {
     touch(&old, 1_772_000_000); // 2026-02-25, before every `since` below
     t.session(
         S2,
-        &[user(S2, "mid", T2, "deploy"), user(S2, "new", T4, "deploy")],
+        &[
+            user(S2, "mid", T2, "deploy mid"),
+            user(S2, "new", T4, "deploy new"),
+        ],
     );
     let since = |s: &str| {
         t.grep(GrepRequest {
@@ -293,8 +296,8 @@ fn since_last_dream_uses_the_lock_mtime() {
     let t = Env::new();
     let memory = t.memory.clone();
     std::fs::create_dir_all(&memory).unwrap();
-    let before = t.session(S1, &[user(S1, "before", T1, "deploy")]);
-    let after = t.session(S2, &[user(S2, "after", T2, "deploy")]);
+    let before = t.session(S1, &[user(S1, "before", T1, "deploy before")]);
+    let after = t.session(S2, &[user(S2, "after", T2, "deploy after")]);
     touch(&before, 1_000);
     touch(&after, 3_000);
     let req = GrepRequest {
@@ -325,7 +328,7 @@ fn max_results_caps_hits_and_says_truncated() {
                 S1,
                 &format!("u{i:02}"),
                 &format!("2026-03-01T09:00:{i:02}.000Z"),
-                "deploy",
+                &format!("deploy {i}"),
             )
         })
         .collect();
@@ -344,19 +347,43 @@ fn max_results_caps_hits_and_says_truncated() {
     });
     assert_eq!(all.hits.len(), 30);
     assert!(!all.stats.truncated);
-    // By default the newest 25, saying more matched.
+    // By default the newest 10, saying more matched.
     let default = t.grep(pattern("deploy"));
-    assert_eq!(default.hits.len(), 25);
+    assert_eq!(default.hits.len(), 10);
     assert_eq!(uuids(&default)[0], "u29");
     assert!(default.stats.truncated);
 }
 
 #[test]
+fn a_snippet_said_again_is_one_hit_counting_the_repeats() {
+    let t = Env::new();
+    t.session(
+        S1,
+        &[
+            user(S1, "first", T1, "use pnpm to deploy"),
+            user(S1, "other", T2, "deploy on Fridays"),
+        ],
+    );
+    t.session(
+        S2,
+        &[
+            user(S2, "again", T3, "use pnpm to deploy"),
+            user(S2, "newest", T4, "use pnpm to deploy"),
+        ],
+    );
+    let r = t.grep(pattern("deploy"));
+    assert_eq!(uuids(&r), ["newest", "other"]);
+    assert_eq!((r.hits[0].repeats, r.hits[1].repeats), (2, 0));
+    assert_eq!(r.stats.matching_lines, 4);
+    assert!(!r.stats.truncated, "every line is shown or counted");
+}
+
+#[test]
 fn the_answer_size_cap_holds_with_the_largest_limits() {
     let t = Env::new();
-    let long = format!("{} deploy {}", "x ".repeat(2000), "y ".repeat(2000));
+    let (x, y) = ("x ".repeat(2000), "y ".repeat(2000));
     let lines: Vec<_> = (0..200)
-        .map(|i| user(S1, &format!("u{i}"), T1, &long))
+        .map(|i| user(S1, &format!("u{i}"), T1, &format!("{x} deploy{i} {y}")))
         .collect();
     t.session(S1, &lines);
     let r = t.grep(GrepRequest {

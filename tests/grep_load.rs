@@ -149,7 +149,7 @@ fn grep_transcripts_stays_consistent_while_transcripts_grow() {
                 "{at:?} held needle-{earlier:?}, now needle-{n}"
             );
         }
-        let warnings = stats["warnings"].as_array().expect("warnings");
+        let warnings = stats["warnings"].as_array().map_or(&[][..], Vec::as_slice);
         // A session caught between its creation and its first bytes is an empty file.
         for w in warnings {
             assert!(
@@ -166,7 +166,7 @@ fn grep_transcripts_stays_consistent_while_transcripts_grow() {
     let last = grep(&mut server, 9);
     let total = placed.len() as u64;
     assert_eq!(last["stats"]["matching_lines"], json!(total), "{last}");
-    assert_eq!(last["stats"]["warnings"], json!([]), "{last}");
+    assert_eq!(last["stats"].get("warnings"), None, "{last}");
     let mut found: Vec<u64> = last["hits"]
         .as_array()
         .expect("hits")

@@ -382,7 +382,9 @@ async fn read_memory_file_gives_compact_provenance_and_list_memory_the_write_tim
             .unwrap()
             .starts_with("remember: we deploy")
     );
-    let list = client.ok("list_memory", serde_json::json!({})).await;
+    let list = client
+        .ok("list_memory", serde_json::json!({"files_limit": 10}))
+        .await;
     let times = list["write_times"].as_array().unwrap();
     let web = times.iter().find(|t| t["path"] == "web.md").unwrap();
     assert_eq!(web["first_write"], "2026-03-03T08:00:10.000Z");

@@ -181,7 +181,7 @@ async fn a_write_killed_at_any_moment_leaves_the_old_or_a_new_file_never_a_part(
     );
 
     let client = env.client().await;
-    let listed = client.ok("list_memory", json!({})).await;
+    let listed = client.ok("list_memory", json!({"files_limit": 10})).await;
     let files: Vec<&str> = listed["files"]
         .as_array()
         .expect("files")

@@ -43,7 +43,7 @@ fn the_binary_speaks_json_rpc_over_stdio() {
         resp["result"].clone()
     };
 
-    let listed = call(&mut server, 2, "list_memory", json!({}));
+    let listed = call(&mut server, 2, "list_memory", json!({"files_limit": 10}));
     assert_ne!(listed["isError"], true, "{listed}");
     assert_eq!(listed["structuredContent"]["index"]["lines"], 1);
     assert_eq!(

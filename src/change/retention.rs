@@ -65,11 +65,11 @@ pub const MAX_NAMED_FORGOTTEN: usize = 25;
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Acknowledgement {
-    /// The specific, as `finish_dream` listed it.
+    /// As finish_dream listed it.
     pub specific: String,
-    /// Why letting it go is right: contradicted by..., superseded by..., stale because...
+    /// Why it can go: contradicted by..., superseded by..., stale because...
     pub reason: String,
-    /// What supports the reason (a file, a transcript session and line), if anything.
+    /// What shows it (a file, a transcript session).
     pub evidence: Option<String>,
 }
 

@@ -25,7 +25,7 @@ use crate::provenance::{Provenance, Sources};
 use crate::settings::Settings;
 
 /// Longest diff returned inline by `finish_dream`; `dream-mcp diff` shows all of it.
-pub const MAX_INLINE_DIFF_CHARS: usize = 20_000;
+pub const MAX_INLINE_DIFF_CHARS: usize = 4_000;
 
 /// Files a run's report names in each of `created`, `changed` and `deleted`; [`ChangeCounts`] counts
 /// them all, and `dream-mcp diff <run>` shows every one.
@@ -115,7 +115,7 @@ pub struct RunReport {
     pub changed: Vec<FileChange>,
     /// Files the run deleted (the first [`MAX_NAMED_FILES`]).
     pub deleted: Vec<FileChange>,
-    /// Unified diff of the run (cut at 20,000 characters; `dream-mcp diff <run>` shows all).
+    /// Unified diff of the run (cut at 4,000 characters; `dream-mcp diff <run>` shows all).
     pub diff: String,
     /// Whether `diff` was cut.
     pub diff_truncated: bool,

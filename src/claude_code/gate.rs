@@ -21,7 +21,7 @@ pub const DEFAULT_MIN_HOURS: f64 = 24.0;
 pub const DEFAULT_MIN_SESSIONS: usize = 5;
 /// Sessions a [`Gate`] names: the newest; the rest are counted. A memory with 50,000 sessions since
 /// its last consolidation is answered in a few lines.
-pub const MAX_LISTED_SESSIONS: usize = 10;
+pub const MAX_LISTED_SESSIONS: usize = 5;
 
 /// One session transcript.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -83,7 +83,8 @@ fn sessions(dir: &Path) -> impl Iterator<Item = Session> {
                 id: stem.to_string(),
                 file: e.path(),
                 started: None,
-                ended: DateTime::<Utc>::from(modified).to_rfc3339(),
+                ended: DateTime::<Utc>::from(modified)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 bytes: meta.len(),
                 modified,
             })

@@ -22,9 +22,13 @@ fn hit(s: &mut String, h: &Hit, indent: &str, color: bool) {
         .map_or("-", |id| id.get(..8).unwrap_or(id));
     let (role, kind) = (h.role.as_str(), h.kind.as_str());
     let (dim, reset) = if color { (DIM, RESET) } else { ("", "") };
+    let repeats = match h.repeats {
+        0 => String::new(),
+        n => format!("  (and {n} more like it)"),
+    };
     let _ = writeln!(
         s,
-        "{indent}{when}  {role:<9} {kind:<11} {session}  {dim}{}:{}{reset}",
+        "{indent}{when}  {role:<9} {kind:<11} {session}  {dim}{}:{}{reset}{repeats}",
         h.file, h.line
     );
     let snippet = if color {

@@ -57,12 +57,12 @@ pub fn brief(all: &[Finding], per_kind: usize) -> Brief {
     out
 }
 
-/// `f` without evidence its message states in full (a relative date's anchor and resolution, the index's
-/// cut).
+/// `f` without evidence its message states (a relative date's anchor and resolution, the index's cut,
+/// the count and first numbers of the index lines involved).
 fn without_restated_evidence(mut f: Finding) -> Finding {
     if matches!(
         f.evidence,
-        Some(Evidence::RelativeDate(_) | Evidence::Cut(_))
+        Some(Evidence::RelativeDate(_) | Evidence::Cut(_) | Evidence::Lines(_))
     ) {
         f.evidence = None;
     }

@@ -34,6 +34,9 @@ use crate::inventory::{self, InventoryPage, PageOptions};
 use crate::mcp::{prompt, schema};
 use crate::memory::digest::sha256_hex;
 use crate::memory::dir::Access;
+use crate::memory::index::Index;
+use crate::memory::index_view::{self, IndexView};
+use crate::memory::window::{MAX_READ_CHARS, window};
 use crate::provenance::FileProvenance;
 use crate::settings::Settings;
 use crate::stores::served::{Served, StoreSummary};
@@ -79,9 +82,9 @@ pub struct FinishParams {
     /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// A short summary of what this dream changed and why, shown in `dream-mcp history`.
+    /// What this dream changed and why, in a few lines.
     pub summary: String,
-    /// Specifics a refused finish_dream listed that should go, each with why. Journaled.
+    /// Specifics a refused finish listed that should go, each with why (journaled).
     #[serde(default)]
     pub forgotten: Vec<Acknowledgement>,
 }
@@ -104,12 +107,16 @@ pub struct ReadParams {
     /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// Path relative to the memory directory, e.g. `debugging.md` or `team/conventions.md`.
+    /// Relative to the memory directory, e.g. `debugging.md`.
     pub path: String,
-    /// Also return which session wrote each line (transcripts' Write/Edit calls): line ranges with
-    /// session, uuid, time and the user's words before.
+    /// Also which session wrote each line, and the user's words before.
     #[serde(default)]
     pub provenance: bool,
+    /// MEMORY.md as written, not grouped.
+    #[serde(default)]
+    pub verbatim: bool,
+    /// First line (default 1): a long file comes in parts, `next_line` the next.
+    pub from_line: Option<usize>,
 }
 
 /// A file's content and identity.
@@ -117,14 +124,22 @@ pub struct ReadParams {
 pub struct ReadOutput {
     /// Path relative to the memory directory.
     pub path: String,
-    /// The file's text (invalid UTF-8 is replaced with U+FFFD).
-    pub content: String,
+    /// The file's text (invalid UTF-8 is replaced with U+FFFD); for MEMORY.md only with `verbatim`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// MEMORY.md without `verbatim`: every line, entries under the file they link (`N text after the
+    /// link`), the other lines as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexView>,
     /// SHA-256 of the bytes on disk; pass it as `expected_sha256` when changing the file.
     pub sha256: String,
     /// Number of lines.
     pub lines: usize,
     /// Size in bytes.
     pub bytes: usize,
+    /// Where the next part starts, when the file goes on: pass it as `from_line`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_line: Option<usize>,
     /// With `provenance: true`: the session that wrote each line, in ranges of lines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<FileProvenance>,
@@ -137,13 +152,13 @@ pub struct WriteParams {
     /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// Path relative to the memory directory: `<name>.md` or `team/<name>.md` (not MEMORY.md).
+    /// `<name>.md` or `team/<name>.md`, relative to the memory directory.
     pub path: String,
-    /// The complete new content, starting with the frontmatter block.
+    /// The whole new file, frontmatter first.
     pub content: String,
     /// SHA-256 you read; refused if the file changed since. "" = create only if absent.
     pub expected_sha256: Option<String>,
-    /// grep_transcripts hits this change rests on; journaled.
+    /// grep_transcripts hits it rests on (journaled).
     #[serde(default)]
     pub evidence: Vec<Citation>,
 }
@@ -155,11 +170,11 @@ pub struct DeleteParams {
     /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// Topic file to remove, relative to the memory directory (not MEMORY.md).
+    /// Topic file to delete.
     pub path: String,
     /// SHA-256 you read; refused if the file changed since.
     pub expected_sha256: Option<String>,
-    /// grep_transcripts hits this change rests on; journaled.
+    /// grep_transcripts hits it rests on (journaled).
     #[serde(default)]
     pub evidence: Vec<Citation>,
 }
@@ -171,11 +186,11 @@ pub struct RewriteIndexParams {
     /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// The whole new MEMORY.md: one `- [Title](file.md) — hook` pointer a line.
+    /// The whole new MEMORY.md: one `- [Title](file.md) — hook` line a topic file.
     pub content: String,
     /// SHA-256 of the MEMORY.md you read; refused if it changed since.
     pub expected_sha256: Option<String>,
-    /// grep_transcripts hits this change rests on; journaled.
+    /// grep_transcripts hits it rests on (journaled).
     #[serde(default)]
     pub evidence: Vec<Citation>,
 }
@@ -186,11 +201,11 @@ pub struct ListParams {
     /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// First topic file to list (default 0), to page through a large directory.
+    /// First topic file listed (default 0).
     pub files_offset: Option<usize>,
-    /// How many topic files to list (default 25, at most 500).
+    /// Topic files to list, with description, type, sha256 (default 0, at most 500).
     pub files_limit: Option<usize>,
-    /// Findings listed per kind (default 5, at most 200); counts cover all.
+    /// Findings shown per kind (default 3, at most 200).
     pub findings_per_kind: Option<usize>,
 }
 
@@ -345,8 +360,8 @@ impl DreamServer {
         }
     }
 
-    /// Orient: MEMORY.md against the 200-line / 25,000-byte limits (cut lines, dead links, orphans),
-    /// findings by kind (the first few, with counts), files with findings, a page of topic files.
+    /// Orient: MEMORY.md against its 200-line / 25,000-byte limits, findings by kind (the first few,
+    /// with counts), files with findings; the file table on request.
     #[tool(
         annotations(
             read_only_hint = true,
@@ -397,7 +412,7 @@ impl DreamServer {
         }))
     }
 
-    /// Read a memory file (topic file or MEMORY.md): content, sha256, lines.
+    /// Read a memory file: content and sha256. MEMORY.md comes as its entries grouped by linked file.
     #[tool(annotations(
         read_only_hint = true,
         destructive_hint = false,
@@ -421,18 +436,23 @@ impl DreamServer {
             ),
             false => None,
         };
+        let part = window(&content, p.from_line.unwrap_or(1), MAX_READ_CHARS);
+        let last = part.next.unwrap_or(usize::MAX);
+        let grouped = path.is_index() && !p.verbatim;
         Ok(Json(ReadOutput {
             provenance,
             path: path.to_string(),
             lines: content.lines().count(),
             bytes: bytes.len(),
             sha256: sha256_hex(&bytes),
-            content,
+            next_line: part.next,
+            index: grouped.then(|| index_view::view(&Index::parse(&content), part.first..last)),
+            content: (!grouped).then(|| part.text.to_string()),
         }))
     }
 
-    /// Create or replace a topic file (not MEMORY.md), atomically, journaled for undo. Returns
-    /// frontmatter warnings and the new content's findings to fix now. Refuses credentials.
+    /// Create or replace a topic file (not MEMORY.md), journaled for undo. Returns the new content's
+    /// findings to fix now. Refuses credentials.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -472,8 +492,7 @@ impl DreamServer {
         }))
     }
 
-    /// Delete a topic file (not MEMORY.md); journaled for undo. Names the MEMORY.md lines still linking
-    /// to it.
+    /// Delete a topic file, journaled for undo. Names the MEMORY.md lines still linking to it.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -492,8 +511,8 @@ impl DreamServer {
             .map_err(message)
     }
 
-    /// Replace MEMORY.md. Refused, with every violation listed, over 200 lines or 25,000 bytes, with
-    /// frontmatter, or with a dead link. Warns on entries over 150 characters and unlinked files.
+    /// Replace MEMORY.md. Refused, listing every violation, over 200 lines or 25,000 bytes, with
+    /// frontmatter or a dead link.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = true,
@@ -519,7 +538,7 @@ impl DreamServer {
     }
 
     /// Start a dream: takes the consolidation lock (refused while another runs), opens a journaled run.
-    /// Returns time and sessions since the last consolidation, the gate, runs left open.
+    /// Returns time and sessions since the last consolidation, runs left open.
     #[tool(annotations(
         read_only_hint = false,
         destructive_hint = false,
@@ -538,8 +557,8 @@ impl DreamServer {
         dreamer.start(gate).map(Json).map_err(message)
     }
 
-    /// Finish the dream: journals it, marks the lock, returns the changes and the undo command (tell the
-    /// user). Refused while specifics the memory held are in no file: restore them or list each in
+    /// Finish the dream: journals it, marks the lock, returns the changes and the undo command for the
+    /// user. Refused while specifics the memory held are in no file: restore each or list it in
     /// `forgotten` with a reason.
     #[tool(annotations(
         read_only_hint = false,
@@ -563,9 +582,8 @@ impl DreamServer {
         }
     }
 
-    /// Search this project's session transcripts for evidence. Hits newest first: session, uuid, date,
-    /// role, snippet with the match in «», credentials redacted. A `preset` or a regex `pattern`; narrow
-    /// with since, sessions, since_last_dream.
+    /// Search this project's session transcripts. Newest hits first, one a snippet (repeats counted):
+    /// session, uuid, timestamp, role, snippet with the match in «». A `preset` or a regex `pattern`.
     #[tool(
         annotations(
             read_only_hint = true,

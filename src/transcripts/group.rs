@@ -36,7 +36,8 @@ pub struct HitGroup {
     pub first_date: Option<String>,
     /// The day of the newest hit.
     pub last_date: Option<String>,
-    /// One hit per session, newest first (at most 5).
+    /// One hit per session and snippet, newest first (at most 5); `repeats` counts the other sessions
+    /// with the same snippet.
     pub examples: Vec<Hit>,
 }
 
@@ -84,8 +85,11 @@ pub fn group(hits: Vec<Hit>) -> (Vec<HitGroup>, usize) {
         }
         if g.sessions.insert(session) {
             g.group.sessions += 1;
-            if g.group.examples.len() < MAX_EXAMPLES {
-                g.group.examples.push(hit);
+            let examples = &mut g.group.examples;
+            if let Some(same) = examples.iter_mut().find(|e| e.snippet == hit.snippet) {
+                same.repeats += 1;
+            } else if examples.len() < MAX_EXAMPLES {
+                examples.push(hit);
             }
         }
     }
@@ -128,6 +132,7 @@ mod tests {
             snippet: snippet.to_string(),
             file: format!("{session}.jsonl"),
             line: 1,
+            repeats: 0,
         }
     }
 
@@ -178,6 +183,31 @@ mod tests {
             "one example a session, newest first"
         );
         assert_eq!(groups[1].sessions, 1);
+    }
+
+    #[test]
+    fn the_same_snippet_in_several_sessions_is_one_example_counting_them() {
+        let said = "«no», use pnpm not npm for installing packages here";
+        let hits = vec![
+            hit("c", "2026-03-03", said),
+            hit("b", "2026-03-02", said),
+            hit(
+                "a",
+                "2026-03-01",
+                "«no» use pnpm instead of npm for installing packages",
+            ),
+            hit("z", "2026-02-28", said),
+        ];
+        let (groups, _) = group(hits);
+        assert_eq!(groups.len(), 1, "{groups:#?}");
+        let g = &groups[0];
+        assert_eq!((g.sessions, g.hits), (4, 4));
+        let shown: Vec<(&str, u64)> = g
+            .examples
+            .iter()
+            .map(|h| (h.session_id.as_deref().unwrap_or_default(), h.repeats))
+            .collect();
+        assert_eq!(shown, [("c", 2), ("a", 0)]);
     }
 
     #[test]

@@ -14,13 +14,15 @@ use super::preset::{self, Preset};
 use super::scope::{RoleFilter, Scope};
 
 /// Hits returned when `max_results` is not given.
-pub const DEFAULT_MAX_RESULTS: usize = 25;
+pub const DEFAULT_MAX_RESULTS: usize = 10;
 /// Most hits one answer returns, whatever `max_results` says.
 pub const MAX_RESULTS_LIMIT: usize = 200;
 /// Characters of context on each side of a match when `context_chars` is not given.
-pub const DEFAULT_CONTEXT_CHARS: usize = 150;
+pub const DEFAULT_CONTEXT_CHARS: usize = 80;
 /// Most characters of context on each side of a match, whatever `context_chars` says.
 pub const MAX_CONTEXT_CHARS: usize = 1000;
+/// How many of the newest hits an ungrouped search reads to fill `max_results` with distinct snippets.
+pub const DISTINCT_POOL: usize = 500;
 /// Longest accepted session id.
 const MAX_SESSION_ID: usize = 64;
 
@@ -28,34 +30,33 @@ const MAX_SESSION_ID: usize = 64;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrepRequest {
-    /// Rust regex over the decoded message text (never raw JSON). This or `preset`.
+    /// Rust regex over message text. This or `preset`.
     pub pattern: Option<String>,
-    /// Named patterns: `corrections`, `remember` (the user's words), `decisions`, `errors` (with tool
-    /// output).
+    /// A named pattern; `remember` reads the user's words, `errors` tool output too.
     pub preset: Option<Preset>,
-    /// Match letters regardless of case.
+    /// Ignore case.
     #[serde(default)]
     pub case_insensitive: bool,
-    /// Whose words: `user`, `assistant`, `any`. Default: user and assistant text (or the preset's).
+    /// Whose words (default user and assistant, or the preset's).
     pub role: Option<RoleFilter>,
-    /// Only records from this time: `YYYY-MM-DD` (UTC) or RFC 3339.
+    /// Only from this time: `YYYY-MM-DD` or RFC 3339.
     pub since: Option<String>,
-    /// Only these session ids (with their subagents).
+    /// Only these session ids.
     #[serde(default)]
     pub sessions: Vec<String>,
     /// Only sessions written since the last consolidation.
     #[serde(default)]
     pub since_last_dream: bool,
-    /// Also search tool calls and results (default false; true for `errors`).
+    /// Also search tool calls and results (default: for `errors` only).
     pub include_tool_output: Option<bool>,
-    /// Most hits, newest first (default 25, at most 200).
+    /// Most hits (default 10, at most 200).
     pub max_results: Option<usize>,
-    /// Snippet context each side of the match (default 150 characters, at most 1000).
+    /// Characters each side of the match (default 80, at most 1000).
     pub context_chars: Option<usize>,
-    /// Store whose last dream `since_last_dream` means (default `memory`).
+    /// Store (default `memory`).
     #[serde(default)]
     pub store: Option<String>,
-    /// Group alike hits across sessions: sessions, first/last date, a snippet a session.
+    /// Group alike hits across sessions, most sessions first.
     #[serde(default)]
     pub group: bool,
 }
@@ -74,6 +75,8 @@ pub struct Query {
     pub(crate) context_chars: usize,
     /// Whether hits are grouped ([`super::group`]); `max_results` then counts groups.
     pub(crate) group: bool,
+    /// Whether the pattern is a preset's (the answer then does not repeat it).
+    pub(crate) preset: bool,
 }
 
 impl Query {
@@ -124,15 +127,17 @@ impl Query {
                 .unwrap_or(DEFAULT_CONTEXT_CHARS)
                 .min(MAX_CONTEXT_CHARS),
             group: req.group,
+            preset: preset.is_some(),
         })
     }
 
-    /// How many of the newest hits the search keeps: the answer's, or the pool grouping reads.
+    /// How many of the newest hits the search keeps: the pool grouping reads, or the pool the answer's
+    /// distinct snippets are taken from.
     pub(crate) fn kept(&self) -> usize {
         if self.group {
             super::group::POOL
         } else {
-            self.max_results
+            DISTINCT_POOL
         }
     }
 

@@ -24,7 +24,9 @@ pub struct Hit {
     pub uuid: Option<String>,
     /// When the line was written (RFC 3339, from the transcript).
     pub timestamp: Option<String>,
-    /// The day of `timestamp` (YYYY-MM-DD, UTC), for turning relative dates into absolute ones.
+    /// The day of `timestamp` (YYYY-MM-DD, UTC), for turning relative dates into absolute ones (not in
+    /// the answer, whose `timestamp` starts with it).
+    #[serde(skip)]
     pub date: Option<String>,
     /// Who said it: `user` (typed by the user), `assistant`, `tool` (tool output), `agent` (the main
     /// agent briefing a subagent), `system` (inserted by Claude Code).
@@ -38,6 +40,13 @@ pub struct Hit {
     pub file: String,
     /// The line number in that file (from 1).
     pub line: u64,
+    /// Older hits with the same snippet (other sessions or lines), left out of the answer.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub repeats: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What went wrong with a file or a line; the search goes on.
@@ -80,11 +89,13 @@ pub struct Warning {
 /// The numbers behind a search, so an empty or partial answer can be told from a wrong one.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Stats {
-    /// The regular expression searched (a preset's own, when a preset was named).
+    /// The regular expression searched, when given as `pattern` (empty for a preset, which names its own).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub pattern: String,
     /// Transcript files searched.
     pub files_searched: u64,
     /// Transcript files left out by `since`, `sessions` or `since_last_dream` without being read.
+    #[serde(skip_serializing_if = "is_zero")]
     pub files_skipped: u64,
     /// Bytes read.
     pub bytes_searched: u64,
@@ -97,6 +108,7 @@ pub struct Stats {
     /// True when matching lines were left out (by `max_results`, the answer-size cap, or cancellation).
     pub truncated: bool,
     /// True when the search was cancelled before it finished.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
     /// Wall time of the search, in milliseconds.
     pub elapsed_ms: u64,
@@ -104,8 +116,10 @@ pub struct Stats {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_dream: Option<Option<String>>,
     /// Problems met, first by file and line (at most 20).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// All problems met, listed or not.
+    #[serde(skip_serializing_if = "is_zero")]
     pub warnings_total: u64,
     /// The transcript folders searched: the project's own, then its subfolders' and worktrees' (files
     /// in those are named `../<folder>/<file>`).
@@ -115,7 +129,7 @@ pub struct Stats {
 /// The answer of `grep_transcripts`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct GrepResult {
-    /// Matching lines, newest first (none with `group`).
+    /// Matching lines, newest first, one a snippet (none with `group`).
     pub hits: Vec<Hit>,
     /// With `group`: alike hits across sessions, most sessions first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -125,14 +139,16 @@ pub struct GrepResult {
 }
 
 impl GrepResult {
-    /// Builds the answer from hits sorted newest first, keeping as many as fit under
-    /// [`MAX_ANSWER_CHARS`] and setting `hits_returned` and `truncated`.
-    pub(crate) fn fitted(sorted: Vec<Hit>, mut stats: Stats) -> GrepResult {
+    /// Builds the answer from hits sorted newest first: the first `max_results` distinct snippets (each
+    /// counting its older `repeats`) that fit under [`MAX_ANSWER_CHARS`], setting `hits_returned` and
+    /// `truncated`.
+    pub(crate) fn fitted(sorted: Vec<Hit>, mut stats: Stats, max_results: usize) -> GrepResult {
         stats.warnings.sort();
         stats.warnings.truncate(MAX_WARNINGS);
-        let hits = fit(sorted, &stats);
+        let hits = fit(distinct(sorted, max_results), &stats);
         stats.hits_returned = hits.len();
-        stats.truncated = stats.cancelled || (hits.len() as u64) < stats.matching_lines;
+        let covered: u64 = hits.iter().map(|h| 1 + h.repeats).sum();
+        stats.truncated = stats.cancelled || covered < stats.matching_lines;
         GrepResult {
             hits,
             groups: Vec::new(),
@@ -163,6 +179,24 @@ impl GrepResult {
             stats,
         }
     }
+}
+
+/// The first `max` distinct snippets of `sorted` (newest first), each counting the older hits with the
+/// same snippet in its `repeats`.
+fn distinct(sorted: Vec<Hit>, max: usize) -> Vec<Hit> {
+    let mut out: Vec<Hit> = Vec::with_capacity(max.min(sorted.len()));
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for hit in sorted {
+        match at.get(&hit.snippet) {
+            Some(&i) => out[i].repeats += 1,
+            None if out.len() < max => {
+                at.insert(hit.snippet.clone(), out.len());
+                out.push(hit);
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// The first of `items` that fit, with `stats`, under [`MAX_ANSWER_CHARS`].
@@ -202,9 +236,10 @@ mod tests {
             date: None,
             role: Role::User,
             kind: Kind::Text,
-            snippet: "x".repeat(snippet_len),
+            snippet: format!("{n} {}", "x".repeat(snippet_len)),
             file: "s.jsonl".into(),
             line: n as u64,
+            repeats: 0,
         }
     }
 
@@ -215,7 +250,7 @@ mod tests {
             matching_lines: 200,
             ..Stats::default()
         };
-        let r = GrepResult::fitted(hits, stats);
+        let r = GrepResult::fitted(hits, stats, 200);
         let len = serde_json::to_string(&r).unwrap().len();
         assert!(len <= MAX_ANSWER_CHARS, "{len}");
         assert!(r.stats.truncated);
@@ -231,8 +266,44 @@ mod tests {
             matching_lines: 3,
             ..Stats::default()
         };
-        let r = GrepResult::fitted(hits, stats);
+        let r = GrepResult::fitted(hits, stats, 10);
         assert_eq!(r.hits.len(), 3);
         assert!(!r.stats.truncated);
+    }
+
+    #[test]
+    fn repeated_snippets_are_one_hit_counting_the_rest() {
+        let mut hits: Vec<Hit> = (0..6).map(|n| hit(n, 10)).collect();
+        for h in &mut hits {
+            h.snippet = if h.line == 4 { "other" } else { "same" }.into();
+        }
+        let stats = Stats {
+            matching_lines: 6,
+            ..Stats::default()
+        };
+        let r = GrepResult::fitted(hits, stats, 10);
+        let shown: Vec<(u64, u64)> = r.hits.iter().map(|h| (h.line, h.repeats)).collect();
+        assert_eq!(
+            shown,
+            [(0, 4), (4, 0)],
+            "the newest of each snippet, with its repeats"
+        );
+        assert!(
+            !r.stats.truncated,
+            "every matching line is shown or counted"
+        );
+        let r = GrepResult::fitted(
+            (0..6).map(|n| hit(n, 1)).collect(),
+            Stats {
+                matching_lines: 6,
+                ..Stats::default()
+            },
+            2,
+        );
+        assert_eq!(r.hits.len(), 2);
+        assert!(
+            r.stats.truncated,
+            "distinct snippets past max_results are left out"
+        );
     }
 }

@@ -127,7 +127,10 @@ pub fn grep_folders(
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let stats = Stats {
-        pattern: query.pattern().to_string(),
+        pattern: match query.preset {
+            true => String::new(),
+            false => query.pattern().to_string(),
+        },
         files_searched: shared.files.into_inner(),
         files_skipped: shared.skipped.into_inner(),
         bytes_searched: shared.bytes.into_inner(),
@@ -147,7 +150,7 @@ pub fn grep_folders(
     Ok(if query.group {
         GrepResult::grouped(sorted, stats, query.max_results)
     } else {
-        GrepResult::fitted(sorted, stats)
+        GrepResult::fitted(sorted, stats, query.max_results)
     })
 }
 

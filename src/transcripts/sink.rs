@@ -218,6 +218,7 @@ impl FileSink<'_> {
             snippet: snippet::snippet(&redacted.text, range, q.context_chars, &redacted.spans),
             file: self.file.rel.clone(),
             line: number,
+            repeats: 0,
         };
         self.tally.top.push(key, hit);
     }
@@ -333,6 +334,7 @@ mod tests {
     fn search(dir: &std::path::Path, pattern: &str) -> GrepResult {
         let req = GrepRequest {
             pattern: Some(pattern.to_string()),
+            max_results: Some(crate::transcripts::request::MAX_RESULTS_LIMIT),
             ..GrepRequest::default()
         };
         grep(dir, &Query::new(&req, None).unwrap(), &Control::default()).unwrap()
@@ -355,7 +357,8 @@ mod tests {
             .collect();
         let dir = transcripts(&texts);
         let r = search(dir.path(), "deploy note");
-        assert_eq!(r.hits.len(), SECRETS.len());
+        let found: u64 = r.hits.iter().map(|h| 1 + h.repeats).sum();
+        assert_eq!(found, SECRETS.len() as u64, "each line shown or counted");
         for hit in &r.hits {
             assert!(hit.snippet.contains("[REDACTED "), "{}", hit.snippet);
         }

@@ -106,6 +106,7 @@ mod tests {
             snippet: String::new(),
             file: "f".into(),
             line,
+            repeats: 0,
         }
     }
 

@@ -416,7 +416,12 @@ impl Client {
 
     /// Reads a memory file through the tool, returning `(content, sha256)`.
     pub async fn read(&self, path: &str) -> (String, String) {
-        let v = self.ok("read_memory_file", json!({ "path": path })).await;
+        let v = self
+            .ok(
+                "read_memory_file",
+                json!({ "path": path, "verbatim": true }),
+            )
+            .await;
         (
             v["content"].as_str().expect("content").to_string(),
             v["sha256"].as_str().expect("sha256").to_string(),
