@@ -31,20 +31,19 @@ pub struct LinkedEntries {
 /// `index`'s lines numbered `lines` as the module says.
 pub fn view(index: &Index, lines: std::ops::Range<usize>) -> IndexView {
     let mut out = IndexView::default();
+    // Where each linked file's group is in `out.entries`: one lookup a line, whatever the index's size.
+    let mut group_of = std::collections::HashMap::new();
     for line in index.lines.iter().filter(|l| lines.contains(&l.line)) {
         match entry(line) {
             Some((title, target, rest)) => {
-                let at = match out.entries.iter().position(|e| e.file == target) {
-                    Some(at) => at,
-                    None => {
-                        out.entries.push(LinkedEntries {
-                            file: target.to_string(),
-                            title: title.to_string(),
-                            lines: Vec::new(),
-                        });
-                        out.entries.len() - 1
-                    }
-                };
+                let at = *group_of.entry(target).or_insert_with(|| {
+                    out.entries.push(LinkedEntries {
+                        file: target.to_string(),
+                        title: title.to_string(),
+                        lines: Vec::new(),
+                    });
+                    out.entries.len() - 1
+                });
                 let group = &mut out.entries[at];
                 let text = match title == group.title {
                     true => format!("{} {rest}", line.line),
