@@ -216,17 +216,32 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement.
+/// One statement, in 32 bytes: a large memory has millions.
 #[derive(Debug)]
 struct Statement {
     doc: u32,
     line: u32,
     /// Its place among its file's statements (0-based), for boilerplate.
     position: u32,
-    /// Byte range in the file's text of what a location quotes.
-    quote: Range<usize>,
-    /// For an index line: the topic files it links to.
-    links: Vec<String>,
+    /// Byte offset in the file's text of what a location quotes.
+    quote_start: u32,
+    /// Byte length of what a location quotes.
+    quote_len: u32,
+    /// For an index line linking to topic files: the files.
+    links: Option<Box<Vec<String>>>,
+}
+
+impl Statement {
+    /// The topic files an index line links to (none for any other statement).
+    fn links(&self) -> &[String] {
+        self.links.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// The byte range in the file's text of what a location quotes.
+    fn quote(&self) -> Range<usize> {
+        let start = self.quote_start as usize;
+        start..start + self.quote_len as usize
+    }
 }
 
 /// The duplicate groups among `docs`.
@@ -262,7 +277,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
     for i in (0..statements.len()).filter(|&i| eligible(i)) {
-        if !statements[i].links.is_empty() {
+        if !statements[i].links().is_empty() {
             reps.push(i);
             continue;
         }
@@ -374,17 +389,19 @@ fn statements_of(
     mut words: impl FnMut(&str),
 ) {
     let first = out.len();
-    let mut push = |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links| {
-        let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
-        out.push(Statement {
-            doc: doc_index as u32,
-            line: line as u32,
-            position: (out.len() - first) as u32,
-            quote: start..start + quote.len(),
-            links,
-        });
-        words(text);
-    };
+    let mut push =
+        |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links: Vec<_>| {
+            let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
+            out.push(Statement {
+                doc: doc_index as u32,
+                line: line as u32,
+                position: (out.len() - first) as u32,
+                quote_start: u32::try_from(start).unwrap_or(u32::MAX),
+                quote_len: u32::try_from(quote.len()).unwrap_or(0),
+                links: (!links.is_empty()).then(|| Box::new(links)),
+            });
+            words(text);
+        };
     let mut in_comment = false;
     for line in doc.body().iter().filter(|l| !l.in_code) {
         let t = line.text.trim();
@@ -1269,7 +1286,7 @@ fn worth_reporting(
 /// Whether one of the two is an index line linking to the other's file.
 fn summarises(docs: &[Doc], statements: &[Statement], a: usize, b: usize) -> bool {
     let links_to = |from: &Statement, to: &Statement| {
-        from.links.iter().any(|f| f == docs[to.doc as usize].file)
+        from.links().iter().any(|f| f == docs[to.doc as usize].file)
     };
     links_to(&statements[a], &statements[b]) || links_to(&statements[b], &statements[a])
 }
@@ -1341,7 +1358,7 @@ fn finding(docs: &[Doc], statements: &[Statement], group: &[usize], similarity: 
             Location {
                 file: doc.file.to_string(),
                 line: s.line as usize,
-                text: quote(doc.text.get(s.quote.clone()).unwrap_or("")),
+                text: quote(doc.text.get(s.quote()).unwrap_or("")),
             }
         })
         .collect();

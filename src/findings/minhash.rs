@@ -12,8 +12,9 @@
 pub(crate) const BANDS: usize = 30;
 /// Minimum hashes per band.
 pub(crate) const ROWS: usize = 4;
-/// Length of a signature.
-const K: usize = BANDS * ROWS;
+/// Bands whose bucket keys are held at once (a divisor of [`BANDS`]).
+const BANDS_AT_ONCE: usize = 6;
+const _: () = assert!(BANDS % BANDS_AT_ONCE == 0);
 
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
 /// 1-in-65,536 accident, and half-width minimums halve the memory a signature reads.
@@ -45,47 +46,64 @@ pub(crate) fn candidates<'a>(
     per_bucket: usize,
     mut pair: impl FnMut(usize, usize),
 ) {
-    // Per word, its K hashes side by side, so a signature is K-wide minimums (vectorised).
-    let mut table = vec![0u16; vocabulary * K];
-    for (w, row) in table.chunks_exact_mut(K).enumerate() {
-        for (j, h) in row.iter_mut().enumerate() {
-            *h = mix(w, j);
-        }
-    }
     let n = items.len();
-    let mut keys = vec![0u32; BANDS * n];
-    let mut signature = [0u16; K];
-    for (i, &item) in items.iter().enumerate() {
-        signature.fill(u16::MAX);
-        for &w in words(item) {
-            let Some(row) = table.get(w as usize * K..(w as usize + 1) * K) else {
-                continue;
-            };
-            for (s, &h) in signature.iter_mut().zip(row) {
-                *s = (*s).min(h);
+    // A few bands at a time, in order (so the pairs come in the same order whatever the grouping): the
+    // hashes of all thirty for every word, or a key per band and item for all thirty at once, would be
+    // most of the memory of a large check.
+    const WIDTH: usize = BANDS_AT_ONCE * ROWS;
+    let mut table = vec![0u16; vocabulary * WIDTH];
+    let mut keys = vec![0u32; BANDS_AT_ONCE * n];
+    let mut signature = [0u16; WIDTH];
+    let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for first in (0..BANDS).step_by(BANDS_AT_ONCE) {
+        // Per word, the hashes of these bands side by side, so a signature is a run of minimums
+        // (vectorised).
+        for (w, row) in table.chunks_exact_mut(WIDTH).enumerate() {
+            for (j, h) in row.iter_mut().enumerate() {
+                *h = mix(w, first * ROWS + j);
             }
         }
-        for (b, rows) in signature.chunks_exact(ROWS).enumerate() {
-            keys[b * n + i] = bucket(rows);
-        }
-    }
-    drop(table);
-    let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for b in 0..BANDS {
-        band.clear();
-        band.extend((0..n).map(|i| (keys[b * n + i], i as u32)));
-        radix_sort(&mut band, &mut spare);
-        let mut start = 0;
-        while start < n {
-            let key = band[start].0;
-            let end = start + band[start..].iter().take_while(|e| e.0 == key).count();
-            for k in start..end {
-                for m in k + 1..end.min(k + 1 + per_bucket) {
-                    pair(items[band[k].1 as usize], items[band[m].1 as usize]);
+        for (i, &item) in items.iter().enumerate() {
+            signature.fill(u16::MAX);
+            for &w in words(item) {
+                let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
+                    continue;
+                };
+                for (s, &h) in signature.iter_mut().zip(row) {
+                    *s = (*s).min(h);
                 }
             }
-            start = end;
+            for (b, rows) in signature.chunks_exact(ROWS).enumerate() {
+                keys[b * n + i] = bucket(rows);
+            }
         }
+        for b in 0..BANDS_AT_ONCE {
+            band.clear();
+            band.extend((0..n).map(|i| (keys[b * n + i], i as u32)));
+            radix_sort(&mut band, &mut spare);
+            pair_within_buckets(&band, items, per_bucket, &mut pair);
+        }
+    }
+}
+
+/// Calls `pair` for the items of each run of equal keys in `band` (sorted by key), each with the next
+/// `per_bucket` of its run.
+fn pair_within_buckets(
+    band: &[(u32, u32)],
+    items: &[usize],
+    per_bucket: usize,
+    pair: &mut impl FnMut(usize, usize),
+) {
+    let mut start = 0;
+    while start < band.len() {
+        let key = band[start].0;
+        let end = start + band[start..].iter().take_while(|e| e.0 == key).count();
+        for k in start..end {
+            for m in k + 1..end.min(k + 1 + per_bucket) {
+                pair(items[band[k].1 as usize], items[band[m].1 as usize]);
+            }
+        }
+        start = end;
     }
 }
 

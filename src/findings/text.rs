@@ -103,7 +103,8 @@ impl<'a> Doc<'a> {
         modified: Option<NaiveDate>,
         is_index: bool,
     ) -> Doc<'a> {
-        let mut lines = Vec::new();
+        // Sized once: a large memory has millions of lines, and growing each file's table doubles it.
+        let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
         let mut start = 0;
         let mut fence: Option<(u8, usize)> = None;
         for (i, raw) in text.split_inclusive('\n').enumerate() {
