@@ -403,7 +403,7 @@ fn statements_of(
             words(text);
         };
     let mut in_comment = false;
-    for line in doc.body().iter().filter(|l| !l.in_code) {
+    for line in doc.body().filter(|l| !l.in_code) {
         let t = line.text.trim();
         if in_comment || t.starts_with("<!--") {
             in_comment = !t.contains("-->");

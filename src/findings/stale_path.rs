@@ -319,7 +319,7 @@ impl<'a> Checker<'a> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let doc_elsewhere = doc.body().iter().any(|l| {
+        let doc_elsewhere = doc.body().any(|l| {
             re.find_iter(l.text).any(|m| {
                 let t = m.as_str();
                 (t.starts_with('/') && t[1..].trim_end_matches('/').contains('/'))
