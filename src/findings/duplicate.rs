@@ -1193,12 +1193,21 @@ fn sampled_pairs(
     let mut seen: HashSet<(usize, usize), BuildHasherDefault<Fnv>> = HashSet::default();
     let mut pairs = Vec::new();
     let cap = budget.pairs_per_statement;
+    // Most candidates on a large memory are not alike (sets agreeing on a band by their common words):
+    // each set's sketch, read from one small table, turns most of them down without reading either set.
+    let mut sketches = vec![Sketch::UNKNOWN; statements.len()];
+    for &r in reps {
+        sketches[r] = Sketch::of(sets.get(r));
+    }
     minhash::candidates(
         reps,
         sets.vocabulary,
         |i| sets.get(i),
         cap,
         |a, b| {
+            if Sketch::rules_out(sketches[a], sketches[b]) {
+                return;
+            }
             let (wa, wb) = (sets.get(a), sets.get(b));
             let (la, lb) = (wa.len(), wb.len());
             if found[a] as usize >= cap
@@ -1217,6 +1226,59 @@ fn sampled_pairs(
         },
     );
     pairs
+}
+
+/// A word set in 64 bits: its size (under 256) and how many of its words fall in each of 14 bins (under
+/// 16 each), so that the sum over the bins of the smaller count of two sets bounds the words they share
+/// from above. [`Sketch::UNKNOWN`] (a set too large to fit) rules nothing out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sketch(u64);
+
+impl Sketch {
+    /// Bins of a sketch.
+    const BINS: u32 = 14;
+    /// The sketch of a set that does not fit.
+    const UNKNOWN: Sketch = Sketch(u64::MAX);
+
+    /// The sketch of `words`.
+    fn of(words: &[u32]) -> Sketch {
+        let Ok(len) = u8::try_from(words.len()) else {
+            return Sketch::UNKNOWN;
+        };
+        let mut counts = [0u64; Self::BINS as usize];
+        for &w in words {
+            counts[Self::bin(w)] += 1;
+        }
+        if counts.iter().any(|&c| c > 15) {
+            return Sketch::UNKNOWN;
+        }
+        let bins = counts
+            .iter()
+            .enumerate()
+            .fold(0u64, |acc, (i, &c)| acc | c << (4 * i));
+        Sketch(bins | u64::from(len) << 56)
+    }
+
+    /// The bin of word `w` (a multiplicative hash: ranks are ordered by frequency, not spread).
+    fn bin(w: u32) -> usize {
+        ((u64::from(w.wrapping_mul(0x9E37_79B9)) * u64::from(Self::BINS)) >> 32) as usize
+    }
+
+    /// Whether two sets with these sketches cannot be at the threshold: their sizes are too far apart,
+    /// or they cannot share the words it needs.
+    fn rules_out(a: Sketch, b: Sketch) -> bool {
+        if a == Sketch::UNKNOWN || b == Sketch::UNKNOWN {
+            return false;
+        }
+        let (la, lb) = ((a.0 >> 56) as usize, (b.0 >> 56) as usize);
+        if la.min(lb) * 100 < THRESHOLD_PERCENT * la.max(lb) {
+            return true;
+        }
+        let shared_at_most: u64 = (0..Self::BINS)
+            .map(|i| ((a.0 >> (4 * i)) & 15).min((b.0 >> (4 * i)) & 15))
+            .sum();
+        (shared_at_most as usize) < needed_overlap(la, lb)
+    }
 }
 
 /// Whether a pair over the threshold is a repeated fact: not an index line and its own topic file, not
@@ -1837,5 +1899,50 @@ mod tests {
         // 3 words is under MIN_WORDS, however alike.
         let short = "- alpha bravo charlie delta\n\n- alpha bravo charlie\n";
         assert_eq!(groups_of(&[("a.md", short)]), Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn a_sketch_never_rules_out_a_pair_at_the_threshold_and_turns_down_unrelated_ones() {
+        // Sets drawn from a small vocabulary (so some pairs are alike) and a few too large to sketch.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n) as u32
+        };
+        let mut sets: Vec<Vec<u32>> = (0..400)
+            .map(|k| {
+                let len = if k % 100 == 0 { 300 } else { 2 + next(20) };
+                let vocabulary = if k % 2 == 0 { 40 } else { 4_000 };
+                let mut set: Vec<u32> = (0..len).map(|_| next(vocabulary)).collect();
+                set.sort_unstable();
+                set.dedup();
+                set
+            })
+            .collect();
+        sets.push((0..40).collect());
+        let (mut alike, mut unrelated, mut turned_down) = (0, 0, 0);
+        for a in &sets {
+            for b in &sets {
+                let at_threshold = a.len().min(b.len()) * 100
+                    >= THRESHOLD_PERCENT * a.len().max(b.len())
+                    && shared_at_least(a, b, needed_overlap(a.len(), b.len())).is_some();
+                let ruled_out = Sketch::rules_out(Sketch::of(a), Sketch::of(b));
+                assert!(!(at_threshold && ruled_out), "{a:?} {b:?}");
+                if at_threshold {
+                    alike += 1;
+                } else {
+                    unrelated += 1;
+                    turned_down += usize::from(ruled_out);
+                }
+            }
+        }
+        assert!(alike > sets.len(), "{alike} alike pairs");
+        assert!(
+            turned_down * 10 >= unrelated * 8,
+            "{turned_down} of {unrelated}"
+        );
+        assert_eq!(Sketch::of(&(0..300).collect::<Vec<u32>>()), Sketch::UNKNOWN);
     }
 }
