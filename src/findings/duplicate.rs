@@ -1199,8 +1199,10 @@ fn sampled_pairs(
     for &r in reps {
         sketches[r] = Sketch::of(sets.get(r));
     }
+    // Statement ids are u32 wherever many are held (see `Statement`).
+    let items: Vec<u32> = reps.iter().map(|&r| r as u32).collect();
     minhash::candidates(
-        reps,
+        &items,
         sets.vocabulary,
         |i| sets.get(i),
         cap,

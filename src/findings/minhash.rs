@@ -40,7 +40,7 @@ fn bucket(rows: &[u16]) -> u32 {
 /// the next `per_bucket` items only, so a bucket of a thousand alike sets costs a thousand calls, not a
 /// million (they still chain into one group). A pair agreeing on several bands is offered once per band.
 pub(crate) fn candidates<'a>(
-    items: &[usize],
+    items: &[u32],
     vocabulary: usize,
     words: impl Fn(usize) -> &'a [u32],
     per_bucket: usize,
@@ -65,7 +65,7 @@ pub(crate) fn candidates<'a>(
         }
         for (i, &item) in items.iter().enumerate() {
             signature.fill(u16::MAX);
-            for &w in words(item) {
+            for &w in words(item as usize) {
                 let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
                     continue;
                 };
@@ -79,18 +79,23 @@ pub(crate) fn candidates<'a>(
         }
         for b in 0..BANDS_AT_ONCE {
             band.clear();
-            band.extend((0..n).map(|i| (keys[b * n + i], i as u32)));
+            // Each key with its item (not its place in `items`), so pairing reads nothing more.
+            band.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &item)| (keys[b * n + i], item)),
+            );
             radix_sort(&mut band, &mut spare);
-            pair_within_buckets(&band, items, per_bucket, &mut pair);
+            pair_within_buckets(&band, per_bucket, &mut pair);
         }
     }
 }
 
-/// Calls `pair` for the items of each run of equal keys in `band` (sorted by key), each with the next
-/// `per_bucket` of its run.
+/// Calls `pair` for the items of each run of equal keys in `band` (keys and items, sorted by key), each
+/// with the next `per_bucket` of its run.
 fn pair_within_buckets(
     band: &[(u32, u32)],
-    items: &[usize],
     per_bucket: usize,
     pair: &mut impl FnMut(usize, usize),
 ) {
@@ -100,7 +105,7 @@ fn pair_within_buckets(
         let end = start + band[start..].iter().take_while(|e| e.0 == key).count();
         for k in start..end {
             for m in k + 1..end.min(k + 1 + per_bucket) {
-                pair(items[band[k].1 as usize], items[band[m].1 as usize]);
+                pair(band[k].1 as usize, band[m].1 as usize);
             }
         }
         start = end;
@@ -134,7 +139,7 @@ mod tests {
     use super::*;
 
     fn pairs_of(sets: &[Vec<u32>], per_bucket: usize) -> Vec<(usize, usize)> {
-        let items: Vec<usize> = (0..sets.len()).collect();
+        let items: Vec<u32> = (0..sets.len() as u32).collect();
         let vocabulary = sets.iter().flatten().max().map_or(0, |&w| w as usize + 1);
         let mut out = Vec::new();
         candidates(
@@ -177,7 +182,7 @@ mod tests {
     #[test]
     fn a_bucket_of_identical_sets_chains_with_linear_calls() {
         let sets: Vec<Vec<u32>> = vec![vec![1, 2, 3, 4, 5]; 1_000];
-        let items: Vec<usize> = (0..sets.len()).collect();
+        let items: Vec<u32> = (0..sets.len() as u32).collect();
         let mut calls = 0usize;
         let mut parent: Vec<usize> = (0..sets.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
