@@ -1194,22 +1194,25 @@ fn sampled_pairs(
     let mut pairs = Vec::new();
     let cap = budget.pairs_per_statement;
     // Most candidates on a large memory are not alike (sets agreeing on a band by their common words):
-    // each set's sketch, read from one small table, turns most of them down without reading either set.
-    let mut sketches = vec![Sketch::UNKNOWN; statements.len()];
-    for &r in reps {
-        sketches[r] = Sketch::of(sets.get(r));
-    }
+    // each set's sketch, carried with it, turns most of them down without reading either set.
     // Statement ids are u32 wherever many are held (see `Statement`).
-    let items: Vec<u32> = reps.iter().map(|&r| r as u32).collect();
+    let items: Vec<minhash::Item> = reps
+        .iter()
+        .map(|&r| minhash::Item {
+            id: r as u32,
+            tag: Sketch::of(sets.get(r)).0,
+        })
+        .collect();
     minhash::candidates(
         &items,
         sets.vocabulary,
         |i| sets.get(i),
         cap,
         |a, b| {
-            if Sketch::rules_out(sketches[a], sketches[b]) {
+            if Sketch::rules_out(Sketch(a.tag), Sketch(b.tag)) {
                 return;
             }
+            let (a, b) = (a.id as usize, b.id as usize);
             let (wa, wb) = (sets.get(a), sets.get(b));
             let (la, lb) = (wa.len(), wb.len());
             if found[a] as usize >= cap

@@ -13,7 +13,7 @@ pub(crate) const BANDS: usize = 30;
 /// Minimum hashes per band.
 pub(crate) const ROWS: usize = 4;
 /// Bands whose bucket keys are held at once (a divisor of [`BANDS`]).
-const BANDS_AT_ONCE: usize = 6;
+const BANDS_AT_ONCE: usize = 3;
 const _: () = assert!(BANDS % BANDS_AT_ONCE == 0);
 
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
@@ -35,16 +35,27 @@ fn bucket(rows: &[u16]) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
-/// Calls `pair(a, b)` for two of `items` (`a` listed before `b`) when their sets, `words(item)` over word
+/// One set offered to [`candidates`]: its id, and a tag carried with it through the sorting and handed
+/// back with it, so that the caller's first test of a pair reads nothing else (on a large memory most
+/// of the time goes to reading what is not in the cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Item {
+    /// The set's id, as `words` takes it.
+    pub id: u32,
+    /// Whatever the caller wants at hand when pairing.
+    pub tag: u64,
+}
+
+/// Calls `pair(a, b)` for two of `items` (`a` listed before `b`) when their sets, `words(id)` over word
 /// ids below `vocabulary`, agree on every row of some band; within one bucket each item is paired with
 /// the next `per_bucket` items only, so a bucket of a thousand alike sets costs a thousand calls, not a
 /// million (they still chain into one group). A pair agreeing on several bands is offered once per band.
 pub(crate) fn candidates<'a>(
-    items: &[u32],
+    items: &[Item],
     vocabulary: usize,
     words: impl Fn(usize) -> &'a [u32],
     per_bucket: usize,
-    mut pair: impl FnMut(usize, usize),
+    mut pair: impl FnMut(Item, Item),
 ) {
     let n = items.len();
     // A few bands at a time, in order (so the pairs come in the same order whatever the grouping): the
@@ -63,9 +74,9 @@ pub(crate) fn candidates<'a>(
                 *h = mix(w, first * ROWS + j);
             }
         }
-        for (i, &item) in items.iter().enumerate() {
+        for (i, item) in items.iter().enumerate() {
             signature.fill(u16::MAX);
-            for &w in words(item as usize) {
+            for &w in words(item.id as usize) {
                 let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
                     continue;
                 };
@@ -79,33 +90,33 @@ pub(crate) fn candidates<'a>(
         }
         for b in 0..BANDS_AT_ONCE {
             band.clear();
-            // Each key with its item (not its place in `items`), so pairing reads nothing more.
-            band.extend(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &item)| (keys[b * n + i], item)),
-            );
+            band.extend(items.iter().enumerate().map(|(i, item)| Entry {
+                key: keys[b * n + i],
+                item: *item,
+            }));
             radix_sort(&mut band, &mut spare);
             pair_within_buckets(&band, per_bucket, &mut pair);
         }
     }
 }
 
-/// Calls `pair` for the items of each run of equal keys in `band` (keys and items, sorted by key), each
-/// with the next `per_bucket` of its run.
-fn pair_within_buckets(
-    band: &[(u32, u32)],
-    per_bucket: usize,
-    pair: &mut impl FnMut(usize, usize),
-) {
+/// An item with its bucket key in one band.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: u32,
+    item: Item,
+}
+
+/// Calls `pair` for the items of each run of equal keys in `band` (sorted by key), each with the next
+/// `per_bucket` of its run.
+fn pair_within_buckets(band: &[Entry], per_bucket: usize, pair: &mut impl FnMut(Item, Item)) {
     let mut start = 0;
     while start < band.len() {
-        let key = band[start].0;
-        let end = start + band[start..].iter().take_while(|e| e.0 == key).count();
+        let key = band[start].key;
+        let end = start + band[start..].iter().take_while(|e| e.key == key).count();
         for k in start..end {
             for m in k + 1..end.min(k + 1 + per_bucket) {
-                pair(band[k].1 as usize, band[m].1 as usize);
+                pair(band[k].item, band[m].item);
             }
         }
         start = end;
@@ -114,20 +125,20 @@ fn pair_within_buckets(
 
 /// Sorts `v` by key, stably (equal keys keep their order), in four passes of one byte: linear, where a
 /// comparison sort of the thirty bands was most of the work.
-fn radix_sort(v: &mut Vec<(u32, u32)>, spare: &mut Vec<(u32, u32)>) {
+fn radix_sort(v: &mut Vec<Entry>, spare: &mut Vec<Entry>) {
     for shift in [0, 8, 16, 24] {
         let mut counts = [0usize; 257];
         for e in v.iter() {
-            counts[((e.0 >> shift) & 0xff) as usize + 1] += 1;
+            counts[((e.key >> shift) & 0xff) as usize + 1] += 1;
         }
         for d in 1..257 {
             counts[d] += counts[d - 1];
         }
         spare.clear();
-        spare.resize(v.len(), (0, 0));
-        for &e in v.iter() {
-            let d = ((e.0 >> shift) & 0xff) as usize;
-            spare[counts[d]] = e;
+        spare.extend_from_slice(v);
+        for e in v.iter() {
+            let d = ((e.key >> shift) & 0xff) as usize;
+            spare[counts[d]] = *e;
             counts[d] += 1;
         }
         std::mem::swap(v, spare);
@@ -138,8 +149,18 @@ fn radix_sort(v: &mut Vec<(u32, u32)>, spare: &mut Vec<(u32, u32)>) {
 mod tests {
     use super::*;
 
+    /// `sets` as items, each tagged with its id squared.
+    fn items_of(sets: &[Vec<u32>]) -> Vec<Item> {
+        (0..sets.len() as u32)
+            .map(|id| Item {
+                id,
+                tag: u64::from(id) * u64::from(id),
+            })
+            .collect()
+    }
+
     fn pairs_of(sets: &[Vec<u32>], per_bucket: usize) -> Vec<(usize, usize)> {
-        let items: Vec<u32> = (0..sets.len() as u32).collect();
+        let items = items_of(sets);
         let vocabulary = sets.iter().flatten().max().map_or(0, |&w| w as usize + 1);
         let mut out = Vec::new();
         candidates(
@@ -147,7 +168,14 @@ mod tests {
             vocabulary,
             |i| &sets[i],
             per_bucket,
-            |a, b| out.push((a.min(b), a.max(b))),
+            |a, b| {
+                // Each item comes with its own tag.
+                for x in [a, b] {
+                    assert_eq!(x.tag, u64::from(x.id) * u64::from(x.id));
+                }
+                let (a, b) = (a.id as usize, b.id as usize);
+                out.push((a.min(b), a.max(b)));
+            },
         );
         out.sort_unstable();
         out.dedup();
@@ -182,7 +210,7 @@ mod tests {
     #[test]
     fn a_bucket_of_identical_sets_chains_with_linear_calls() {
         let sets: Vec<Vec<u32>> = vec![vec![1, 2, 3, 4, 5]; 1_000];
-        let items: Vec<u32> = (0..sets.len() as u32).collect();
+        let items = items_of(&sets);
         let mut calls = 0usize;
         let mut parent: Vec<usize> = (0..sets.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -198,6 +226,7 @@ mod tests {
             4,
             |a, b| {
                 calls += 1;
+                let (a, b) = (a.id as usize, b.id as usize);
                 let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                 parent[ra.max(rb)] = ra.min(rb);
             },

@@ -265,6 +265,10 @@ impl Provenance {
                 loose.entry(normalised(l)).or_insert(w);
             }
         }
+        if exact.is_empty() && fragments.is_empty() {
+            // No write holds a line of this file: nothing to normalise or look up.
+            return content.lines().map(|_| None).collect();
+        }
         content
             .lines()
             .map(|l| {
