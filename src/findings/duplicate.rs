@@ -268,6 +268,8 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
         statements_of(i, doc, &mut statements, |text| words.push(text));
         last_position.push(statements.len().saturating_sub(before + 1));
     }
+    // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
+    statements.shrink_to_fit();
     let sets = words.finish();
     let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
@@ -310,6 +312,8 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     for rep in &dropped {
         same.remove(rep);
     }
+    // The grouping is done: its table (a slot per statement) is not held through the pairing.
+    drop(by_set);
     let dropped: HashSet<usize> = dropped.into_iter().collect();
     reps.retain(|r| !dropped.contains(r));
     let sampled = focus.is_none() && exact_cost(&sets, &reps, budget) > budget.visits;
@@ -895,10 +899,14 @@ impl WordSetsBuilder {
             frequency,
             value,
             mut ids_of,
-            spans,
-            raw,
+            mut spans,
+            mut raw,
             ..
         } = self;
+        // Grown by doubling: the slack goes before the pairing allocates its own.
+        ids_of.shrink_to_fit();
+        spans.shrink_to_fit();
+        raw.shrink_to_fit();
         let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
         by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
         let mut rank = vec![0u32; frequency.len()];
