@@ -14,7 +14,7 @@ pub(crate) const BANDS: usize = 30;
 pub(crate) const ROWS: usize = 4;
 /// Bands whose bucket keys are held at once (a divisor of [`BANDS`]).
 const BANDS_AT_ONCE: usize = 3;
-const _: () = assert!(BANDS % BANDS_AT_ONCE == 0);
+const _: () = assert!(BANDS.is_multiple_of(BANDS_AT_ONCE));
 
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
 /// 1-in-65,536 accident, and half-width minimums halve the memory a signature reads.
