@@ -14,7 +14,6 @@ pub(crate) const BANDS: usize = 30;
 pub(crate) const ROWS: usize = 4;
 /// Bands whose bucket keys are held at once (a divisor of [`BANDS`]).
 const BANDS_AT_ONCE: usize = 3;
-const _: () = assert!(BANDS.is_multiple_of(BANDS_AT_ONCE));
 
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
 /// 1-in-65,536 accident, and half-width minimums halve the memory a signature reads.
@@ -55,18 +54,30 @@ pub(crate) fn candidates<'a>(
     vocabulary: usize,
     words: impl Fn(usize) -> &'a [u32],
     per_bucket: usize,
+    pair: impl FnMut(Item, Item),
+) {
+    candidates_by::<{ BANDS_AT_ONCE * ROWS }>(items, vocabulary, words, per_bucket, pair);
+}
+
+/// [`candidates`], working out the bands `WIDTH / ROWS` at a time (a divisor of [`BANDS`]).
+fn candidates_by<'a, const WIDTH: usize>(
+    items: &[Item],
+    vocabulary: usize,
+    words: impl Fn(usize) -> &'a [u32],
+    per_bucket: usize,
     mut pair: impl FnMut(Item, Item),
 ) {
+    const { assert!(WIDTH.is_multiple_of(ROWS) && BANDS.is_multiple_of(WIDTH / ROWS)) };
     let n = items.len();
     // A few bands at a time, in order (so the pairs come in the same order whatever the grouping): the
     // hashes of all thirty for every word, or a key per band and item for all thirty at once, would be
     // most of the memory of a large check.
-    const WIDTH: usize = BANDS_AT_ONCE * ROWS;
+    let bands_at_once = WIDTH / ROWS;
     let mut table = vec![0u16; vocabulary * WIDTH];
-    let mut keys = vec![0u32; BANDS_AT_ONCE * n];
+    let mut keys = vec![0u32; bands_at_once * n];
     let mut signature = [0u16; WIDTH];
     let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for first in (0..BANDS).step_by(BANDS_AT_ONCE) {
+    for first in (0..BANDS).step_by(bands_at_once) {
         // Per word, the hashes of these bands side by side, so a signature is a run of minimums
         // (vectorised).
         for (w, row) in table.chunks_exact_mut(WIDTH).enumerate() {
@@ -88,7 +99,7 @@ pub(crate) fn candidates<'a>(
                 keys[b * n + i] = bucket(rows);
             }
         }
-        for b in 0..BANDS_AT_ONCE {
+        for b in 0..bands_at_once {
             band.clear();
             band.extend(items.iter().enumerate().map(|(i, item)| Entry {
                 key: keys[b * n + i],
@@ -205,6 +216,36 @@ mod tests {
         // Sets sharing no word never collide but by a 32-bit bucket accident.
         let false_pairs = found.iter().filter(|(a, b)| a / 2 != b / 2).count();
         assert!(false_pairs <= 2, "{false_pairs} unrelated pairs");
+    }
+
+    #[test]
+    fn the_pairs_come_in_the_same_order_however_many_bands_are_worked_out_at_once() {
+        // Sets over a small vocabulary: many collide, in buckets of all sizes.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let sets: Vec<Vec<u32>> = (0..300)
+            .map(|_| {
+                let mut set: Vec<u32> = (0..6)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state % 12) as u32
+                    })
+                    .collect();
+                set.sort_unstable();
+                set.dedup();
+                set
+            })
+            .collect();
+        let items = items_of(&sets);
+        let (mut one, mut some, mut all) = (Vec::new(), Vec::new(), Vec::new());
+        let words = |i: usize| sets[i].as_slice();
+        candidates_by::<ROWS>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
+        candidates(&items, 12, words, 4, |a, b| some.push((a.id, b.id)));
+        candidates_by::<{ BANDS * ROWS }>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
+        assert!(one.len() > 1_000, "{} calls", one.len());
+        assert_eq!(one, some);
+        assert_eq!(one, all);
     }
 
     #[test]
