@@ -279,7 +279,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
     // repeat depends on what they link to).
-    let mut by_set: HashMap<&[u32], usize, BuildHasherDefault<WordHasher>> =
+    let mut by_set: HashMap<&[u32], usize, BuildHasherDefault<Fnv>> =
         HashMap::with_capacity_and_hasher(statements.len(), BuildHasherDefault::default());
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
@@ -682,7 +682,7 @@ fn plain_word(raw: &str, word: &mut String, f: &mut impl FnMut(&str, bool)) -> b
 /// out when it changes, and a write looks up only the statements sharing a rare word with its own.
 #[derive(Default)]
 pub(crate) struct Vocabulary {
-    ids: HashMap<String, u32, BuildHasherDefault<WordHasher>>,
+    ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
     /// Per word: how many statements of the files added hold it.
     frequency: Vec<u32>,
     /// Per word: every statement holding it (by statement id), including those of files removed
@@ -838,10 +838,7 @@ impl Vocabulary {
 }
 
 /// The id of `word` among `ids`, and whether it was new (given the next id).
-fn intern(
-    ids: &mut HashMap<String, u32, BuildHasherDefault<WordHasher>>,
-    word: &str,
-) -> (u32, bool) {
+fn intern(ids: &mut HashMap<String, u32, BuildHasherDefault<Fnv>>, word: &str) -> (u32, bool) {
     if let Some(&id) = ids.get(word) {
         return (id, false);
     }
@@ -866,7 +863,7 @@ fn sort_distinct_from(v: &mut Vec<u32>, start: usize) {
 /// Interns the words of statements as they are collected.
 #[derive(Default)]
 struct WordSetsBuilder {
-    ids: HashMap<String, u32, BuildHasherDefault<WordHasher>>,
+    ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
     frequency: Vec<u32>,
     value: Vec<bool>,
     ids_of: Vec<u32>,
@@ -960,37 +957,25 @@ impl WordSets {
     }
 }
 
-/// A hash of short keys eight bytes a step (the multiply-rotate of rustc's FxHash) with Murmur3's
-/// finaliser, so that the low bits a table indexes by depend on every byte: words are short and not
-/// attacker-chosen in a way that matters here, and interning tens of millions of them is much of the
-/// work on a large memory (a byte a step was twice the time).
+/// FNV-1a: words are short and not attacker-chosen in a way that matters here, and interning hundreds of
+/// thousands of them is the bulk of the work on a large memory.
 #[derive(Default)]
-struct WordHasher(u64);
+struct Fnv(u64);
 
-impl Hasher for WordHasher {
+impl Hasher for Fnv {
     fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
+        self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
         }
         self.0 = h;
     }
@@ -1167,7 +1152,7 @@ fn focused_pairs(
     probes: &[usize],
     budget: Budget,
 ) -> Vec<(usize, usize, usize)> {
-    let mut index: HashMap<u32, Vec<u32>, BuildHasherDefault<WordHasher>> = HashMap::default();
+    let mut index: HashMap<u32, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
     for (k, &p) in probes.iter().enumerate() {
         for &w in sets.get(p) {
             index.entry(w).or_default().push(k as u32);
@@ -1218,7 +1203,7 @@ fn sampled_pairs(
 ) -> Vec<(usize, usize, usize)> {
     const P: usize = THRESHOLD_PERCENT;
     let mut found: Vec<u16> = vec![0; statements.len()];
-    let mut seen: HashSet<(usize, usize), BuildHasherDefault<WordHasher>> = HashSet::default();
+    let mut seen: HashSet<(usize, usize), BuildHasherDefault<Fnv>> = HashSet::default();
     let mut pairs = Vec::new();
     let cap = budget.pairs_per_statement;
     // Most candidates on a large memory are not alike (sets agreeing on a band by their common words):
