@@ -65,8 +65,7 @@ pub fn build(
 ) -> Inventory {
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
-    let mut summaries: Vec<TopicFile> = loaded.files.iter().map(|f| f.summary.clone()).collect();
-    let summary = snapshot::index_summary(dir, loaded, &index, &mut summaries);
+    let summary = snapshot::index_summary(dir, loaded, &index);
     let findings = findings::collect(&findings::Input {
         files: &loaded.files,
         index_text: index_text.as_deref(),
@@ -76,10 +75,12 @@ pub fn build(
         project_dir,
         write_dates,
     });
+    // Copied after the findings, whose work is the most memory a large check holds at once.
+    let files = snapshot::topic_files(loaded, &index);
     Inventory {
         memory_dir: dir.root().display().to_string(),
         index: summary,
-        files: summaries,
+        files,
         skipped: loaded.skipped.clone(),
         project_dir: project_dir.map(|p| p.display().to_string()),
         findings,

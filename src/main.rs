@@ -142,20 +142,23 @@ fn dreamer(locations: Locations) -> anyhow::Result<Dreamer> {
     ))
 }
 
-/// Prints `value` as pretty JSON with `--json`, else the text `render` makes of it. A closed pipe
-/// (`dream-mcp check --json | head`) ends quietly.
+/// Prints `value` as pretty JSON with `--json`, else the text `render` makes of it. The JSON is written
+/// as it is serialised, never held whole (on a large memory it is over a hundred megabytes). A closed
+/// pipe (`dream-mcp check --json | head`) ends quietly.
 fn emit<T: Serialize>(
     value: &T,
     json: bool,
     render: impl FnOnce(&T) -> String,
 ) -> anyhow::Result<()> {
-    let text = if json {
-        serde_json::to_string_pretty(value)? + "\n"
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = if json {
+        serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
     } else {
-        render(value)
+        out.write_all(render(value).as_bytes())
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match written.and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(e).context("writing the output")
         }

@@ -220,17 +220,37 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement.
+/// One statement, in 32 bytes: a large memory has millions.
 #[derive(Debug)]
 struct Statement {
     doc: u32,
     line: u32,
     /// Its place among its file's statements (0-based), for boilerplate.
     position: u32,
-    /// Byte range in the file's text of what a location quotes.
-    quote: Range<usize>,
-    /// For an index line: the topic files it links to.
-    links: Vec<String>,
+    /// Byte offset in the file's text of what a location quotes.
+    quote_start: u32,
+    /// Byte length of what a location quotes.
+    quote_len: u32,
+    /// For an index line linking to topic files: the files.
+    links: Option<Box<Links>>,
+}
+
+/// The topic files an index line links to, boxed so that a statement linking nowhere (nearly all of
+/// them) holds a pointer's worth.
+#[derive(Debug)]
+struct Links(Vec<String>);
+
+impl Statement {
+    /// The topic files an index line links to (none for any other statement).
+    fn links(&self) -> &[String] {
+        self.links.as_deref().map_or(&[], |l| l.0.as_slice())
+    }
+
+    /// The byte range in the file's text of what a location quotes.
+    fn quote(&self) -> Range<usize> {
+        let start = self.quote_start as usize;
+        start..start + self.quote_len as usize
+    }
 }
 
 /// The duplicate groups among `docs`.
@@ -257,6 +277,8 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
         statements_of(i, doc, &mut statements, |text| words.push(text));
         last_position.push(statements.len().saturating_sub(before + 1));
     }
+    // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
+    statements.shrink_to_fit();
     let sets = words.finish();
     let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
@@ -266,7 +288,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
     for i in (0..statements.len()).filter(|&i| eligible(i)) {
-        if !statements[i].links.is_empty() {
+        if !statements[i].links().is_empty() {
             reps.push(i);
             continue;
         }
@@ -299,6 +321,8 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     for rep in &dropped {
         same.remove(rep);
     }
+    // The grouping is done: its table (a slot per statement) is not held through the pairing.
+    drop(by_set);
     let dropped: HashSet<usize> = dropped.into_iter().collect();
     reps.retain(|r| !dropped.contains(r));
     let sampled = focus.is_none() && exact_cost(&sets, &reps, budget) > budget.visits;
@@ -378,19 +402,21 @@ fn statements_of(
     mut words: impl FnMut(&str),
 ) {
     let first = out.len();
-    let mut push = |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links| {
-        let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
-        out.push(Statement {
-            doc: doc_index as u32,
-            line: line as u32,
-            position: (out.len() - first) as u32,
-            quote: start..start + quote.len(),
-            links,
-        });
-        words(text);
-    };
+    let mut push =
+        |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links: Vec<_>| {
+            let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
+            out.push(Statement {
+                doc: doc_index as u32,
+                line: line as u32,
+                position: (out.len() - first) as u32,
+                quote_start: u32::try_from(start).unwrap_or(u32::MAX),
+                quote_len: u32::try_from(quote.len()).unwrap_or(0),
+                links: (!links.is_empty()).then(|| Box::new(Links(links))),
+            });
+            words(text);
+        };
     let mut in_comment = false;
-    for line in doc.body().iter().filter(|l| !l.in_code) {
+    for line in doc.body().filter(|l| !l.in_code) {
         let t = line.text.trim();
         if in_comment || t.starts_with("<!--") {
             in_comment = !t.contains("-->");
@@ -952,10 +978,14 @@ impl WordSetsBuilder {
             frequency,
             value,
             mut ids_of,
-            spans,
-            raw,
+            mut spans,
+            mut raw,
             ..
         } = self;
+        // Grown by doubling: the slack goes before the pairing allocates its own.
+        ids_of.shrink_to_fit();
+        spans.shrink_to_fit();
+        raw.shrink_to_fit();
         let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
         by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
         let mut rank = vec![0u32; frequency.len()];
@@ -1250,12 +1280,26 @@ fn sampled_pairs(
     let mut seen: HashSet<(usize, usize), BuildHasherDefault<Fnv>> = HashSet::default();
     let mut pairs = Vec::new();
     let cap = budget.pairs_per_statement;
+    // Most candidates on a large memory are not alike (sets agreeing on a band by their common words):
+    // each set's sketch, carried with it, turns most of them down without reading either set.
+    // Statement ids are u32 wherever many are held (see `Statement`).
+    let items: Vec<minhash::Item> = reps
+        .iter()
+        .map(|&r| minhash::Item {
+            id: r as u32,
+            tag: Sketch::of(sets.get(r)).0,
+        })
+        .collect();
     minhash::candidates(
-        reps,
+        &items,
         sets.vocabulary,
         |i| sets.get(i),
         cap,
         |a, b| {
+            if Sketch::rules_out(Sketch(a.tag), Sketch(b.tag)) {
+                return;
+            }
+            let (a, b) = (a.id as usize, b.id as usize);
             let (wa, wb) = (sets.get(a), sets.get(b));
             let (la, lb) = (wa.len(), wb.len());
             if found[a] as usize >= cap
@@ -1274,6 +1318,59 @@ fn sampled_pairs(
         },
     );
     pairs
+}
+
+/// A word set in 64 bits: its size (under 256) and how many of its words fall in each of 14 bins (under
+/// 16 each), so that the sum over the bins of the smaller count of two sets bounds the words they share
+/// from above. [`Sketch::UNKNOWN`] (a set too large to fit) rules nothing out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sketch(u64);
+
+impl Sketch {
+    /// Bins of a sketch.
+    const BINS: u32 = 14;
+    /// The sketch of a set that does not fit.
+    const UNKNOWN: Sketch = Sketch(u64::MAX);
+
+    /// The sketch of `words`.
+    fn of(words: &[u32]) -> Sketch {
+        let Ok(len) = u8::try_from(words.len()) else {
+            return Sketch::UNKNOWN;
+        };
+        let mut counts = [0u64; Self::BINS as usize];
+        for &w in words {
+            counts[Self::bin(w)] += 1;
+        }
+        if counts.iter().any(|&c| c > 15) {
+            return Sketch::UNKNOWN;
+        }
+        let bins = counts
+            .iter()
+            .enumerate()
+            .fold(0u64, |acc, (i, &c)| acc | c << (4 * i));
+        Sketch(bins | u64::from(len) << 56)
+    }
+
+    /// The bin of word `w` (a multiplicative hash: ranks are ordered by frequency, not spread).
+    fn bin(w: u32) -> usize {
+        ((u64::from(w.wrapping_mul(0x9E37_79B9)) * u64::from(Self::BINS)) >> 32) as usize
+    }
+
+    /// Whether two sets with these sketches cannot be at the threshold: their sizes are too far apart,
+    /// or they cannot share the words it needs.
+    fn rules_out(a: Sketch, b: Sketch) -> bool {
+        if a == Sketch::UNKNOWN || b == Sketch::UNKNOWN {
+            return false;
+        }
+        let (la, lb) = ((a.0 >> 56) as usize, (b.0 >> 56) as usize);
+        if la.min(lb) * 100 < THRESHOLD_PERCENT * la.max(lb) {
+            return true;
+        }
+        let shared_at_most: u64 = (0..Self::BINS)
+            .map(|i| ((a.0 >> (4 * i)) & 15).min((b.0 >> (4 * i)) & 15))
+            .sum();
+        (shared_at_most as usize) < needed_overlap(la, lb)
+    }
 }
 
 /// Whether a pair over the threshold is a repeated fact: not an index line and its own topic file, not
@@ -1343,7 +1440,7 @@ fn worth_reporting(
 /// Whether one of the two is an index line linking to the other's file.
 fn summarises(docs: &[Doc], statements: &[Statement], a: usize, b: usize) -> bool {
     let links_to = |from: &Statement, to: &Statement| {
-        from.links.iter().any(|f| f == docs[to.doc as usize].file)
+        from.links().iter().any(|f| f == docs[to.doc as usize].file)
     };
     links_to(&statements[a], &statements[b]) || links_to(&statements[b], &statements[a])
 }
@@ -1415,7 +1512,7 @@ fn finding(docs: &[Doc], statements: &[Statement], group: &[usize], similarity: 
             Location {
                 file: doc.file.to_string(),
                 line: s.line as usize,
-                text: quote(doc.text.get(s.quote.clone()).unwrap_or("")),
+                text: quote(doc.text.get(s.quote()).unwrap_or("")),
             }
         })
         .collect();
@@ -1975,5 +2072,56 @@ mod tests {
         assert_eq!(by(&mut vocabulary, true), expected);
         assert_eq!(by(&mut vocabulary, false), expected);
         assert_eq!(vocabulary.repeating(&focus, words_of), expected);
+    }
+
+    #[test]
+    fn a_sketch_never_rules_out_a_pair_at_the_threshold_and_turns_down_unrelated_ones() {
+        // Sets drawn from a small vocabulary (so some pairs are alike) and a few too large to sketch.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n) as u32
+        };
+        let mut sets: Vec<Vec<u32>> = (0..400)
+            .map(|k| {
+                let len = if k % 100 == 0 { 300 } else { 2 + next(20) };
+                let vocabulary = if k % 2 == 0 { 40 } else { 4_000 };
+                let mut set: Vec<u32> = (0..len).map(|_| next(vocabulary)).collect();
+                set.sort_unstable();
+                set.dedup();
+                set
+            })
+            .collect();
+        sets.push((0..40).collect());
+        let (mut alike, mut unrelated, mut turned_down) = (0, 0, 0);
+        for a in &sets {
+            for b in &sets {
+                let at_threshold = a.len().min(b.len()) * 100
+                    >= THRESHOLD_PERCENT * a.len().max(b.len())
+                    && shared_at_least(a, b, needed_overlap(a.len(), b.len())).is_some();
+                let ruled_out = Sketch::rules_out(Sketch::of(a), Sketch::of(b));
+                assert!(!(at_threshold && ruled_out), "{a:?} {b:?}");
+                if at_threshold {
+                    alike += 1;
+                } else {
+                    unrelated += 1;
+                    turned_down += usize::from(ruled_out);
+                }
+            }
+        }
+        assert!(alike > sets.len(), "{alike} alike pairs");
+        assert!(
+            turned_down * 10 >= unrelated * 8,
+            "{turned_down} of {unrelated}"
+        );
+        assert_eq!(Sketch::of(&(0..300).collect::<Vec<u32>>()), Sketch::UNKNOWN);
+    }
+
+    #[test]
+    fn a_statement_takes_32_bytes() {
+        // A large memory holds millions of them (see `Statement`).
+        assert_eq!(std::mem::size_of::<Statement>(), 32);
     }
 }

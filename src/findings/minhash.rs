@@ -12,8 +12,8 @@
 pub(crate) const BANDS: usize = 30;
 /// Minimum hashes per band.
 pub(crate) const ROWS: usize = 4;
-/// Length of a signature.
-const K: usize = BANDS * ROWS;
+/// Bands whose bucket keys are held at once (a divisor of [`BANDS`]).
+const BANDS_AT_ONCE: usize = 3;
 
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
 /// 1-in-65,536 accident, and half-width minimums halve the memory a signature reads.
@@ -34,77 +34,122 @@ fn bucket(rows: &[u16]) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
-/// Calls `pair(a, b)` for two of `items` (`a` listed before `b`) when their sets, `words(item)` over word
+/// One set offered to [`candidates`]: its id, and a tag carried with it through the sorting and handed
+/// back with it, so that the caller's first test of a pair reads nothing else (on a large memory most
+/// of the time goes to reading what is not in the cache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Item {
+    /// The set's id, as `words` takes it.
+    pub id: u32,
+    /// Whatever the caller wants at hand when pairing.
+    pub tag: u64,
+}
+
+/// Calls `pair(a, b)` for two of `items` (`a` listed before `b`) when their sets, `words(id)` over word
 /// ids below `vocabulary`, agree on every row of some band; within one bucket each item is paired with
 /// the next `per_bucket` items only, so a bucket of a thousand alike sets costs a thousand calls, not a
 /// million (they still chain into one group). A pair agreeing on several bands is offered once per band.
 pub(crate) fn candidates<'a>(
-    items: &[usize],
+    items: &[Item],
     vocabulary: usize,
     words: impl Fn(usize) -> &'a [u32],
     per_bucket: usize,
-    mut pair: impl FnMut(usize, usize),
+    pair: impl FnMut(Item, Item),
 ) {
-    // Per word, its K hashes side by side, so a signature is K-wide minimums (vectorised).
-    let mut table = vec![0u16; vocabulary * K];
-    for (w, row) in table.chunks_exact_mut(K).enumerate() {
-        for (j, h) in row.iter_mut().enumerate() {
-            *h = mix(w, j);
-        }
-    }
+    candidates_by::<{ BANDS_AT_ONCE * ROWS }>(items, vocabulary, words, per_bucket, pair);
+}
+
+/// [`candidates`], working out the bands `WIDTH / ROWS` at a time (a divisor of [`BANDS`]).
+fn candidates_by<'a, const WIDTH: usize>(
+    items: &[Item],
+    vocabulary: usize,
+    words: impl Fn(usize) -> &'a [u32],
+    per_bucket: usize,
+    mut pair: impl FnMut(Item, Item),
+) {
+    const { assert!(WIDTH.is_multiple_of(ROWS) && BANDS.is_multiple_of(WIDTH / ROWS)) };
     let n = items.len();
-    let mut keys = vec![0u32; BANDS * n];
-    let mut signature = [0u16; K];
-    for (i, &item) in items.iter().enumerate() {
-        signature.fill(u16::MAX);
-        for &w in words(item) {
-            let Some(row) = table.get(w as usize * K..(w as usize + 1) * K) else {
-                continue;
-            };
-            for (s, &h) in signature.iter_mut().zip(row) {
-                *s = (*s).min(h);
+    // A few bands at a time, in order (so the pairs come in the same order whatever the grouping): the
+    // hashes of all thirty for every word, or a key per band and item for all thirty at once, would be
+    // most of the memory of a large check.
+    let bands_at_once = WIDTH / ROWS;
+    let mut table = vec![0u16; vocabulary * WIDTH];
+    let mut keys = vec![0u32; bands_at_once * n];
+    let mut signature = [0u16; WIDTH];
+    let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for first in (0..BANDS).step_by(bands_at_once) {
+        // Per word, the hashes of these bands side by side, so a signature is a run of minimums
+        // (vectorised).
+        for (w, row) in table.chunks_exact_mut(WIDTH).enumerate() {
+            for (j, h) in row.iter_mut().enumerate() {
+                *h = mix(w, first * ROWS + j);
             }
         }
-        for (b, rows) in signature.chunks_exact(ROWS).enumerate() {
-            keys[b * n + i] = bucket(rows);
-        }
-    }
-    drop(table);
-    let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for b in 0..BANDS {
-        band.clear();
-        band.extend((0..n).map(|i| (keys[b * n + i], i as u32)));
-        radix_sort(&mut band, &mut spare);
-        let mut start = 0;
-        while start < n {
-            let key = band[start].0;
-            let end = start + band[start..].iter().take_while(|e| e.0 == key).count();
-            for k in start..end {
-                for m in k + 1..end.min(k + 1 + per_bucket) {
-                    pair(items[band[k].1 as usize], items[band[m].1 as usize]);
+        for (i, item) in items.iter().enumerate() {
+            signature.fill(u16::MAX);
+            for &w in words(item.id as usize) {
+                let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
+                    continue;
+                };
+                for (s, &h) in signature.iter_mut().zip(row) {
+                    *s = (*s).min(h);
                 }
             }
-            start = end;
+            for (b, rows) in signature.chunks_exact(ROWS).enumerate() {
+                keys[b * n + i] = bucket(rows);
+            }
         }
+        for b in 0..bands_at_once {
+            band.clear();
+            band.extend(items.iter().enumerate().map(|(i, item)| Entry {
+                key: keys[b * n + i],
+                item: *item,
+            }));
+            radix_sort(&mut band, &mut spare);
+            pair_within_buckets(&band, per_bucket, &mut pair);
+        }
+    }
+}
+
+/// An item with its bucket key in one band.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: u32,
+    item: Item,
+}
+
+/// Calls `pair` for the items of each run of equal keys in `band` (sorted by key), each with the next
+/// `per_bucket` of its run.
+fn pair_within_buckets(band: &[Entry], per_bucket: usize, pair: &mut impl FnMut(Item, Item)) {
+    let mut start = 0;
+    while start < band.len() {
+        let key = band[start].key;
+        let end = start + band[start..].iter().take_while(|e| e.key == key).count();
+        for k in start..end {
+            for m in k + 1..end.min(k + 1 + per_bucket) {
+                pair(band[k].item, band[m].item);
+            }
+        }
+        start = end;
     }
 }
 
 /// Sorts `v` by key, stably (equal keys keep their order), in four passes of one byte: linear, where a
 /// comparison sort of the thirty bands was most of the work.
-fn radix_sort(v: &mut Vec<(u32, u32)>, spare: &mut Vec<(u32, u32)>) {
+fn radix_sort(v: &mut Vec<Entry>, spare: &mut Vec<Entry>) {
     for shift in [0, 8, 16, 24] {
         let mut counts = [0usize; 257];
         for e in v.iter() {
-            counts[((e.0 >> shift) & 0xff) as usize + 1] += 1;
+            counts[((e.key >> shift) & 0xff) as usize + 1] += 1;
         }
         for d in 1..257 {
             counts[d] += counts[d - 1];
         }
         spare.clear();
-        spare.resize(v.len(), (0, 0));
-        for &e in v.iter() {
-            let d = ((e.0 >> shift) & 0xff) as usize;
-            spare[counts[d]] = e;
+        spare.extend_from_slice(v);
+        for e in v.iter() {
+            let d = ((e.key >> shift) & 0xff) as usize;
+            spare[counts[d]] = *e;
             counts[d] += 1;
         }
         std::mem::swap(v, spare);
@@ -115,8 +160,18 @@ fn radix_sort(v: &mut Vec<(u32, u32)>, spare: &mut Vec<(u32, u32)>) {
 mod tests {
     use super::*;
 
+    /// `sets` as items, each tagged with its id squared.
+    fn items_of(sets: &[Vec<u32>]) -> Vec<Item> {
+        (0..sets.len() as u32)
+            .map(|id| Item {
+                id,
+                tag: u64::from(id) * u64::from(id),
+            })
+            .collect()
+    }
+
     fn pairs_of(sets: &[Vec<u32>], per_bucket: usize) -> Vec<(usize, usize)> {
-        let items: Vec<usize> = (0..sets.len()).collect();
+        let items = items_of(sets);
         let vocabulary = sets.iter().flatten().max().map_or(0, |&w| w as usize + 1);
         let mut out = Vec::new();
         candidates(
@@ -124,7 +179,14 @@ mod tests {
             vocabulary,
             |i| &sets[i],
             per_bucket,
-            |a, b| out.push((a.min(b), a.max(b))),
+            |a, b| {
+                // Each item comes with its own tag.
+                for x in [a, b] {
+                    assert_eq!(x.tag, u64::from(x.id) * u64::from(x.id));
+                }
+                let (a, b) = (a.id as usize, b.id as usize);
+                out.push((a.min(b), a.max(b)));
+            },
         );
         out.sort_unstable();
         out.dedup();
@@ -157,9 +219,39 @@ mod tests {
     }
 
     #[test]
+    fn the_pairs_come_in_the_same_order_however_many_bands_are_worked_out_at_once() {
+        // Sets over a small vocabulary: many collide, in buckets of all sizes.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let sets: Vec<Vec<u32>> = (0..300)
+            .map(|_| {
+                let mut set: Vec<u32> = (0..6)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state % 12) as u32
+                    })
+                    .collect();
+                set.sort_unstable();
+                set.dedup();
+                set
+            })
+            .collect();
+        let items = items_of(&sets);
+        let (mut one, mut some, mut all) = (Vec::new(), Vec::new(), Vec::new());
+        let words = |i: usize| sets[i].as_slice();
+        candidates_by::<ROWS>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
+        candidates(&items, 12, words, 4, |a, b| some.push((a.id, b.id)));
+        candidates_by::<{ BANDS * ROWS }>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
+        assert!(one.len() > 1_000, "{} calls", one.len());
+        assert_eq!(one, some);
+        assert_eq!(one, all);
+    }
+
+    #[test]
     fn a_bucket_of_identical_sets_chains_with_linear_calls() {
         let sets: Vec<Vec<u32>> = vec![vec![1, 2, 3, 4, 5]; 1_000];
-        let items: Vec<usize> = (0..sets.len()).collect();
+        let items = items_of(&sets);
         let mut calls = 0usize;
         let mut parent: Vec<usize> = (0..sets.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -175,6 +267,7 @@ mod tests {
             4,
             |a, b| {
                 calls += 1;
+                let (a, b) = (a.id as usize, b.id as usize);
                 let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
                 parent[ra.max(rb)] = ra.min(rb);
             },

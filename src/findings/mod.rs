@@ -410,15 +410,10 @@ fn content_findings(
     project_dir: Option<&Path>,
 ) -> Vec<Finding> {
     let project = project_dir.and_then(project::Project::open);
-    let elsewhere = project.as_ref().map(|p| {
-        stale_path::Elsewhere::from_texts(
-            files
-                .iter()
-                .map(|f| f.text.as_str())
-                .chain(docs.iter().map(|d| d.text)),
-            p,
-        )
-    });
+    // `docs` are the index and every topic file: each text is read once.
+    let elsewhere = project
+        .as_ref()
+        .map(|p| stale_path::Elsewhere::from_texts(docs.iter().map(|d| d.text), p));
     content_checks(docs, files, project.as_ref().zip(elsewhere.as_ref()))
 }
 

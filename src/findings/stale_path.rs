@@ -233,8 +233,11 @@ impl Elsewhere {
         texts: impl IntoIterator<Item = &'t str>,
         project: &Project,
     ) -> Self {
-        let mentions: Vec<Mentions> = texts.into_iter().map(Mentions::of).collect();
-        Elsewhere::from_mentions(&mentions, project)
+        let mut e = Elsewhere::default();
+        for text in texts {
+            e.add(&Mentions::of(text), project);
+        }
+        e
     }
 
     /// What `mentions` (of every file of the memory) say, the names of `project`'s own folders left out.
@@ -243,26 +246,31 @@ impl Elsewhere {
         project: &Project,
     ) -> Self {
         let mut e = Elsewhere::default();
+        for m in mentions {
+            e.add(m, project);
+        }
+        e
+    }
+
+    /// Adds what `m` says, the names of `project`'s own folders left out.
+    fn add(&mut self, m: &Mentions, project: &Project) {
         let own = project
             .root()
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("");
-        for m in mentions {
-            e.places.extend(m.places.iter().cloned());
-            for repo in &m.repos {
-                if repo != own && !project.is_dir(repo) {
-                    e.places.insert(repo.to_ascii_lowercase());
-                }
-            }
-            e.files.extend(m.files.iter().cloned());
-            for folder in &m.folders {
-                if !project.is_dir(folder) && folder != own {
-                    e.folders.insert(folder.clone());
-                }
+        self.places.extend(m.places.iter().cloned());
+        for repo in &m.repos {
+            if repo != own && !project.is_dir(repo) {
+                self.places.insert(repo.to_ascii_lowercase());
             }
         }
-        e
+        self.files.extend(m.files.iter().cloned());
+        for folder in &m.folders {
+            if !project.is_dir(folder) && folder != own {
+                self.folders.insert(folder.clone());
+            }
+        }
     }
 }
 
@@ -311,7 +319,7 @@ impl<'a> Checker<'a> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        let doc_elsewhere = doc.body().iter().any(|l| {
+        let doc_elsewhere = doc.body().any(|l| {
             re.find_iter(l.text).any(|m| {
                 let t = m.as_str();
                 (t.starts_with('/') && t[1..].trim_end_matches('/').contains('/'))

@@ -1,6 +1,7 @@
 //! The text of one memory file prepared for scanning: its lines with byte offsets, which of them are in
 //! fenced code blocks, where its body starts after the frontmatter, the spans of a line that are code or
-//! URLs, and the dates it carries.
+//! URLs, and the dates it carries. Lines are split as they are read, never kept in a table: a large
+//! memory has millions.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -47,8 +48,6 @@ impl LazyRegex {
 pub(crate) struct Line<'a> {
     /// 1-based line number.
     pub number: usize,
-    /// Byte offset of the line's start in the file.
-    pub start: usize,
     /// The line without its line ending.
     pub text: &'a str,
     /// Whether the line is a code fence or inside a fenced code block.
@@ -62,9 +61,7 @@ pub(crate) struct Doc<'a> {
     pub file: &'a str,
     /// The whole text.
     pub text: &'a str,
-    /// Every line.
-    pub lines: Vec<Line<'a>>,
-    /// Index into `lines` of the first line after the frontmatter (0 when there is none).
+    /// Index among the lines of the first line after the frontmatter (0 when there is none).
     pub body_start: usize,
     /// `metadata.modified` (or a `date:` / `updated:` / `created:` value) from the frontmatter, if any.
     pub frontmatter_date: Option<NaiveDate>,
@@ -96,39 +93,13 @@ static URL: LazyRegex =
     LazyRegex::new(r"(?i)(?-u:\b)(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>()\[\]`]+");
 
 impl<'a> Doc<'a> {
-    /// Splits `text` into lines, marks fenced code, and finds the body and the frontmatter date.
+    /// Finds the body and the frontmatter date of `text`.
     pub(crate) fn new(
         file: &'a str,
         text: &'a str,
         modified: Option<NaiveDate>,
         is_index: bool,
     ) -> Doc<'a> {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        let mut fence: Option<(u8, usize)> = None;
-        for (i, raw) in text.split_inclusive('\n').enumerate() {
-            let line = raw.trim_end_matches('\n').trim_end_matches('\r');
-            let marker = fence_marker(line);
-            let in_code = match (fence, marker) {
-                (None, Some(m)) => {
-                    fence = Some(m);
-                    true
-                }
-                (Some((c, n)), Some((mc, mn))) if c == mc && mn >= n => {
-                    fence = None;
-                    true
-                }
-                (Some(_), _) => true,
-                (None, None) => false,
-            };
-            lines.push(Line {
-                number: i + 1,
-                start,
-                text: line,
-                in_code,
-            });
-            start += raw.len();
-        }
         let (body_start, frontmatter_date, is_feedback) = match frontmatter::parse(text) {
             Parsed::Present(fm) => {
                 let date = DATE_KEYS
@@ -144,7 +115,6 @@ impl<'a> Doc<'a> {
         Doc {
             file,
             text,
-            lines,
             body_start,
             frontmatter_date,
             file_name_date,
@@ -155,15 +125,48 @@ impl<'a> Doc<'a> {
         }
     }
 
-    /// The lines after the frontmatter.
-    pub(crate) fn body(&self) -> &[Line<'a>] {
-        &self.lines[self.body_start.min(self.lines.len())..]
+    /// Every line, fenced code marked.
+    pub(crate) fn lines(&self) -> impl Iterator<Item = Line<'a>> + use<'a> {
+        let mut fence: Option<(u8, usize)> = None;
+        self.text
+            .split_inclusive('\n')
+            .enumerate()
+            .map(move |(i, raw)| {
+                let line = raw.trim_end_matches('\n').trim_end_matches('\r');
+                let marker = fence_marker(line);
+                let in_code = match (fence, marker) {
+                    (None, Some(m)) => {
+                        fence = Some(m);
+                        true
+                    }
+                    (Some((c, n)), Some((mc, mn))) if c == mc && mn >= n => {
+                        fence = None;
+                        true
+                    }
+                    (Some(_), _) => true,
+                    (None, None) => false,
+                };
+                Line {
+                    number: i + 1,
+                    text: line,
+                    in_code,
+                }
+            })
     }
 
-    /// The 1-based number of the line holding byte `offset`.
+    /// The lines after the frontmatter.
+    pub(crate) fn body(&self) -> impl Iterator<Item = Line<'a>> + use<'a> {
+        self.lines().skip(self.body_start)
+    }
+
+    /// The 1-based number of the line holding byte `offset` (the last line past the end).
     pub(crate) fn line_at(&self, offset: usize) -> usize {
-        let i = self.lines.partition_point(|l| l.start <= offset);
-        i.max(1)
+        // A line starts after each line ending but one ending the text.
+        let end = offset.min(self.text.len().saturating_sub(1));
+        1 + self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
     }
 }
 
@@ -266,22 +269,40 @@ mod tests {
         let text = "---\nname: x\ndate: 2026-03-16\n---\nprose\n```sh\nyesterday\n```\nafter\n";
         let doc = Doc::new("x.md", text, None, false);
         let code: Vec<usize> = doc
-            .lines
-            .iter()
+            .lines()
             .filter(|l| l.in_code)
             .map(|l| l.number)
             .collect();
         assert_eq!(code, [6, 7, 8]);
-        assert_eq!(doc.body()[0].text, "prose");
+        assert_eq!(doc.body().next().map(|l| l.text), Some("prose"));
         assert_eq!(doc.frontmatter_date, NaiveDate::from_ymd_opt(2026, 3, 16));
         assert_eq!(doc.line_at(0), 1);
         assert_eq!(doc.line_at(text.find("after").unwrap_or(0)), 9);
     }
 
     #[test]
+    fn line_at_counts_the_lines_starting_at_or_before_an_offset() {
+        for text in ["", "a", "a\n", "a\nb", "a\r\n\nb\n", "\n\n\n", "x\ny\nz\n"] {
+            let doc = Doc::new("x.md", text, None, false);
+            // Where each line starts, as the lines are split.
+            let mut starts = Vec::new();
+            let mut at = 0;
+            for raw in text.split_inclusive('\n') {
+                starts.push(at);
+                at += raw.len();
+            }
+            assert_eq!(starts.len(), doc.lines().count());
+            for offset in 0..=text.len() + 2 {
+                let expected = starts.iter().filter(|&&s| s <= offset).count().max(1);
+                assert_eq!(doc.line_at(offset), expected, "{text:?} at {offset}");
+            }
+        }
+    }
+
+    #[test]
     fn a_longer_fence_is_not_closed_by_a_shorter_one() {
         let doc = Doc::new("x.md", "````\n```\nstill code\n````\nout\n", None, false);
-        let flags: Vec<bool> = doc.lines.iter().map(|l| l.in_code).collect();
+        let flags: Vec<bool> = doc.lines().map(|l| l.in_code).collect();
         assert_eq!(flags, [true, true, true, true, false]);
     }
 

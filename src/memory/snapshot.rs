@@ -294,22 +294,30 @@ fn wiki_linked(loaded: &Loaded) -> std::collections::HashSet<&str> {
     linked
 }
 
+/// The summaries of a snapshot's topic files, each marked `linked_from_index` when `index` links to it.
+pub fn topic_files(loaded: &Loaded, index: &Index) -> Vec<TopicFile> {
+    let linked = index.linked_files();
+    loaded
+        .files
+        .iter()
+        .map(|f| TopicFile {
+            linked_from_index: linked.contains(f.path.as_str()),
+            ..f.summary.clone()
+        })
+        .collect()
+}
+
 /// Works out the index facts of a snapshot: its size against the limits, entries, the lines Claude Code
-/// cuts, dead links and orphans. Marks each file's `linked_from_index` on the way.
-pub fn index_summary(
-    dir: &MemoryDir,
-    loaded: &Loaded,
-    index: &Index,
-    summaries: &mut [TopicFile],
-) -> IndexSummary {
+/// cuts, dead links and orphans.
+pub fn index_summary(dir: &MemoryDir, loaded: &Loaded, index: &Index) -> IndexSummary {
     let index_bytes = loaded.index.as_deref();
     let wiki_linked = wiki_linked(loaded);
     let mut orphans = Vec::new();
     let linked = index.linked_files();
-    for (file, summary) in loaded.files.iter().zip(summaries.iter_mut()) {
-        summary.linked_from_index = linked.contains(file.path.as_str());
-        if !summary.linked_from_index && !wiki_linked.contains(file.path.as_str()) {
-            orphans.push(summary.path.clone());
+    for file in &loaded.files {
+        let path = file.path.as_str();
+        if !linked.contains(path) && !wiki_linked.contains(path) {
+            orphans.push(file.summary.path.clone());
         }
     }
     let unread = loaded

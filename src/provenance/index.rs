@@ -265,6 +265,10 @@ impl Provenance {
                 loose.entry(normalised(l)).or_insert(w);
             }
         }
+        if exact.is_empty() && fragments.is_empty() {
+            // No write holds a line of this file: nothing to normalise or look up.
+            return content.lines().map(|_| None).collect();
+        }
         content
             .lines()
             .map(|l| {
@@ -362,6 +366,8 @@ impl Provenance {
 
 impl Provenance {
     /// When each line of each file in `loaded` (and MEMORY.md) was written: the anchors of relative dates.
+    /// A file no transcript dates a line of is left out (the same as a line without a date), so a memory
+    /// the transcripts say nothing of costs nothing here.
     pub fn write_dates(&self, loaded: &Loaded) -> WriteDates {
         let index = loaded.index.as_deref().map(String::from_utf8_lossy);
         loaded
@@ -369,7 +375,9 @@ impl Provenance {
             .iter()
             .map(|f| (f.path.as_str(), f.text.as_str()))
             .chain(index.as_deref().map(|t| (INDEX_NAME, t)))
-            .map(|(path, text)| (path.to_string(), self.line_dates(path, text)))
+            .map(|(path, text)| (path, self.line_dates(path, text)))
+            .filter(|(_, dates)| dates.iter().any(Option::is_some))
+            .map(|(path, dates)| (path.to_string(), dates))
             .collect()
     }
 }
