@@ -285,9 +285,10 @@ fn wiki_linked(loaded: &Loaded) -> std::collections::HashSet<&str> {
         for link in index::wiki_links(text) {
             if let Some(to) = resolver.resolve(&link.target)
                 && Some(to) != from
-                && let Some(f) = loaded.files.iter().find(|f| f.path.as_str() == to)
+                // The files are sorted by path: one binary search a link.
+                && let Ok(at) = loaded.files.binary_search_by(|f| f.path.as_str().cmp(to))
             {
-                linked.insert(f.path.as_str());
+                linked.insert(loaded.files[at].path.as_str());
             }
         }
     }
