@@ -1998,13 +1998,8 @@ mod tests {
     /// the caller no longer has.
     #[test]
     fn a_lookup_by_counting_finds_what_verifying_and_a_full_comparison_find() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n) as u32
-        };
+        let mut rng = xorshift(0x9E37_79B9_7F4A_7C15);
+        let mut next = |n: u64| rng(n) as u32;
         let mut random_words = |len: u32| {
             let mut w = StatementWords::default();
             for _ in 0..len {
@@ -2077,13 +2072,8 @@ mod tests {
     #[test]
     fn a_sketch_never_rules_out_a_pair_at_the_threshold_and_turns_down_unrelated_ones() {
         // Sets drawn from a small vocabulary (so some pairs are alike) and a few too large to sketch.
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n) as u32
-        };
+        let mut rng = xorshift(0x2545_F491_4F6C_DD1D);
+        let mut next = |n: u64| rng(n) as u32;
         let mut sets: Vec<Vec<u32>> = (0..400)
             .map(|k| {
                 let len = if k % 100 == 0 { 300 } else { 2 + next(20) };
