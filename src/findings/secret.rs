@@ -8,12 +8,38 @@ use crate::secrets;
 /// The likely credentials in `doc` (frontmatter and code blocks included: a key is a key anywhere) as
 /// errors, and personal data (e-mail addresses, phone numbers) as warnings.
 pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
-    let mut out = credentials(doc);
-    out.extend(secrets::find_personal(doc.text).into_iter().map(|m| Finding {
+    let credentials = secrets::find(doc.text);
+    let personal = secrets::find_personal(doc.text);
+    if credentials.is_empty() && personal.is_empty() {
+        return Vec::new();
+    }
+    // Each match's line from one table of line starts: a file can hold thousands of matches.
+    let lines = doc.line_starts();
+    let mut out: Vec<Finding> = credentials
+        .into_iter()
+        .map(|m| Finding {
+            kind: Kind::Secret,
+            severity: Severity::Error,
+            file: doc.file.to_string(),
+            line: lines.line_at(m.range.start),
+            message: format!(
+                "what looks like a credential ({}) is stored in memory, which every session loads",
+                m.kind
+            ),
+            suggestion: Some(
+                "remove it (and rotate it if it is real); keep only where it lives, e.g. \"in 1Password under ...\""
+                    .to_string(),
+            ),
+            evidence: Some(Evidence::Secret(SecretEvidence {
+                secret_kind: m.kind,
+            })),
+        })
+        .collect();
+    out.extend(personal.into_iter().map(|m| Finding {
         kind: Kind::Secret,
         severity: Severity::Warning,
         file: doc.file.to_string(),
-        line: doc.line_at(m.range.start),
+        line: lines.line_at(m.range.start),
         message: format!(
             "personal data ({}) is stored in memory, which every session loads and `team/` shares",
             m.kind
@@ -28,30 +54,6 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
     }));
     out.sort_by_key(|f| f.line);
     out
-}
-
-/// The likely credentials in `doc`, as errors.
-fn credentials(doc: &Doc) -> Vec<Finding> {
-    secrets::find(doc.text)
-        .into_iter()
-        .map(|m| Finding {
-            kind: Kind::Secret,
-            severity: Severity::Error,
-            file: doc.file.to_string(),
-            line: doc.line_at(m.range.start),
-            message: format!(
-                "what looks like a credential ({}) is stored in memory, which every session loads",
-                m.kind
-            ),
-            suggestion: Some(
-                "remove it (and rotate it if it is real); keep only where it lives, e.g. \"in 1Password under ...\""
-                    .to_string(),
-            ),
-            evidence: Some(Evidence::Secret(SecretEvidence {
-                secret_kind: m.kind,
-            })),
-        })
-        .collect()
 }
 
 #[cfg(test)]

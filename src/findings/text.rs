@@ -159,14 +159,26 @@ impl<'a> Doc<'a> {
         self.lines().skip(self.body_start)
     }
 
+    /// Where each line starts, to find the line of many offsets with one pass over the text (built when
+    /// asked, never kept with the doc: a large memory has millions of lines).
+    pub(crate) fn line_starts(&self) -> LineStarts {
+        let mut starts = Vec::new();
+        let mut at = 0;
+        for raw in self.text.split_inclusive('\n') {
+            starts.push(at);
+            at += raw.len();
+        }
+        LineStarts(starts)
+    }
+}
+
+/// The byte offset where each line of a text starts (see [`Doc::line_starts`]).
+pub(crate) struct LineStarts(Vec<usize>);
+
+impl LineStarts {
     /// The 1-based number of the line holding byte `offset` (the last line past the end).
     pub(crate) fn line_at(&self, offset: usize) -> usize {
-        // A line starts after each line ending but one ending the text.
-        let end = offset.min(self.text.len().saturating_sub(1));
-        1 + self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
+        self.0.partition_point(|&s| s <= offset).max(1)
     }
 }
 
@@ -276,8 +288,9 @@ mod tests {
         assert_eq!(code, [6, 7, 8]);
         assert_eq!(doc.body().next().map(|l| l.text), Some("prose"));
         assert_eq!(doc.frontmatter_date, NaiveDate::from_ymd_opt(2026, 3, 16));
-        assert_eq!(doc.line_at(0), 1);
-        assert_eq!(doc.line_at(text.find("after").unwrap_or(0)), 9);
+        let starts = doc.line_starts();
+        assert_eq!(starts.line_at(0), 1);
+        assert_eq!(starts.line_at(text.find("after").unwrap_or(0)), 9);
     }
 
     #[test]
@@ -292,9 +305,14 @@ mod tests {
                 at += raw.len();
             }
             assert_eq!(starts.len(), doc.lines().count());
+            let line_starts = doc.line_starts();
             for offset in 0..=text.len() + 2 {
                 let expected = starts.iter().filter(|&&s| s <= offset).count().max(1);
-                assert_eq!(doc.line_at(offset), expected, "{text:?} at {offset}");
+                assert_eq!(
+                    line_starts.line_at(offset),
+                    expected,
+                    "{text:?} at {offset}"
+                );
             }
         }
     }
