@@ -139,10 +139,7 @@ fn grep_transcripts_stays_consistent_while_transcripts_grow() {
                 n < complete_after,
                 "needle-{n} found before it was completely written ({complete_after} were)"
             );
-            let at = (
-                hit["file"].as_str().expect("file").to_string(),
-                hit["line"].as_u64().expect("line"),
-            );
+            let at = (file_of(hit), hit["line"].as_u64().expect("line"));
             let earlier = seen.insert(at.clone(), n);
             assert!(
                 earlier.is_none_or(|e| e == n),
@@ -178,8 +175,8 @@ fn grep_transcripts_stays_consistent_while_transcripts_grow() {
     assert_eq!(found, expected, "the newest lines, each once");
     for hit in last["hits"].as_array().expect("hits") {
         assert_eq!(
-            Some(hit["file"].as_str().expect("file")),
-            placed.get(&needle(hit)).map(String::as_str),
+            Some(file_of(hit)),
+            placed.get(&needle(hit)).cloned(),
             "{hit}"
         );
     }
@@ -192,4 +189,12 @@ fn grep_transcripts_stays_consistent_while_transcripts_grow() {
         incomplete_reported > 0,
         "no search met a half-written line: the test did not test it"
     );
+}
+
+/// A hit's transcript file: `file` when given, else the session's own `<session>.jsonl`.
+fn file_of(hit: &Value) -> String {
+    match hit["file"].as_str() {
+        Some(file) => file.to_string(),
+        None => format!("{}.jsonl", hit["session"].as_str().expect("session")),
+    }
 }

@@ -37,7 +37,7 @@ async fn the_tool_is_read_only_and_declares_its_result_size() {
         .expect("grep_transcripts is offered");
     let a = tool.annotations.as_ref().expect("annotations");
     assert_eq!(a.read_only_hint, Some(true));
-    assert_eq!(a.destructive_hint, Some(false));
+    assert_eq!(a.idempotent_hint, Some(true));
     let meta = tool.meta.as_ref().expect("_meta on the tool");
     assert_eq!(
         meta.0.get("anthropic/maxResultSizeChars"),
@@ -73,13 +73,18 @@ async fn hits_come_back_structured_newest_first() {
     let hits = v["hits"].as_array().expect("hits");
     let ids: Vec<&str> = hits.iter().map(|h| h["uuid"].as_str().unwrap()).collect();
     assert_eq!(ids, ["new", "old"]);
-    assert_eq!(hits[0]["session_id"], json!(S2));
+    assert_eq!(hits[0]["session"], json!(S2));
     assert_eq!(hits[0]["timestamp"], json!(T2));
     assert_eq!(hits[0].get("date"), None, "the timestamp says the day");
     assert_eq!(hits[0]["role"], json!("user"));
-    assert_eq!(hits[0]["kind"], json!("text"));
-    assert_eq!(hits[0]["file"], json!(format!("{S2}.jsonl")));
+    assert_eq!(hits[0].get("kind"), None, "`text` goes without saying");
+    assert_eq!(hits[0].get("file"), None, "the file is `<session>.jsonl`");
     assert_eq!(hits[0]["line"], json!(1));
+    assert_eq!(
+        v["stats"].get("folders"),
+        None,
+        "one folder, named by start_dream"
+    );
     assert_eq!(
         hits[0]["snippet"],
         json!("No, use the canary flag to «deploy»")
@@ -227,7 +232,7 @@ async fn group_gathers_a_correction_repeated_across_sessions_with_its_sessions_a
         .as_array()
         .expect("examples")
         .iter()
-        .filter_map(|h| h["session_id"].as_str())
+        .filter_map(|h| h["session"].as_str())
         .collect();
     assert_eq!(
         sessions,

@@ -67,20 +67,29 @@ async fn every_tool_has_documented_parameters_and_annotations_within_a_size_budg
             name,
             "list_memory" | "read_memory_file" | "grep_transcripts"
         );
-        assert_eq!(a.read_only_hint, Some(read_only), "{name} read_only_hint");
+        // Hints left out take the protocol's defaults: not read-only, destructive, not idempotent,
+        // open world. Only what differs from them is sent.
+        assert_eq!(
+            a.read_only_hint.unwrap_or(false),
+            read_only,
+            "{name} read_only_hint"
+        );
         assert_eq!(a.open_world_hint, Some(false), "{name} open_world_hint");
-        if read_only {
-            assert_eq!(a.destructive_hint, Some(false), "{name} destructive_hint");
+        let destructive = matches!(
+            name,
+            "write_memory_file" | "delete_memory_file" | "rewrite_index" | "abort_dream"
+        );
+        if !read_only {
+            assert_eq!(
+                a.destructive_hint.unwrap_or(true),
+                destructive,
+                "{name} destructive_hint"
+            );
         }
+        assert_ne!(a.read_only_hint, Some(false), "{name} sends a default");
+        assert_ne!(a.destructive_hint, Some(true), "{name} sends a default");
+        assert_ne!(a.idempotent_hint, Some(false), "{name} sends a default");
     }
-    let delete = tools
-        .iter()
-        .find(|t| t.name == "delete_memory_file")
-        .expect("delete tool");
-    assert_eq!(
-        delete.annotations.as_ref().and_then(|a| a.destructive_hint),
-        Some(true)
-    );
     let params = |tool: &str| -> Vec<String> {
         let t = tools.iter().find(|t| t.name == tool).expect("tool");
         let mut p: Vec<String> = t.input_schema["properties"]

@@ -109,15 +109,21 @@ pub struct RunReport {
     pub summary: String,
     /// How many files the run created, changed and deleted in all.
     pub counts: ChangeCounts,
-    /// Files the run created (the first [`MAX_NAMED_FILES`]).
+    /// Files the run created (the first [`MAX_NAMED_FILES`]; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub created: Vec<FileChange>,
-    /// Files the run changed (the first [`MAX_NAMED_FILES`]).
+    /// Files the run changed (the first [`MAX_NAMED_FILES`]; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<FileChange>,
-    /// Files the run deleted (the first [`MAX_NAMED_FILES`]).
+    /// Files the run deleted (the first [`MAX_NAMED_FILES`]; absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub deleted: Vec<FileChange>,
-    /// Unified diff of the run (cut at 4,000 characters; `dream-mcp diff <run>` shows all).
+    /// Unified diff of the run (cut at 4,000 characters; `dream-mcp diff <run>` shows all; absent when
+    /// nothing changed).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub diff: String,
-    /// Whether `diff` was cut.
+    /// Whether `diff` was cut (absent when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub diff_truncated: bool,
     /// The command that undoes this run, for a `dream-mcp` on PATH run in the project folder.
     pub undo_command: String,

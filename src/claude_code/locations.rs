@@ -107,10 +107,13 @@ pub struct Locations {
     /// How `memory_dir` was found.
     pub memory_source: MemorySource,
     /// The setting `memory_dir` came from, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_setting: Option<SettingOrigin>,
     /// A setting Claude Code ignores (it refuses the value and uses the default), named so it can be fixed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored_setting: Option<String>,
     /// Why this server refuses to serve `memory_dir`, when it does; every tool fails with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_refused: Option<String>,
     /// Where this project's session transcripts (`*.jsonl`) are: the folder of sessions launched in the
     /// project directory itself ([`Locations::transcript_folders`] adds subfolders and worktrees).
@@ -124,10 +127,13 @@ pub struct Locations {
     pub config_dir: PathBuf,
     /// Where dream runs are journaled (outside the memory directory, so Claude Code never loads it).
     pub journal_dir: PathBuf,
-    /// True when `CLAUDE_CODE_DISABLE_AUTO_MEMORY` turns auto-memory off for this environment.
+    /// True when `CLAUDE_CODE_DISABLE_AUTO_MEMORY` turns auto-memory off for this environment (absent
+    /// when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub auto_memory_disabled: bool,
     /// True when a settings file turns Claude Code's own background dream on (`autoDreamEnabled`), so a
-    /// dream started here would race it.
+    /// dream started here would race it (absent when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub auto_dream_enabled: bool,
 }
 

@@ -119,6 +119,10 @@ pub struct ReadParams {
     pub from_line: Option<usize>,
 }
 
+/// Most characters of provenance a read carries beside its part of the file (at most
+/// [`MAX_READ_CHARS`]), so the answer stays under Claude Code's inline limit of about 50,000.
+const MAX_PROVENANCE_CHARS: usize = 12_000;
+
 /// A file's content and identity.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ReadOutput {
@@ -140,7 +144,7 @@ pub struct ReadOutput {
     /// Where the next part starts, when the file goes on: pass it as `from_line`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_line: Option<usize>,
-    /// With `provenance: true`: the session that wrote each line, in ranges of lines.
+    /// With `provenance: true`: the session that wrote each line of this part, in ranges of lines.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance: Option<FileProvenance>,
 }
@@ -365,7 +369,6 @@ impl DreamServer {
     #[tool(
         annotations(
             read_only_hint = true,
-            destructive_hint = false,
             open_world_hint = false
         ),
         meta = result_size_meta(LIST_MEMORY_MAX_CHARS)
@@ -413,11 +416,7 @@ impl DreamServer {
     }
 
     /// Read a memory file: content and sha256. MEMORY.md comes as its entries grouped by linked file.
-    #[tool(annotations(
-        read_only_hint = true,
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn read_memory_file(
         &self,
         Parameters(p): Parameters<ReadParams>,
@@ -427,17 +426,18 @@ impl DreamServer {
         let path = dir.resolve(&p.path, Access::Read).map_err(message)?;
         let bytes = dir.read(&path).map_err(message)?;
         let content = String::from_utf8_lossy(&bytes).into_owned();
+        let part = window(&content, p.from_line.unwrap_or(1), MAX_READ_CHARS);
+        let last = part.next.unwrap_or(usize::MAX);
         let provenance = match p.provenance {
             true => Some(
                 dreamer
                     .provenance()
                     .map_err(message)?
-                    .file(path.as_str(), &content),
+                    .file(path.as_str(), &content)
+                    .within(part.first..last, MAX_PROVENANCE_CHARS),
             ),
             false => None,
         };
-        let part = window(&content, p.from_line.unwrap_or(1), MAX_READ_CHARS);
-        let last = part.next.unwrap_or(usize::MAX);
         let grouped = path.is_index() && !p.verbatim;
         Ok(Json(ReadOutput {
             provenance,
@@ -453,12 +453,7 @@ impl DreamServer {
 
     /// Create or replace a topic file (not MEMORY.md), journaled for undo. Returns the new content's
     /// findings to fix now. Refuses credentials.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = true,
-        idempotent_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(idempotent_hint = true, open_world_hint = false))]
     async fn write_memory_file(
         &self,
         Parameters(p): Parameters<WriteParams>,
@@ -493,12 +488,7 @@ impl DreamServer {
     }
 
     /// Delete a topic file, journaled for undo. Names the MEMORY.md lines still linking to it.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = true,
-        idempotent_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(open_world_hint = false))]
     async fn delete_memory_file(
         &self,
         Parameters(p): Parameters<DeleteParams>,
@@ -513,12 +503,7 @@ impl DreamServer {
 
     /// Replace MEMORY.md. Refused, listing every violation, over 200 lines or 25,000 bytes, with
     /// frontmatter or a dead link.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = true,
-        idempotent_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(idempotent_hint = true, open_world_hint = false))]
     async fn rewrite_index(
         &self,
         Parameters(p): Parameters<RewriteIndexParams>,
@@ -539,12 +524,7 @@ impl DreamServer {
 
     /// Start a dream: takes the consolidation lock (refused while another runs), opens a journaled run.
     /// Returns time and sessions since the last consolidation, runs left open.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = false,
-        idempotent_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn start_dream(
         &self,
         Parameters(p): Parameters<StartParams>,
@@ -560,12 +540,7 @@ impl DreamServer {
     /// Finish the dream: journals it, marks the lock, returns the changes and the undo command for the
     /// user. Refused while specifics the memory held are in no file: restore each or list it in
     /// `forgotten` with a reason.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = false,
-        idempotent_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn finish_dream(
         &self,
         Parameters(p): Parameters<FinishParams>,
@@ -587,7 +562,6 @@ impl DreamServer {
     #[tool(
         annotations(
             read_only_hint = true,
-            destructive_hint = false,
             idempotent_hint = true,
             open_world_hint = false
         ),
@@ -638,12 +612,7 @@ impl DreamServer {
     }
 
     /// Abort the dream: restores every file it touched and rolls the consolidation lock back.
-    #[tool(annotations(
-        read_only_hint = false,
-        destructive_hint = true,
-        idempotent_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(open_world_hint = false))]
     async fn abort_dream(
         &self,
         Parameters(p): Parameters<AbortParams>,

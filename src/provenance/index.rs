@@ -110,6 +110,60 @@ pub struct FileProvenance {
     pub origins: Vec<Origin>,
     /// Every line of the file, in ranges of one origin.
     pub ranges: Vec<LineRange>,
+    /// Set when [`FileProvenance::within`] left ranges out to stay in its budget: the first line
+    /// without them (read again from there for the rest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_from_line: Option<usize>,
+}
+
+impl FileProvenance {
+    /// The provenance of lines `lines` (1-based, end exclusive) only, its ranges clamped to them and
+    /// its origins only those they point to, cut short of `max_chars` characters of JSON: what a read of
+    /// that part of the file can carry.
+    pub fn within(self, lines: std::ops::Range<usize>, max_chars: usize) -> FileProvenance {
+        let mut kept = FileProvenance {
+            origins: Vec::new(),
+            ranges: Vec::new(),
+            cut_from_line: None,
+            ..self
+        };
+        let mut size = json_len(&kept);
+        let mut renumbered: HashMap<usize, usize> = HashMap::new();
+        let last = lines.end.saturating_sub(1);
+        for r in self.ranges {
+            if r.to < lines.start || r.from > last {
+                continue;
+            }
+            let range = LineRange {
+                from: r.from.max(lines.start),
+                to: r.to.min(last),
+                origin: None,
+                ..r
+            };
+            let new_origin = r.origin.filter(|o| !renumbered.contains_key(o));
+            let origin = new_origin.and_then(|o| self.origins.get(o));
+            let cost = json_len(&range) + origin.map_or(0, json_len) + 2;
+            if size + cost > max_chars {
+                kept.cut_from_line = Some(range.from);
+                break;
+            }
+            size += cost;
+            if let Some(origin) = origin {
+                renumbered.insert(r.origin.unwrap_or_default(), kept.origins.len());
+                kept.origins.push(origin.clone());
+            }
+            kept.ranges.push(LineRange {
+                origin: r.origin.and_then(|o| renumbered.get(&o).copied()),
+                ..range
+            });
+        }
+        kept
+    }
+}
+
+/// Characters of `value` as compact JSON.
+fn json_len<T: Serialize>(value: &T) -> usize {
+    serde_json::to_string(value).map_or(0, |s| s.len())
 }
 
 /// Milliseconds since the epoch of an RFC 3339 time, for ordering; `i64::MAX` when unreadable.
@@ -338,6 +392,7 @@ impl Provenance {
             last_write,
             origins,
             ranges,
+            cut_from_line: None,
         }
     }
 
@@ -418,4 +473,89 @@ fn transcripts(folders: &[PathBuf]) -> Vec<Job> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(n: usize) -> Origin {
+        Origin {
+            session: format!("session-{n}"),
+            uuid: format!("uuid-{n}"),
+            timestamp: "2026-03-01T10:00:00Z".to_string(),
+            tool: "Write".to_string(),
+            user: Some("x".repeat(200)),
+        }
+    }
+
+    fn range(from: usize, to: usize, origin: Option<usize>) -> LineRange {
+        LineRange {
+            from,
+            to,
+            origin,
+            normalised: false,
+        }
+    }
+
+    fn provenance() -> FileProvenance {
+        FileProvenance {
+            path: "notes.md".to_string(),
+            lines: 30,
+            attributed: 25,
+            first_write: None,
+            last_write: None,
+            origins: (0..3).map(origin).collect(),
+            ranges: vec![
+                range(1, 10, Some(0)),
+                range(11, 15, None),
+                range(16, 20, Some(2)),
+                range(21, 30, Some(1)),
+            ],
+            cut_from_line: None,
+        }
+    }
+
+    #[test]
+    fn a_part_keeps_its_own_ranges_clamped_and_only_the_origins_they_name() {
+        let part = provenance().within(8..18, usize::MAX);
+        assert_eq!(
+            part.ranges,
+            [
+                range(8, 10, Some(0)),
+                range(11, 15, None),
+                range(16, 17, Some(1))
+            ]
+        );
+        let sessions: Vec<&str> = part.origins.iter().map(|o| o.session.as_str()).collect();
+        assert_eq!(sessions, ["session-0", "session-2"]);
+        assert_eq!(part.cut_from_line, None);
+        let sessions_of = |p: &FileProvenance| -> Vec<(usize, usize, Option<String>)> {
+            p.ranges
+                .iter()
+                .map(|r| (r.from, r.to, r.origin.map(|o| p.origins[o].session.clone())))
+                .collect()
+        };
+        let whole = provenance().within(1..usize::MAX, usize::MAX);
+        assert_eq!(sessions_of(&whole), sessions_of(&provenance()));
+        assert_eq!(whole.origins.len(), 3);
+    }
+
+    #[test]
+    fn provenance_over_its_budget_is_cut_at_a_line_and_says_where() {
+        let budget = 700;
+        let part = provenance().within(1..usize::MAX, budget);
+        let len = serde_json::to_string(&part).unwrap().len();
+        assert!(len <= budget, "{len} > {budget}");
+        assert!(
+            !part.ranges.is_empty() && part.ranges.len() < 4,
+            "{:?}",
+            part.ranges
+        );
+        let next = part.ranges.last().unwrap().to + 1;
+        assert_eq!(part.cut_from_line, Some(next));
+        for r in &part.ranges {
+            assert!(r.origin.is_none_or(|o| o < part.origins.len()));
+        }
+    }
 }

@@ -15,10 +15,13 @@ const _: () = assert!(MAX_ANSWER_CHARS < 50_000);
 /// Most warnings listed in one answer; the rest are counted in `warnings_total`.
 pub const MAX_WARNINGS: usize = 20;
 
-/// One line of a transcript that matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+/// One line of a transcript that matched. In JSON, `file` is left out when it is `<session>.jsonl` and
+/// `kind` when it is `text`: what every ordinary hit would repeat.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 pub struct Hit {
-    /// The session the line belongs to (its `sessionId`, else the transcript's name).
+    /// The session the line belongs to (its `sessionId`, else the transcript's name): with `uuid`, what
+    /// a write's `evidence` cites.
+    #[serde(rename = "session")]
     pub session_id: Option<String>,
     /// The line's `uuid`, to find it again.
     pub uuid: Option<String>,
@@ -31,22 +34,71 @@ pub struct Hit {
     /// Who said it: `user` (typed by the user), `assistant`, `tool` (tool output), `agent` (the main
     /// agent briefing a subagent), `system` (inserted by Claude Code).
     pub role: Role,
-    /// What it is: `text`, `thinking`, `tool_use`, `tool_result`, `summary`.
+    /// What it is: `text` (when absent), `thinking`, `tool_use`, `tool_result`, `summary`.
+    #[serde(default = "text_kind")]
     pub kind: Kind,
     /// The text around the first match in the line, the match between « and », credentials replaced by
     /// `[REDACTED ...]`, whitespace runs shown as one space.
     pub snippet: String,
-    /// The transcript file, relative to the transcripts directory.
+    /// The transcript file, relative to the transcripts directory (absent when `<session>.jsonl`).
+    #[serde(default)]
     pub file: String,
     /// The line number in that file (from 1).
     pub line: u64,
     /// Older hits with the same snippet (other sessions or lines), left out of the answer.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub repeats: u64,
+}
+
+/// The `kind` of a hit whose JSON leaves it out.
+fn text_kind() -> Kind {
+    Kind::Text
+}
+
+impl Hit {
+    /// Whether `file` is only the session's own transcript, `<session>.jsonl`.
+    fn file_is_session(&self) -> bool {
+        self.session_id.as_deref().is_some_and(|s| {
+            self.file
+                .strip_suffix(".jsonl")
+                .is_some_and(|stem| stem == s)
+        })
+    }
+}
+
+impl Serialize for Hit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let file = !self.file_is_session();
+        let kind = self.kind != Kind::Text;
+        let repeats = self.repeats != 0;
+        let fields = 6 + usize::from(file) + usize::from(kind) + usize::from(repeats);
+        let mut s = serializer.serialize_struct("Hit", fields)?;
+        s.serialize_field("session", &self.session_id)?;
+        s.serialize_field("uuid", &self.uuid)?;
+        s.serialize_field("timestamp", &self.timestamp)?;
+        s.serialize_field("role", &self.role)?;
+        if kind {
+            s.serialize_field("kind", &self.kind)?;
+        }
+        s.serialize_field("snippet", &self.snippet)?;
+        if file {
+            s.serialize_field("file", &self.file)?;
+        }
+        s.serialize_field("line", &self.line)?;
+        if repeats {
+            s.serialize_field("repeats", &self.repeats)?;
+        }
+        s.end()
+    }
 }
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+fn one_or_none(folders: &[String]) -> bool {
+    folders.len() <= 1
 }
 
 /// What went wrong with a file or a line; the search goes on.
@@ -97,9 +149,11 @@ pub struct Stats {
     /// Transcript files left out by `since`, `sessions` or `since_last_dream` without being read.
     #[serde(skip_serializing_if = "is_zero")]
     pub files_skipped: u64,
-    /// Bytes read.
+    /// Bytes read (shown to people, not in JSON).
+    #[serde(skip)]
     pub bytes_searched: u64,
-    /// Lines whose raw JSON matched (candidates, before decoding and filters).
+    /// Lines whose raw JSON matched (candidates, before decoding and filters; not in JSON).
+    #[serde(skip)]
     pub raw_line_matches: u64,
     /// Lines with a real match in the searched text, after every filter.
     pub matching_lines: u64,
@@ -110,7 +164,8 @@ pub struct Stats {
     /// True when the search was cancelled before it finished.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
-    /// Wall time of the search, in milliseconds.
+    /// Wall time of the search, in milliseconds (shown to people, not in JSON).
+    #[serde(skip)]
     pub elapsed_ms: u64,
     /// With `since_last_dream`: when the last consolidation ended (RFC 3339), or null if never.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,7 +177,8 @@ pub struct Stats {
     #[serde(skip_serializing_if = "is_zero")]
     pub warnings_total: u64,
     /// The transcript folders searched: the project's own, then its subfolders' and worktrees' (files
-    /// in those are named `../<folder>/<file>`).
+    /// in those are named `../<folder>/<file>`); in JSON only when there is more than one.
+    #[serde(skip_serializing_if = "one_or_none")]
     pub folders: Vec<String>,
 }
 
@@ -241,6 +297,36 @@ mod tests {
             line: n as u64,
             repeats: 0,
         }
+    }
+
+    #[test]
+    fn a_hit_leaves_out_only_what_every_ordinary_hit_repeats() {
+        let plain = serde_json::to_value(hit(1, 3)).unwrap();
+        assert_eq!(plain["session"], "s");
+        assert_eq!(plain["uuid"], "u1");
+        assert_eq!(plain["line"], 1);
+        for absent in ["session_id", "file", "kind", "repeats", "date"] {
+            assert_eq!(plain.get(absent), None, "{absent} in {plain}");
+        }
+        let other = Hit {
+            kind: Kind::ToolResult,
+            file: "../app-sub/s.jsonl".into(),
+            repeats: 2,
+            ..hit(2, 3)
+        };
+        let v = serde_json::to_value(other).unwrap();
+        assert_eq!(v["kind"], "tool_result");
+        assert_eq!(v["file"], "../app-sub/s.jsonl");
+        assert_eq!(v["repeats"], 2);
+        let nameless = Hit {
+            session_id: None,
+            ..hit(3, 3)
+        };
+        let v = serde_json::to_value(nameless).unwrap();
+        assert_eq!(
+            v["file"], "s.jsonl",
+            "without a session the file names the line"
+        );
     }
 
     #[test]
