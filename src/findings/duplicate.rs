@@ -453,7 +453,7 @@ fn statements_of(
         if is_see_also(item) {
             continue;
         }
-        for sentence in sentences(item) {
+        for sentence in sentences(item).filter(|s| !is_see_also(s)) {
             let text = without_links(sentence, "$1");
             push(out, line.number, sentence, &text, Vec::new());
         }
@@ -497,9 +497,10 @@ fn without_label(item: &str) -> Option<&str> {
 /// link.
 fn is_see_also(item: &str) -> bool {
     let lower = item.trim_start_matches(['*', '_', '→', ' ']).to_lowercase();
-    item.starts_with("[[")
-        || (item.starts_with('[') && item.contains("]("))
+    let is_link = |t: &str| t.starts_with("[[") || (t.starts_with('[') && t.contains("]("));
+    is_link(item)
         || SEE_ALSO.iter().any(|s| lower.starts_with(s))
+        || lower.strip_prefix("see ").is_some_and(is_link)
 }
 
 /// The sentences of a line: split after `.`, `!` or `?` followed by a space, and after `。！？`.
@@ -1701,12 +1702,14 @@ mod tests {
                  **How to apply:** run the migrations before seeding the database.\n\
                  Related: [[deploy-notes]], [[release-steps]], [[rollback-plan]]\n\
                  - [[reference-company-data]] — three layer architecture plus owners\n\
-                 ### drain().collect() is borrow-checker-forced here\n";
+                 ### drain().collect() is borrow-checker-forced here\n\
+                 Backups run nightly at two. See [[process-rules]] for the process-side corollary of the scope rule.\n";
         let b = "## How to apply when the next session starts\n\
                  **How to apply:** ask before rewriting the public changelog.\n\
                  Related: [[deploy-notes]], [[release-steps]], [[rollback-plan]]\n\
                  - [[reference-company-data]] — three layer architecture plus owners\n\
-                 ## drain().collect() is borrow-checker-forced\n";
+                 ## drain().collect() is borrow-checker-forced\n\
+                 Deploys need a signed commit first. See [[process-rules]] for the process-side corollary of the scope rule.\n";
         assert_eq!(
             groups_of(&[("a.md", a), ("b.md", b)]),
             [vec!["a.md:5".to_string(), "b.md:5".to_string()]]

@@ -314,6 +314,7 @@ pub fn collect(input: &Input) -> Vec<Finding> {
     let (mut out, duplicates) = std::thread::scope(|scope| {
         let duplicates = scope.spawn(|| duplicate::check(&docs));
         let claude_md = input.project_dir.and_then(project::claude_md);
+        let targets = wiki_link::ProjectTargets::new(input.project_dir, claude_md.as_deref());
         let project_doc = claude_md
             .as_deref()
             .map(|t| Doc::new(contradiction::PROJECT_CLAUDE_MD, t, None, false));
@@ -322,7 +323,12 @@ pub fn collect(input: &Input) -> Vec<Finding> {
         for file in input.files {
             out.extend(frontmatter::check(file.path.as_str(), &file.text));
         }
-        out.extend(wiki_link::check(input.files, input.index_text, INDEX_NAME));
+        out.extend(wiki_link::check(
+            input.files,
+            input.index_text,
+            INDEX_NAME,
+            &targets,
+        ));
         out.extend(recall::check(input.files));
         out.extend(content_findings(&docs, input.files, input.project_dir));
         out.extend(contradictions);

@@ -1,17 +1,96 @@
 //! `dead_link` for `[[wiki-links]]`: a link between memories that no topic file answers, resolved the way
 //! Claude Code does (by `name`, by file stem, `-` and `_` alike), and also by the stem without its type
-//! prefix and by a heading of the linking file. A dead one may name a skill or a rule section rather than a
-//! memory; the finding says so.
+//! prefix and by a heading of the linking file. A link that names something of the project instead (a
+//! rule, skill, agent or command under its `.claude/`, or a CLAUDE.md heading), or sits on a line that
+//! says it points into CLAUDE.md, is not a dead memory link.
+
+use std::path::Path;
 
 use super::{Finding, Kind, Severity};
 use crate::memory::index::{WikiResolver, wiki_links};
 use crate::memory::snapshot::LoadedFile;
 
-/// The dead wiki-links in `files` and the index text.
+/// What a project offers wiki-links besides memories.
+pub(crate) struct ProjectTargets {
+    /// The project root, whose `.claude/` holds rules, skills, agents and commands.
+    root: Option<std::path::PathBuf>,
+    /// The CLAUDE.md headings, as slugs (`why-this-exists-the-archivist-frame`).
+    headings: Vec<String>,
+}
+
+impl ProjectTargets {
+    /// The targets of the project at `project_dir` (its root and `claude_md`, the text of its CLAUDE.md).
+    pub(crate) fn new(project_dir: Option<&Path>, claude_md: Option<&str>) -> ProjectTargets {
+        ProjectTargets {
+            root: project_dir
+                .and_then(super::project::root_of)
+                .map(|(root, _)| root),
+            headings: claude_md
+                .map(|t| {
+                    t.lines()
+                        .filter_map(|l| l.trim_start().strip_prefix('#'))
+                        .map(|h| slug(h.trim_start_matches('#')))
+                        .filter(|h| !h.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether `target` names a CLAUDE.md heading (the whole heading or its last words) or a rule, skill,
+    /// agent or command of the project.
+    fn names(&self, target: &str) -> bool {
+        let key = slug(target);
+        if key.is_empty() {
+            return false;
+        }
+        let tail = format!("-{key}");
+        if self
+            .headings
+            .iter()
+            .any(|h| *h == key || h.ends_with(&tail))
+        {
+            return true;
+        }
+        let plain = |c: char| c.is_alphanumeric() || "-_. ".contains(c);
+        let Some(root) = &self.root else {
+            return false;
+        };
+        if !target.chars().all(plain) || target.starts_with('.') || target.contains("..") {
+            return false;
+        }
+        let claude = root.join(".claude");
+        let name = target.trim_end_matches(".md");
+        [name.to_string(), key].iter().any(|n| {
+            ["rules", "agents", "commands"]
+                .iter()
+                .any(|d| claude.join(d).join(format!("{n}.md")).is_file())
+                || claude.join("skills").join(n).is_dir()
+        })
+    }
+}
+
+/// Lowercase words joined by `-`: how a heading and a link are compared.
+fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// The dead wiki-links in `files` and the index text; `project` says what else a link may name.
 pub(crate) fn check(
     files: &[LoadedFile],
     index_text: Option<&str>,
     index_name: &str,
+    project: &ProjectTargets,
 ) -> Vec<Finding> {
     let resolver = WikiResolver::new(
         files
@@ -24,9 +103,19 @@ pub(crate) fn check(
         .chain(index_text.map(|t| (index_name, t)));
     let mut out = Vec::new();
     for (file, text) in sources {
+        // The file's lines, split only once a link in it is not a memory's.
+        let mut lines: Option<Vec<&str>> = None;
         for link in wiki_links(text) {
             if resolver.resolve(&link.target).is_some()
                 || WikiResolver::is_heading_of(&link.target, text)
+                || project.names(&link.target)
+            {
+                continue;
+            }
+            let line = lines.get_or_insert_with(|| text.lines().collect());
+            if line
+                .get(link.line.wrapping_sub(1))
+                .is_some_and(|l| l.contains("CLAUDE.md"))
             {
                 continue;
             }
@@ -88,5 +177,64 @@ mod tests {
         assert_eq!((dead[0].0, dead[0].1), ("project_a.md", 7));
         assert!(dead[0].2.contains("[[deploy]]"), "{}", dead[0].2);
         assert_eq!(inv.index.orphans, ["project_d.md"]);
+    }
+
+    #[test]
+    fn links_to_the_projects_rules_skills_and_claude_md_are_not_dead_memory_links() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let project = tmp.path().join("project");
+        let memory = tmp.path().join("memory");
+        for d in [".git", ".claude/rules", ".claude/skills/release-check"] {
+            std::fs::create_dir_all(project.join(d)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::create_dir_all(&memory).unwrap_or_else(|e| panic!("{e}"));
+        let put = |path: std::path::PathBuf, text: &str| {
+            std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"))
+        };
+        put(project.join(".claude/rules/deploy.md"), "# Deploy\n");
+        put(
+            project.join("CLAUDE.md"),
+            "# App\n## Why this exists — the archivist frame\nText.\n",
+        );
+        put(memory.join("MEMORY.md"), "- [A](project_a.md) — a\n");
+        put(
+            memory.join("project_a.md"),
+            "---\nname: a\ndescription: d\n---\n\
+             Deploy per [[deploy]]; see [[release-check]] and [[archivist-frame]].\n\
+             Related: [[scope-clean-as-you-go]] (CLAUDE.md invariants).\n\
+             Gone: [[old-notes]], and [[../rules/deploy]].\n",
+        );
+        let dir = MemoryDir::open(&memory).unwrap_or_else(|e| panic!("{e}"));
+        let inv = inventory::inventory(&dir, Some(&project)).unwrap_or_else(|e| panic!("{e}"));
+        let dead: Vec<(usize, &str)> = inv
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::DeadLink)
+            .map(|f| (f.line, f.message.as_str()))
+            .collect();
+        assert_eq!(dead.len(), 2, "{dead:?}");
+        assert!(dead.iter().all(|(line, _)| *line == 7), "{dead:?}");
+        assert!(dead[0].1.contains("[[old-notes]]"), "{dead:?}");
+        assert!(dead[1].1.contains("[[../rules/deploy]]"), "{dead:?}");
+        let without_project = inventory::inventory(&dir, None).unwrap_or_else(|e| panic!("{e}"));
+        let dead_without = without_project
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::DeadLink)
+            .count();
+        assert_eq!(
+            dead_without, 5,
+            "rules, skills and headings need the project"
+        );
+    }
+
+    #[test]
+    fn a_heading_slug_keeps_words_and_drops_punctuation() {
+        assert_eq!(
+            slug(" Why this exists — the Archivist frame "),
+            "why-this-exists-the-archivist-frame"
+        );
+        assert_eq!(slug("scope_clean-as-you-go"), "scope-clean-as-you-go");
+        assert_eq!(slug("— ·"), "");
     }
 }
