@@ -101,33 +101,39 @@ fn candidates_by<'a, const WIDTH: usize>(
         }
         for b in 0..bands_at_once {
             band.clear();
-            band.extend(items.iter().enumerate().map(|(i, item)| Entry {
+            band.extend((0..n).map(|i| Entry {
                 key: keys[b * n + i],
-                item: *item,
+                at: i as u32,
             }));
             radix_sort(&mut band, &mut spare);
-            pair_within_buckets(&band, per_bucket, &mut pair);
+            pair_within_buckets(&band, items, per_bucket, &mut pair);
         }
     }
 }
 
-/// An item with its bucket key in one band.
+/// An item's place in the items with its bucket key in one band: 8 bytes, where carrying the item itself
+/// made the two buffers of a sort most of the memory of a large check.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     key: u32,
-    item: Item,
+    at: u32,
 }
 
-/// Calls `pair` for the items of each run of equal keys in `band` (sorted by key), each with the next
-/// `per_bucket` of its run.
-fn pair_within_buckets(band: &[Entry], per_bucket: usize, pair: &mut impl FnMut(Item, Item)) {
+/// Calls `pair` for the items (of `items`) of each run of equal keys in `band` (sorted by key), each
+/// with the next `per_bucket` of its run.
+fn pair_within_buckets(
+    band: &[Entry],
+    items: &[Item],
+    per_bucket: usize,
+    pair: &mut impl FnMut(Item, Item),
+) {
     let mut start = 0;
     while start < band.len() {
         let key = band[start].key;
         let end = start + band[start..].iter().take_while(|e| e.key == key).count();
         for k in start..end {
             for m in k + 1..end.min(k + 1 + per_bucket) {
-                pair(band[k].item, band[m].item);
+                pair(items[band[k].at as usize], items[band[m].at as usize]);
             }
         }
         start = end;
