@@ -9,7 +9,7 @@ use crate::findings::brief::{self, Brief};
 use crate::findings::{self, Finding, Severity};
 use crate::memory::dir::{MemoryDir, Skipped};
 use crate::memory::index::{DeadLink, Index};
-use crate::memory::snapshot::{self, IndexSize, IndexSummary, Loaded, TopicFile};
+use crate::memory::snapshot::{self, IndexSize, IndexSummary, Loaded, Texts, TopicFile};
 use crate::provenance::Provenance;
 
 /// Everything `list_memory` and `dream-mcp check` report.
@@ -40,7 +40,12 @@ impl Inventory {
 /// Builds the inventory of `dir`, with its findings; paths named in memories are checked against
 /// `project_dir`.
 pub fn inventory(dir: &MemoryDir, project_dir: Option<&Path>) -> Result<Inventory> {
-    Ok(build(dir, &snapshot::load(dir)?, project_dir, None))
+    Ok(build(
+        dir,
+        &snapshot::load_summaries(dir)?,
+        project_dir,
+        None,
+    ))
 }
 
 /// The inventory of `dir` with the relative dates of each line anchored on when `provenance` shows the
@@ -50,8 +55,8 @@ pub fn inventory_dated(
     project_dir: Option<&Path>,
     provenance: &Provenance,
 ) -> Result<Inventory> {
-    let loaded = snapshot::load(dir)?;
-    let dates = provenance.write_dates(&loaded);
+    let loaded = snapshot::load_summaries(dir)?;
+    let dates = provenance.write_dates(&loaded, Texts::new(dir, &loaded));
     Ok(build(dir, &loaded, project_dir, Some(&dates)))
 }
 
@@ -67,7 +72,7 @@ pub fn build(
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let summary = snapshot::index_summary(dir, loaded, &index);
     let findings = findings::collect(&findings::Input {
-        files: &loaded.files,
+        texts: Texts::new(dir, loaded),
         index_text: index_text.as_deref(),
         index: &index,
         index_modified: loaded.index_modified,
@@ -258,5 +263,39 @@ impl Inventory {
                 .collect(),
             findings: brief::brief(&self.findings, per_kind),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Kind;
+
+    #[test]
+    fn an_inventory_from_texts_read_again_is_the_one_from_texts_held() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let dir = MemoryDir::open(&root.join("messy-memory")).unwrap_or_else(|e| panic!("{e}"));
+        let project = root.join("messy-project");
+        let summaries = snapshot::load_summaries(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert!(summaries.texts_dropped);
+        assert!(summaries.files.iter().all(|f| f.text.is_empty()));
+        let streamed = build(&dir, &summaries, Some(&project), None);
+        let loaded = snapshot::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.files.iter().any(|f| !f.text.is_empty()));
+        let held = build(&dir, &loaded, Some(&project), None);
+        for kind in [
+            Kind::Duplicate,
+            Kind::Contradiction,
+            Kind::StalePath,
+            Kind::RelativeDate,
+        ] {
+            assert!(
+                streamed.findings.iter().any(|f| f.kind == kind),
+                "no {kind} in the example"
+            );
+        }
+        assert_eq!(streamed.findings, held.findings);
+        let json = |inv: &Inventory| serde_json::to_string(inv).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json(&streamed), json(&held));
     }
 }

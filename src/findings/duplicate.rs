@@ -25,6 +25,7 @@
 //! come from MinHash instead (`minhash`, linear, each candidate verified exactly, a pair near the
 //! threshold found with 98.5% probability), with a note saying so.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
@@ -269,14 +270,85 @@ pub(crate) fn check_involving(docs: &[Doc], focus: usize) -> Vec<Finding> {
 /// The duplicate groups among `docs`, within `budget`; with `focus`, only the pairs holding a statement
 /// of that file.
 fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Finding> {
-    let mut statements = Vec::new();
-    let mut words = WordSetsBuilder::default();
-    let mut last_position = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.iter().enumerate() {
-        let before = statements.len();
-        statements_of(i, doc, &mut statements, |text| words.push(text));
-        last_position.push(statements.len().saturating_sub(before + 1));
+    let mut collector = Collector::default();
+    for doc in docs {
+        collector.add(doc);
     }
+    let names: Vec<&str> = docs.iter().map(|d| d.file).collect();
+    collector.finish_within(&names, |i| Cow::Borrowed(docs[i].text), budget, focus)
+}
+
+/// The statements of the docs added so far and their words, kept apart from the texts: [`Collector::add`]
+/// reads one doc at a time, so a large memory's texts need not be held together, and
+/// [`Collector::finish`] reads again only the texts of the statements its findings quote.
+#[derive(Default)]
+pub(crate) struct Collector {
+    statements: Vec<Statement>,
+    words: WordSetsBuilder,
+    /// Per doc: the position of its last statement (0 when it has none).
+    last_position: Vec<usize>,
+}
+
+impl Collector {
+    /// Adds the statements of `doc`, the next doc (docs are numbered in the order added).
+    pub(crate) fn add(&mut self, doc: &Doc) {
+        let before = self.statements.len();
+        let words = &mut self.words;
+        statements_of(
+            self.last_position.len(),
+            doc,
+            &mut self.statements,
+            |text| words.push(text),
+        );
+        self.last_position
+            .push(self.statements.len().saturating_sub(before + 1));
+    }
+
+    /// The duplicate groups among the docs added, `names[i]` naming doc `i` and `text(i)` giving its text
+    /// again (the same text [`Collector::add`] read) for the statements a finding quotes.
+    pub(crate) fn finish<'t>(
+        self,
+        names: &[&str],
+        text: impl Fn(usize) -> Cow<'t, str>,
+    ) -> Vec<Finding> {
+        self.finish_within(names, text, BUDGET, None)
+    }
+
+    /// [`Collector::finish`] within `budget`; with `focus`, only the pairs holding a statement of that doc.
+    fn finish_within<'t>(
+        self,
+        names: &[&str],
+        text: impl Fn(usize) -> Cow<'t, str>,
+        budget: Budget,
+        focus: Option<usize>,
+    ) -> Vec<Finding> {
+        let Collector {
+            statements,
+            words,
+            last_position,
+        } = self;
+        check_collected(
+            statements,
+            words,
+            &last_position,
+            names,
+            text,
+            budget,
+            focus,
+        )
+    }
+}
+
+/// The work of [`Collector::finish_within`] over what the collector gathered.
+fn check_collected<'t>(
+    mut statements: Vec<Statement>,
+    words: WordSetsBuilder,
+    last_position: &[usize],
+    docs: &[&str],
+    text: impl Fn(usize) -> Cow<'t, str>,
+    budget: Budget,
+    focus: Option<usize>,
+) -> Vec<Finding> {
     // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
     statements.shrink_to_fit();
     let sets = words.finish();
@@ -350,7 +422,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
                 .then_some((a, b, similarity))
         })
         .collect();
-    let mut out = groups(docs, &statements, &pairs, &same);
+    let mut out = groups(docs, &statements, &pairs, &same, text);
     let n = statements.len();
     let sampled = reps.first().filter(|_| sampled).map(|&at| {
         (at, format!(
@@ -366,7 +438,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
         out.push(Finding {
             kind: Kind::Duplicate,
             severity: Severity::Info,
-            file: docs[statements[at].doc as usize].file.to_string(),
+            file: docs[statements[at].doc as usize].to_string(),
             line: statements[at].line as usize,
             message,
             suggestion: Some(suggestion.to_string()),
@@ -379,7 +451,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
 /// `rep`, or when `from` is an index line linking to its file, the first statement identical to it in a
 /// file `from` does not link to; `None` when there is none.
 fn unlinked(
-    docs: &[Doc],
+    docs: &[&str],
     statements: &[Statement],
     same: &HashMap<usize, Vec<usize>>,
     from: usize,
@@ -1376,7 +1448,7 @@ impl Sketch {
 /// Whether a pair over the threshold is a repeated fact: not an index line and its own topic file, not
 /// two neighbouring lines of a list, not the same template with another value.
 fn worth_reporting(
-    docs: &[Doc],
+    docs: &[&str],
     statements: &[Statement],
     sets: &WordSets,
     a: usize,
@@ -1438,19 +1510,20 @@ fn worth_reporting(
 }
 
 /// Whether one of the two is an index line linking to the other's file.
-fn summarises(docs: &[Doc], statements: &[Statement], a: usize, b: usize) -> bool {
-    let links_to = |from: &Statement, to: &Statement| {
-        from.links().iter().any(|f| f == docs[to.doc as usize].file)
-    };
+fn summarises(docs: &[&str], statements: &[Statement], a: usize, b: usize) -> bool {
+    let links_to =
+        |from: &Statement, to: &Statement| from.links().iter().any(|f| f == docs[to.doc as usize]);
     links_to(&statements[a], &statements[b]) || links_to(&statements[b], &statements[a])
 }
 
-/// Joins pairs and identical statements into groups and turns each group into a finding.
-fn groups(
-    docs: &[Doc],
+/// Joins pairs and identical statements into groups and turns each group into a finding, quoting from
+/// `text(doc)` (each doc read once, only when a finding quotes it).
+fn groups<'t>(
+    docs: &[&str],
     statements: &[Statement],
     pairs: &[(usize, usize, usize)],
     same: &HashMap<usize, Vec<usize>>,
+    text: impl Fn(usize) -> Cow<'t, str>,
 ) -> Vec<Finding> {
     let mut parent: HashMap<usize, usize> = HashMap::new();
     fn root(parent: &mut HashMap<usize, usize>, mut i: usize) -> usize {
@@ -1489,30 +1562,67 @@ fn groups(
         let r = root(&mut parent, rep);
         members.entry(r).or_insert((Vec::new(), 100)).0.extend(same);
     }
-    let mut out: Vec<Finding> = members
+    let groups: Vec<(Vec<usize>, usize)> = members
         .into_values()
         .map(|(mut m, similarity)| {
             m.sort_by_key(|&i| (statements[i].doc, statements[i].line, i));
             m.dedup();
-            finding(docs, statements, &m, similarity)
+            (m, similarity)
         })
+        .collect();
+    let quotes = quotes(
+        statements,
+        groups
+            .iter()
+            .flat_map(|(m, _)| m.iter().take(MAX_LOCATIONS).copied()),
+        text,
+    );
+    let mut out: Vec<Finding> = groups
+        .iter()
+        .map(|(m, similarity)| finding(docs, statements, &quotes, m, *similarity))
         .collect();
     out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     out
 }
 
-/// The finding for one group of statements (in file order), listing at most [`MAX_LOCATIONS`].
-fn finding(docs: &[Doc], statements: &[Statement], group: &[usize], similarity: usize) -> Finding {
+/// What a location quotes of each statement of `quoted`, by statement: the texts are read in doc order,
+/// each once.
+fn quotes<'t>(
+    statements: &[Statement],
+    quoted: impl Iterator<Item = usize>,
+    text: impl Fn(usize) -> Cow<'t, str>,
+) -> HashMap<usize, String> {
+    let mut quoted: Vec<usize> = quoted.collect();
+    quoted.sort_unstable_by_key(|&i| (statements[i].doc, i));
+    quoted.dedup();
+    let mut out = HashMap::with_capacity(quoted.len());
+    for of_doc in quoted.chunk_by(|&a, &b| statements[a].doc == statements[b].doc) {
+        let text = text(statements[of_doc[0]].doc as usize);
+        for &i in of_doc {
+            out.insert(i, quote(text.get(statements[i].quote()).unwrap_or("")));
+        }
+    }
+    out
+}
+
+/// The finding for one group of statements (in file order), listing at most [`MAX_LOCATIONS`], their
+/// texts from `quotes`.
+fn finding(
+    docs: &[&str],
+    statements: &[Statement],
+    quotes: &HashMap<usize, String>,
+    group: &[usize],
+    similarity: usize,
+) -> Finding {
     let locations: Vec<Location> = group
         .iter()
         .take(MAX_LOCATIONS)
         .map(|&i| {
             let s = &statements[i];
-            let doc = &docs[s.doc as usize];
             Location {
-                file: doc.file.to_string(),
+                file: docs[s.doc as usize].to_string(),
                 line: s.line as usize,
-                text: quote(doc.text.get(s.quote()).unwrap_or("")),
+                text: quotes.get(&i).cloned().unwrap_or_default(),
             }
         })
         .collect();

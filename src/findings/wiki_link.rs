@@ -7,30 +7,34 @@ use super::{Finding, Kind, Severity};
 use crate::memory::index::{WikiResolver, wiki_links};
 use crate::memory::snapshot::LoadedFile;
 
-/// The dead wiki-links in `files` and the index text.
-pub(crate) fn check(
-    files: &[LoadedFile],
-    index_text: Option<&str>,
-    index_name: &str,
-) -> Vec<Finding> {
-    let resolver = WikiResolver::new(
-        files
-            .iter()
-            .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
-    );
-    let sources = files
-        .iter()
-        .map(|f| (f.path.as_str(), f.text.as_str()))
-        .chain(index_text.map(|t| (index_name, t)));
-    let mut out = Vec::new();
-    for (file, text) in sources {
+/// Finds the dead wiki-links of one text at a time, against the names of every topic file.
+pub(crate) struct Checker {
+    resolver: WikiResolver,
+    out: Vec<Finding>,
+}
+
+impl Checker {
+    /// A checker resolving links to `files` (their paths and names; the texts are not read).
+    pub(crate) fn new(files: &[LoadedFile]) -> Checker {
+        Checker {
+            resolver: WikiResolver::new(
+                files
+                    .iter()
+                    .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
+            ),
+            out: Vec::new(),
+        }
+    }
+
+    /// Adds the dead wiki-links of `text`, the file `file` (a topic file or the index).
+    pub(crate) fn check(&mut self, file: &str, text: &str) {
         for link in wiki_links(text) {
-            if resolver.resolve(&link.target).is_some()
+            if self.resolver.resolve(&link.target).is_some()
                 || WikiResolver::is_heading_of(&link.target, text)
             {
                 continue;
             }
-            out.push(Finding {
+            self.out.push(Finding {
                 kind: Kind::DeadLink,
                 severity: Severity::Warning,
                 file: file.to_string(),
@@ -47,7 +51,11 @@ pub(crate) fn check(
             });
         }
     }
-    out
+
+    /// The dead wiki-links found, in the order checked.
+    pub(crate) fn finish(self) -> Vec<Finding> {
+        self.out
+    }
 }
 
 #[cfg(test)]
