@@ -221,13 +221,11 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement, in 32 bytes: a large memory has millions.
+/// One statement, in 24 bytes: a large memory has millions.
 #[derive(Debug)]
 struct Statement {
     doc: u32,
     line: u32,
-    /// Its place among its file's statements (0-based), for boilerplate.
-    position: u32,
     /// Byte offset in the file's text of what a location quotes.
     quote_start: u32,
     /// Byte length of what a location quotes.
@@ -285,23 +283,19 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
 pub(crate) struct Collector {
     statements: Vec<Statement>,
     words: WordSetsBuilder,
-    /// Per doc: the position of its last statement (0 when it has none).
-    last_position: Vec<usize>,
+    /// Per doc: the index past its last statement among `statements` (its first is the previous doc's
+    /// end): where a statement stands in its file, for boilerplate, without a field per statement.
+    ends: Vec<u32>,
 }
 
 impl Collector {
     /// Adds the statements of `doc`, the next doc (docs are numbered in the order added).
     pub(crate) fn add(&mut self, doc: &Doc) {
-        let before = self.statements.len();
         let words = &mut self.words;
-        statements_of(
-            self.last_position.len(),
-            doc,
-            &mut self.statements,
-            |text| words.push(text),
-        );
-        self.last_position
-            .push(self.statements.len().saturating_sub(before + 1));
+        statements_of(self.ends.len(), doc, &mut self.statements, |text| {
+            words.push(text)
+        });
+        self.ends.push(self.statements.len() as u32);
     }
 
     /// The duplicate groups among the docs added, `names[i]` naming doc `i` and `text(i)` giving its text
@@ -325,17 +319,9 @@ impl Collector {
         let Collector {
             statements,
             words,
-            last_position,
+            ends,
         } = self;
-        check_collected(
-            statements,
-            words,
-            &last_position,
-            names,
-            text,
-            budget,
-            focus,
-        )
+        check_collected(statements, words, &ends, names, text, budget, focus)
     }
 }
 
@@ -343,7 +329,7 @@ impl Collector {
 fn check_collected<'t>(
     mut statements: Vec<Statement>,
     words: WordSetsBuilder,
-    last_position: &[usize],
+    ends: &[u32],
     docs: &[&str],
     text: impl Fn(usize) -> Cow<'t, str>,
     budget: Budget,
@@ -381,8 +367,10 @@ fn check_collected<'t>(
         files.dedup();
         files.len() >= BOILERPLATE_FILES
             && members.iter().all(|&m| {
-                let s = &statements[m];
-                s.position == 0 || s.position as usize == last_position[s.doc as usize]
+                // The first or the last statement of its file.
+                let doc = statements[m].doc as usize;
+                let first = doc.checked_sub(1).map_or(0, |d| ends[d] as usize);
+                m == first || m + 1 == ends[doc] as usize
             })
     };
     let dropped: Vec<usize> = same
@@ -473,14 +461,12 @@ fn statements_of(
     out: &mut Vec<Statement>,
     mut words: impl FnMut(&str),
 ) {
-    let first = out.len();
     let mut push =
         |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links: Vec<_>| {
             let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
             out.push(Statement {
                 doc: doc_index as u32,
                 line: line as u32,
-                position: (out.len() - first) as u32,
                 quote_start: u32::try_from(start).unwrap_or(u32::MAX),
                 quote_len: u32::try_from(quote.len()).unwrap_or(0),
                 links: (!links.is_empty()).then(|| Box::new(Links(links))),
@@ -2220,8 +2206,8 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_takes_32_bytes() {
+    fn a_statement_takes_24_bytes() {
         // A large memory holds millions of them (see `Statement`).
-        assert_eq!(std::mem::size_of::<Statement>(), 32);
+        assert_eq!(std::mem::size_of::<Statement>(), 24);
     }
 }
