@@ -338,10 +338,10 @@ fn check_collected<'t>(
     // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
     statements.shrink_to_fit();
     let sets = words.finish();
-    let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
+    let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.len(i) >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
     // repeat depends on what they link to).
-    let mut by_set: HashMap<&[u32], usize, BuildHasherDefault<Fnv>> =
+    let mut by_set: HashMap<&[u8], usize, BuildHasherDefault<Fnv>> =
         HashMap::with_capacity_and_hasher(statements.len(), BuildHasherDefault::default());
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
@@ -350,7 +350,7 @@ fn check_collected<'t>(
             reps.push(i);
             continue;
         }
-        match by_set.entry(sets.get(i)) {
+        match by_set.entry(sets.sets.packed(i)) {
             std::collections::hash_map::Entry::Occupied(e) => {
                 same.entry(*e.get())
                     .or_insert_with(|| vec![*e.get()])
@@ -992,41 +992,123 @@ fn sort_distinct_from(v: &mut Vec<u32>, start: usize) {
     v.truncate(len);
 }
 
+/// Sets of numbers (each ascending, without repeats) one after the other, each as the LEB128 varints of
+/// the gaps between its numbers (the first from zero): word ranks under a few tens of thousands take one
+/// or two bytes each instead of four, and a large memory has tens of millions of them.
+#[derive(Default)]
+struct PackedSets {
+    bytes: Vec<u8>,
+    /// Per set: where it starts in `bytes` and how many numbers it has.
+    spans: Vec<(u32, u32)>,
+}
+
+impl PackedSets {
+    /// Appends `set` (ascending, without repeats).
+    fn push(&mut self, set: &[u32]) {
+        let start = self.bytes.len();
+        let mut last = 0;
+        for &n in set {
+            let mut gap = n - last;
+            last = n;
+            while gap >= 0x80 {
+                self.bytes.push((gap & 0x7f) as u8 | 0x80);
+                gap >>= 7;
+            }
+            self.bytes.push(gap as u8);
+        }
+        self.spans.push((start as u32, set.len() as u32));
+    }
+
+    /// How many sets there are.
+    fn count(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// How many numbers set `i` has.
+    fn len(&self, i: usize) -> usize {
+        self.spans[i].1 as usize
+    }
+
+    /// Set `i` as stored: equal sets have equal bytes.
+    fn packed(&self, i: usize) -> &[u8] {
+        let start = self.spans[i].0 as usize;
+        let end = self
+            .spans
+            .get(i + 1)
+            .map_or(self.bytes.len(), |s| s.0 as usize);
+        &self.bytes[start..end]
+    }
+
+    /// The numbers of set `i`, ascending.
+    fn iter(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
+        let mut bytes = self.packed(i).iter();
+        let mut last = 0u32;
+        std::iter::from_fn(move || {
+            let mut gap = 0u32;
+            let mut shift = 0;
+            loop {
+                let b = *bytes.next()?;
+                gap |= u32::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    break;
+                }
+                shift += 7;
+            }
+            last += gap;
+            Some(last)
+        })
+    }
+
+    /// Set `i` decoded into `buf` (cleared first).
+    fn read<'b>(&self, i: usize, buf: &'b mut Vec<u32>) -> &'b [u32] {
+        buf.clear();
+        buf.extend(self.iter(i));
+        buf
+    }
+
+    /// Gives back the slack of growing by doubling.
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.spans.shrink_to_fit();
+    }
+}
+
 /// Interns the words of statements as they are collected.
 #[derive(Default)]
 struct WordSetsBuilder {
     ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
     frequency: Vec<u32>,
     value: Vec<bool>,
-    ids_of: Vec<u32>,
-    spans: Vec<(u32, u32)>,
+    /// Every statement's distinct word ids.
+    sets: PackedSets,
     raw: Vec<u32>,
+    /// The words of the statement being added.
+    scratch: Vec<u32>,
 }
 
 impl WordSetsBuilder {
     /// Adds the next statement's words.
     fn push(&mut self, text: &str) {
-        let start = self.ids_of.len();
-        let (ids, frequency, value, ids_of) = (
+        let (ids, frequency, value, scratch) = (
             &mut self.ids,
             &mut self.frequency,
             &mut self.value,
-            &mut self.ids_of,
+            &mut self.scratch,
         );
+        scratch.clear();
         let raw = for_each_word(text, |word, is_value| {
             let (id, new) = intern(ids, word);
             if new {
                 frequency.push(0);
                 value.push(is_value);
             }
-            ids_of.push(id);
+            scratch.push(id);
         });
-        sort_distinct_from(&mut self.ids_of, start);
-        let len = self.ids_of.len() - start;
-        for &id in &self.ids_of[start..] {
+        sort_distinct_from(scratch, 0);
+        for &id in scratch.iter() {
             self.frequency[id as usize] += 1;
         }
-        self.spans.push((start as u32, len as u32));
+        self.sets.push(scratch);
         self.raw.push(u32::try_from(raw).unwrap_or(u32::MAX));
     }
 
@@ -1035,14 +1117,11 @@ impl WordSetsBuilder {
         let WordSetsBuilder {
             frequency,
             value,
-            mut ids_of,
-            mut spans,
+            sets: by_id,
             mut raw,
             ..
         } = self;
         // Grown by doubling: the slack goes before the pairing allocates its own.
-        ids_of.shrink_to_fit();
-        spans.shrink_to_fit();
         raw.shrink_to_fit();
         let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
         by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
@@ -1050,29 +1129,32 @@ impl WordSetsBuilder {
         for (r, &id) in by_rarity.iter().enumerate() {
             rank[id as usize] = r as u32;
         }
-        for &(start, len) in &spans {
-            let set = &mut ids_of[start as usize..(start + len) as usize];
-            for w in set.iter_mut() {
-                *w = rank[*w as usize];
-            }
+        let mut sets = PackedSets {
+            bytes: Vec::with_capacity(by_id.bytes.len()),
+            spans: Vec::with_capacity(by_id.count()),
+        };
+        let mut set = Vec::new();
+        for i in 0..by_id.count() {
+            set.clear();
+            set.extend(by_id.iter(i).map(|w| rank[w as usize]));
             set.sort_unstable();
+            sets.push(&set);
         }
+        drop(by_id);
+        sets.shrink_to_fit();
         WordSets {
             value: by_rarity.iter().map(|&id| value[id as usize]).collect(),
-            ranks: ids_of,
-            spans,
+            sets,
             raw,
             vocabulary: frequency.len(),
         }
     }
 }
 
-/// Every statement's distinct words as ranks (0 is the rarest word; ties by first use), ascending, kept
-/// in one buffer so the join reads them with few cache misses.
+/// Every statement's distinct words as ranks (0 is the rarest word; ties by first use), ascending, packed
+/// in one buffer (see [`PackedSets`]).
 struct WordSets {
-    ranks: Vec<u32>,
-    /// Per statement: start and length in `ranks`.
-    spans: Vec<(u32, u32)>,
+    sets: PackedSets,
     /// Per statement: its number of words as a person counts them.
     raw: Vec<u32>,
     /// Per rank: whether the word is a value (a number or a path).
@@ -1082,10 +1164,14 @@ struct WordSets {
 }
 
 impl WordSets {
-    /// The words of statement `i`.
-    fn get(&self, i: usize) -> &[u32] {
-        let (start, len) = self.spans[i];
-        &self.ranks[start as usize..(start + len) as usize]
+    /// How many distinct words statement `i` has.
+    fn len(&self, i: usize) -> usize {
+        self.sets.len(i)
+    }
+
+    /// The words of statement `i`, decoded into `buf`.
+    fn read<'b>(&self, i: usize, buf: &'b mut Vec<u32>) -> &'b [u32] {
+        self.sets.read(i, buf)
     }
 }
 
@@ -1170,7 +1256,8 @@ fn similar_pairs(
 ) -> (Vec<(usize, usize, usize)>, Option<usize>) {
     const P: usize = THRESHOLD_PERCENT;
     let mut order = reps.to_vec();
-    order.sort_by_key(|&i| sets.get(i).len());
+    order.sort_by_key(|&i| sets.len(i));
+    let (mut bx, mut by) = (Vec::new(), Vec::new());
     // Per word: (statement, position of the word in it, its number of words), in indexing order.
     let mut postings: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); sets.vocabulary];
     // Per word: how many entries at the front are too short for every statement still to come.
@@ -1186,7 +1273,7 @@ fn similar_pairs(
     let mut visits = 0usize;
     let mut stopped_at = None;
     for &x in &order {
-        let wx = sets.get(x);
+        let wx = sets.read(x, &mut bx);
         let lx = wx.len();
         let min_len = ceil_div(P * lx, 100);
         for (i, &w) in wx[..probe_len(lx)].iter().enumerate() {
@@ -1218,7 +1305,7 @@ fn similar_pairs(
         // Every word shared before the last counted pair of positions was counted (those positions lie
         // in both prefixes), so verification only merges what comes after them.
         for &y in &touched {
-            let wy = sets.get(y);
+            let wy = sets.read(y, &mut by);
             let needed = needed_overlap(lx, wy.len());
             let counted = overlap[y] as usize;
             let (i, j) = (last[y].0 as usize + 1, last[y].1 as usize + 1);
@@ -1259,8 +1346,9 @@ fn similar_pairs(
 fn exact_cost(sets: &WordSets, reps: &[usize], budget: Budget) -> usize {
     let mut indexed = vec![0usize; sets.vocabulary];
     let mut probed = vec![0usize; sets.vocabulary];
+    let mut buf = Vec::new();
     for &x in reps {
-        let wx = sets.get(x);
+        let wx = sets.read(x, &mut buf);
         for &w in &wx[..indexed_len(wx.len())] {
             indexed[w as usize] += 1;
         }
@@ -1286,7 +1374,7 @@ fn focused_pairs(
 ) -> Vec<(usize, usize, usize)> {
     let mut index: HashMap<u32, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
     for (k, &p) in probes.iter().enumerate() {
-        for &w in sets.get(p) {
+        for w in sets.sets.iter(p) {
             index.entry(w).or_default().push(k as u32);
         }
     }
@@ -1294,9 +1382,10 @@ fn focused_pairs(
     let mut found = vec![0usize; probes.len()];
     let mut touched = Vec::new();
     let mut pairs = Vec::new();
+    let mut buf = Vec::new();
     for &y in reps {
-        let wy = sets.get(y);
-        for w in wy {
+        let wy = sets.read(y, &mut buf);
+        for w in wy.iter() {
             for &k in index.get(w).into_iter().flatten() {
                 if shared[k as usize] == 0 {
                     touched.push(k as usize);
@@ -1306,7 +1395,7 @@ fn focused_pairs(
         }
         for &k in &touched {
             let (p, n) = (probes[k], shared[k]);
-            let (lp, ly) = (sets.get(p).len(), wy.len());
+            let (lp, ly) = (sets.len(p), wy.len());
             // Two probes pair once, from the later one.
             let once = y > p || probes.binary_search(&y).is_err();
             if y != p
@@ -1341,25 +1430,25 @@ fn sampled_pairs(
     // Most candidates on a large memory are not alike (sets agreeing on a band by their common words):
     // each set's sketch, carried with it, turns most of them down without reading either set.
     // Statement ids are u32 wherever many are held (see `Statement`).
+    let (mut ba, mut bb) = (Vec::new(), Vec::new());
     let items: Vec<minhash::Item> = reps
         .iter()
         .map(|&r| minhash::Item {
             id: r as u32,
-            tag: Sketch::of(sets.get(r)).0,
+            tag: Sketch::of(sets.read(r, &mut ba)).0,
         })
         .collect();
     minhash::candidates(
         &items,
         sets.vocabulary,
-        |i| sets.get(i),
+        |i| sets.sets.iter(i),
         cap,
         |a, b| {
             if Sketch::rules_out(Sketch(a.tag), Sketch(b.tag)) {
                 return;
             }
             let (a, b) = (a.id as usize, b.id as usize);
-            let (wa, wb) = (sets.get(a), sets.get(b));
-            let (la, lb) = (wa.len(), wb.len());
+            let (la, lb) = (sets.len(a), sets.len(b));
             if found[a] as usize >= cap
                 || found[b] as usize >= cap
                 || la.min(lb) * 100 < P * la.max(lb)
@@ -1367,6 +1456,7 @@ fn sampled_pairs(
             {
                 return;
             }
+            let (wa, wb) = (sets.read(a, &mut ba), sets.read(b, &mut bb));
             if let Some(n) = shared_at_least(wa, wb, needed_overlap(la, lb)) {
                 seen.insert((a.min(b), a.max(b)));
                 pairs.push((a, b, similarity(n, la, lb)));
@@ -1451,7 +1541,8 @@ fn worth_reporting(
     if sa.doc == sb.doc && sa.line.abs_diff(sb.line) <= 1 {
         return false;
     }
-    let (wa, wb) = (sets.get(a), sets.get(b));
+    let (mut ba, mut bb) = (Vec::new(), Vec::new());
+    let (wa, wb) = (sets.read(a, &mut ba), sets.read(b, &mut bb));
     let (mut i, mut j) = (0, 0);
     let (mut only_a, mut only_b, mut only_values) = (false, false, true);
     let (mut values_a, mut values_b, mut values_shared) = (false, false, false);
@@ -2044,7 +2135,7 @@ mod tests {
         statements_of(0, &docs[0], &mut statements, |t| builder.push(t));
         let sets = builder.finish();
         let eligible: Vec<usize> = (0..statements.len())
-            .filter(|&i| sets.get(i).len() >= MIN_WORDS)
+            .filter(|&i| sets.len(i) >= MIN_WORDS)
             .collect();
         let unlimited = Budget {
             pairs_per_statement: usize::MAX,
@@ -2061,7 +2152,8 @@ mod tests {
         let mut full = Vec::new();
         for (k, &a) in eligible.iter().enumerate() {
             for &b in &eligible[k + 1..] {
-                let (wa, wb) = (sets.get(a), sets.get(b));
+                let (wa, wb): (Vec<u32>, Vec<u32>) =
+                    (sets.sets.iter(a).collect(), sets.sets.iter(b).collect());
                 let n = wa.iter().filter(|w| wb.contains(w)).count();
                 if n * 100 >= THRESHOLD_PERCENT * (wa.len() + wb.len() - n) {
                     full.push((a, b));
@@ -2203,6 +2295,33 @@ mod tests {
             "{turned_down} of {unrelated}"
         );
         assert_eq!(Sketch::of(&(0..300).collect::<Vec<u32>>()), Sketch::UNKNOWN);
+    }
+
+    #[test]
+    fn packed_sets_give_back_what_was_pushed_and_equal_sets_have_equal_bytes() {
+        let sets: Vec<Vec<u32>> = vec![
+            vec![],
+            vec![0],
+            vec![0, 1, 127, 128, 129, 16_383, 16_384, 2_097_152, u32::MAX - 1, u32::MAX],
+            vec![5, 300, 70_000],
+            vec![5, 300, 70_000],
+            vec![5, 300, 70_001],
+        ];
+        let mut packed = PackedSets::default();
+        for set in &sets {
+            packed.push(set);
+        }
+        assert_eq!(packed.count(), sets.len());
+        let mut buf = Vec::new();
+        for (i, set) in sets.iter().enumerate() {
+            assert_eq!(packed.read(i, &mut buf), set.as_slice());
+            assert_eq!(packed.len(i), set.len());
+        }
+        assert_eq!(packed.packed(3), packed.packed(4));
+        assert_ne!(packed.packed(4), packed.packed(5));
+        // Gaps under 128 take a byte each.
+        assert_eq!(packed.packed(1).len(), 1);
+        assert!(packed.bytes.len() < sets.iter().map(Vec::len).sum::<usize>() * 4);
     }
 
     #[test]

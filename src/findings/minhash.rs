@@ -50,21 +50,21 @@ pub(crate) struct Item {
 /// ids below `vocabulary`, agree on every row of some band; within one bucket each item is paired with
 /// the next `per_bucket` items only, so a bucket of a thousand alike sets costs a thousand calls, not a
 /// million (they still chain into one group). A pair agreeing on several bands is offered once per band.
-pub(crate) fn candidates<'a>(
+pub(crate) fn candidates<W: IntoIterator<Item = u32>>(
     items: &[Item],
     vocabulary: usize,
-    words: impl Fn(usize) -> &'a [u32],
+    words: impl Fn(usize) -> W,
     per_bucket: usize,
     pair: impl FnMut(Item, Item),
 ) {
-    candidates_by::<{ BANDS_AT_ONCE * ROWS }>(items, vocabulary, words, per_bucket, pair);
+    candidates_by::<{ BANDS_AT_ONCE * ROWS }, W>(items, vocabulary, words, per_bucket, pair);
 }
 
 /// [`candidates`], working out the bands `WIDTH / ROWS` at a time (a divisor of [`BANDS`]).
-fn candidates_by<'a, const WIDTH: usize>(
+fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
     items: &[Item],
     vocabulary: usize,
-    words: impl Fn(usize) -> &'a [u32],
+    words: impl Fn(usize) -> W,
     per_bucket: usize,
     mut pair: impl FnMut(Item, Item),
 ) {
@@ -88,7 +88,7 @@ fn candidates_by<'a, const WIDTH: usize>(
         }
         for (i, item) in items.iter().enumerate() {
             signature.fill(u16::MAX);
-            for &w in words(item.id as usize) {
+            for w in words(item.id as usize) {
                 let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
                     continue;
                 };
@@ -184,7 +184,7 @@ mod tests {
         candidates(
             &items,
             vocabulary,
-            |i| &sets[i],
+            |i| sets[i].iter().copied(),
             per_bucket,
             |a, b| {
                 // Each item comes with its own tag.
@@ -246,10 +246,10 @@ mod tests {
             .collect();
         let items = items_of(&sets);
         let (mut one, mut some, mut all) = (Vec::new(), Vec::new(), Vec::new());
-        let words = |i: usize| sets[i].as_slice();
-        candidates_by::<ROWS>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
+        let words = |i: usize| sets[i].iter().copied();
+        candidates_by::<ROWS, _>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
         candidates(&items, 12, words, 4, |a, b| some.push((a.id, b.id)));
-        candidates_by::<{ BANDS * ROWS }>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
+        candidates_by::<{ BANDS * ROWS }, _>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
         assert!(one.len() > 1_000, "{} calls", one.len());
         assert_eq!(one, some);
         assert_eq!(one, all);
@@ -270,7 +270,7 @@ mod tests {
         candidates(
             &items,
             6,
-            |i| &sets[i],
+            |i| sets[i].iter().copied(),
             4,
             |a, b| {
                 calls += 1;
