@@ -386,6 +386,7 @@ fn check_collected<'t>(
     let dropped: HashSet<usize> = dropped.into_iter().collect();
     reps.retain(|r| !dropped.contains(r));
     let sampled = focus.is_none() && exact_cost(&sets, &reps, budget) > budget.visits;
+    let first_rep = reps.first().copied();
     let (pairs, stopped_at) = match focus {
         Some(doc) => {
             // A representative stands for the focus file when it or a statement identical to it is there.
@@ -398,7 +399,7 @@ fn check_collected<'t>(
             let probes: Vec<usize> = reps.iter().copied().filter(in_focus).collect();
             (focused_pairs(&sets, &reps, &probes, budget), None)
         }
-        None if sampled => (sampled_pairs(&statements, &sets, &reps, budget), None),
+        None if sampled => (sampled_pairs(&statements, &sets, reps, budget), None),
         None => similar_pairs(&statements, &sets, &reps, budget),
     };
     let pairs: Vec<(usize, usize, usize)> = pairs
@@ -412,7 +413,7 @@ fn check_collected<'t>(
         .collect();
     let mut out = groups(docs, &statements, &pairs, &same, text);
     let n = statements.len();
-    let sampled = reps.first().filter(|_| sampled).map(|&at| {
+    let sampled = first_rep.filter(|_| sampled).map(|at| {
         (at, format!(
             "duplicate detection sampled: the memory has too many alike statements to compare every pair ({n} statements), so near-duplicates were found by MinHash and a pair close to the {THRESHOLD_PERCENT}% threshold may be missing (identical statements are all found)"
         ), "split or trim the files of near-identical lines; the check compares everything exactly when the memory is smaller")
@@ -1419,7 +1420,7 @@ fn focused_pairs(
 fn sampled_pairs(
     statements: &[Statement],
     sets: &WordSets,
-    reps: &[usize],
+    reps: Vec<usize>,
     budget: Budget,
 ) -> Vec<(usize, usize, usize)> {
     const P: usize = THRESHOLD_PERCENT;
@@ -1438,6 +1439,9 @@ fn sampled_pairs(
             tag: Sketch::of(sets.read(r, &mut ba)).0,
         })
         .collect();
+    // The items name the representatives: their list (a word a statement) is not held through the
+    // pairing.
+    drop(reps);
     minhash::candidates(
         &items,
         sets.vocabulary,
