@@ -221,7 +221,7 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement, in 24 bytes: a large memory has millions.
+/// One statement, in 16 bytes: a large memory has millions.
 #[derive(Debug)]
 struct Statement {
     doc: u32,
@@ -230,21 +230,31 @@ struct Statement {
     quote_start: u32,
     /// Byte length of what a location quotes.
     quote_len: u32,
-    /// For an index line linking to topic files: the files.
-    links: Option<Box<Links>>,
 }
 
-/// The topic files an index line links to, boxed so that a statement linking nowhere (nearly all of
-/// them) holds a pointer's worth.
-#[derive(Debug)]
-struct Links(Vec<String>);
+/// The statements of the docs collected, and apart from them the topic files each index line links
+/// to (a few statements of millions: a field each would cost every statement a pointer).
+#[derive(Debug, Default)]
+struct Statements {
+    list: Vec<Statement>,
+    links: Links,
+}
+
+/// The topic files linked from each index line that links to some, by statement (ascending).
+#[derive(Debug, Default)]
+struct Links(Vec<(u32, Vec<String>)>);
+
+impl Links {
+    /// The topic files statement `i` links to (none unless it is an index line).
+    fn of(&self, i: usize) -> &[String] {
+        match self.0.binary_search_by_key(&i, |(s, _)| *s as usize) {
+            Ok(at) => &self.0[at].1,
+            Err(_) => &[],
+        }
+    }
+}
 
 impl Statement {
-    /// The topic files an index line links to (none for any other statement).
-    fn links(&self) -> &[String] {
-        self.links.as_deref().map_or(&[], |l| l.0.as_slice())
-    }
-
     /// The byte range in the file's text of what a location quotes.
     fn quote(&self) -> Range<usize> {
         let start = self.quote_start as usize;
@@ -281,7 +291,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
 /// [`Collector::finish`] reads again only the texts of the statements its findings quote.
 #[derive(Default)]
 pub(crate) struct Collector {
-    statements: Vec<Statement>,
+    statements: Statements,
     words: WordSetsBuilder,
     /// Per doc: the index past its last statement among `statements` (its first is the previous doc's
     /// end): where a statement stands in its file, for boilerplate, without a field per statement.
@@ -295,7 +305,7 @@ impl Collector {
         statements_of(self.ends.len(), doc, &mut self.statements, |text| {
             words.push(text)
         });
-        self.ends.push(self.statements.len() as u32);
+        self.ends.push(self.statements.list.len() as u32);
     }
 
     /// The duplicate groups among the docs added, `names[i]` naming doc `i` and `text(i)` giving its text
@@ -316,25 +326,26 @@ impl Collector {
         budget: Budget,
         focus: Option<usize>,
     ) -> Vec<Finding> {
-        let Collector {
-            statements,
-            words,
-            ends,
-        } = self;
-        check_collected(statements, words, &ends, names, text, budget, focus)
+        check_collected(self, names, text, budget, focus)
     }
 }
 
 /// The work of [`Collector::finish_within`] over what the collector gathered.
 fn check_collected<'t>(
-    mut statements: Vec<Statement>,
-    words: WordSetsBuilder,
-    ends: &[u32],
+    collected: Collector,
     docs: &[&str],
     text: impl Fn(usize) -> Cow<'t, str>,
     budget: Budget,
     focus: Option<usize>,
 ) -> Vec<Finding> {
+    let Collector {
+        statements: Statements {
+            list: mut statements,
+            links,
+        },
+        words,
+        ends,
+    } = collected;
     // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
     statements.shrink_to_fit();
     let sets = words.finish();
@@ -346,7 +357,7 @@ fn check_collected<'t>(
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
     for i in (0..statements.len()).filter(|&i| eligible(i)) {
-        if !statements[i].links().is_empty() {
+        if !links.of(i).is_empty() {
             reps.push(i);
             continue;
         }
@@ -405,9 +416,9 @@ fn check_collected<'t>(
     let pairs: Vec<(usize, usize, usize)> = pairs
         .into_iter()
         .filter_map(|(a, b, similarity)| {
-            let b = unlinked(docs, &statements, &same, a, b)?;
-            let a = unlinked(docs, &statements, &same, b, a)?;
-            worth_reporting(docs, &statements, &sets, a, b, similarity)
+            let b = unlinked(docs, &statements, &links, &same, a, b)?;
+            let a = unlinked(docs, &statements, &links, &same, b, a)?;
+            worth_reporting(docs, &statements, &links, &sets, a, b, similarity)
                 .then_some((a, b, similarity))
         })
         .collect();
@@ -442,38 +453,35 @@ fn check_collected<'t>(
 fn unlinked(
     docs: &[&str],
     statements: &[Statement],
+    links: &Links,
     same: &HashMap<usize, Vec<usize>>,
     from: usize,
     rep: usize,
 ) -> Option<usize> {
-    if !summarises(docs, statements, from, rep) {
+    if !summarises(docs, statements, links, from, rep) {
         return Some(rep);
     }
     same.get(&rep)?
         .iter()
         .copied()
-        .find(|&m| !summarises(docs, statements, from, m))
+        .find(|&m| !summarises(docs, statements, links, from, m))
 }
 
 /// Collects the statements of one file.
-fn statements_of(
-    doc_index: usize,
-    doc: &Doc,
-    out: &mut Vec<Statement>,
-    mut words: impl FnMut(&str),
-) {
-    let mut push =
-        |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links: Vec<_>| {
-            let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
-            out.push(Statement {
-                doc: doc_index as u32,
-                line: line as u32,
-                quote_start: u32::try_from(start).unwrap_or(u32::MAX),
-                quote_len: u32::try_from(quote.len()).unwrap_or(0),
-                links: (!links.is_empty()).then(|| Box::new(Links(links))),
-            });
-            words(text);
-        };
+fn statements_of(doc_index: usize, doc: &Doc, out: &mut Statements, mut words: impl FnMut(&str)) {
+    let mut push = |out: &mut Statements, line: usize, quote: &str, text: &str, links: Vec<_>| {
+        let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
+        if !links.is_empty() {
+            out.links.0.push((out.list.len() as u32, links));
+        }
+        out.list.push(Statement {
+            doc: doc_index as u32,
+            line: line as u32,
+            quote_start: u32::try_from(start).unwrap_or(u32::MAX),
+            quote_len: u32::try_from(quote.len()).unwrap_or(0),
+        });
+        words(text);
+    };
     let mut in_comment = false;
     for line in doc.body().filter(|l| !l.in_code) {
         let t = line.text.trim();
@@ -816,7 +824,7 @@ impl Vocabulary {
     pub(crate) fn statement_words(&mut self, doc: &Doc) -> StatementWords {
         let mut out = StatementWords::default();
         let ids = &mut self.ids;
-        statements_of(0, doc, &mut Vec::new(), |text| {
+        statements_of(0, doc, &mut Statements::default(), |text| {
             let start = out.words.len();
             for_each_word(text, |word, _| out.words.push(intern(ids, word).0));
             sort_distinct_from(&mut out.words, start);
@@ -1530,12 +1538,13 @@ impl Sketch {
 fn worth_reporting(
     docs: &[&str],
     statements: &[Statement],
+    links: &Links,
     sets: &WordSets,
     a: usize,
     b: usize,
     similarity: usize,
 ) -> bool {
-    if summarises(docs, statements, a, b) {
+    if summarises(docs, statements, links, a, b) {
         return false;
     }
     if similarity >= CLOSE_PERCENT {
@@ -1591,10 +1600,14 @@ fn worth_reporting(
 }
 
 /// Whether one of the two is an index line linking to the other's file.
-fn summarises(docs: &[&str], statements: &[Statement], a: usize, b: usize) -> bool {
-    let links_to =
-        |from: &Statement, to: &Statement| from.links().iter().any(|f| f == docs[to.doc as usize]);
-    links_to(&statements[a], &statements[b]) || links_to(&statements[b], &statements[a])
+fn summarises(docs: &[&str], statements: &[Statement], links: &Links, a: usize, b: usize) -> bool {
+    let links_to = |from: usize, to: usize| {
+        links
+            .of(from)
+            .iter()
+            .any(|f| f == docs[statements[to].doc as usize])
+    };
+    links_to(a, b) || links_to(b, a)
 }
 
 /// Joins pairs and identical statements into groups and turns each group into a finding, quoting from
@@ -2134,9 +2147,10 @@ mod tests {
             })
             .collect();
         let docs = [Doc::new("a.md", &text, None, false)];
-        let mut statements = Vec::new();
+        let mut collected = Statements::default();
         let mut builder = WordSetsBuilder::default();
-        statements_of(0, &docs[0], &mut statements, |t| builder.push(t));
+        statements_of(0, &docs[0], &mut collected, |t| builder.push(t));
+        let statements = collected.list;
         let sets = builder.finish();
         let eligible: Vec<usize> = (0..statements.len())
             .filter(|&i| sets.len(i) >= MIN_WORDS)
@@ -2306,7 +2320,18 @@ mod tests {
         let sets: Vec<Vec<u32>> = vec![
             vec![],
             vec![0],
-            vec![0, 1, 127, 128, 129, 16_383, 16_384, 2_097_152, u32::MAX - 1, u32::MAX],
+            vec![
+                0,
+                1,
+                127,
+                128,
+                129,
+                16_383,
+                16_384,
+                2_097_152,
+                u32::MAX - 1,
+                u32::MAX,
+            ],
             vec![5, 300, 70_000],
             vec![5, 300, 70_000],
             vec![5, 300, 70_001],
@@ -2329,8 +2354,35 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_takes_24_bytes() {
+    fn a_statement_takes_16_bytes() {
         // A large memory holds millions of them (see `Statement`).
-        assert_eq!(std::mem::size_of::<Statement>(), 24);
+        assert_eq!(std::mem::size_of::<Statement>(), 16);
+    }
+
+    #[test]
+    fn an_index_line_keeps_its_links_apart_and_is_no_duplicate_of_its_file() {
+        let index =
+            "- [Deploy](deploy.md) the deploy script pushes the release image to production\n";
+        let topic = "- the deploy script pushes the release image to production\n";
+        let docs = [
+            Doc::new("MEMORY.md", index, None, true),
+            Doc::new("deploy.md", topic, None, false),
+            Doc::new("other.md", topic, None, false),
+        ];
+        let mut collected = Statements::default();
+        for (i, doc) in docs.iter().enumerate() {
+            statements_of(i, doc, &mut collected, |_| {});
+        }
+        assert_eq!(collected.links.of(0), ["deploy.md".to_string()]);
+        assert!(collected.links.of(1).is_empty());
+        // The index line summarises deploy.md, so it is no repeat of it; the two topic files repeat
+        // each other, and the index line repeats other.md, which it does not link to: one group.
+        let groups = groups_of(&[
+            ("MEMORY.md", index),
+            ("deploy.md", topic),
+            ("other.md", topic),
+        ]);
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert!(groups[0].contains(&"other.md:1".to_string()), "{groups:?}");
     }
 }
