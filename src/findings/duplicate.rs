@@ -1090,7 +1090,7 @@ struct WordSetsBuilder {
     value: Vec<bool>,
     /// Every statement's distinct word ids.
     sets: PackedSets,
-    raw: Vec<u32>,
+    raw: Vec<u8>,
     /// The words of the statement being added.
     scratch: Vec<u32>,
 }
@@ -1118,7 +1118,7 @@ impl WordSetsBuilder {
             self.frequency[id as usize] += 1;
         }
         self.sets.push(scratch);
-        self.raw.push(u32::try_from(raw).unwrap_or(u32::MAX));
+        self.raw.push(u8::try_from(raw).unwrap_or(u8::MAX));
     }
 
     /// Every statement's words as ranks, rarest first.
@@ -1164,8 +1164,9 @@ impl WordSetsBuilder {
 /// in one buffer (see [`PackedSets`]).
 struct WordSets {
     sets: PackedSets,
-    /// Per statement: its number of words as a person counts them.
-    raw: Vec<u32>,
+    /// Per statement: its number of words as a person counts them, 255 for any more (only compared with
+    /// [`MIN_WORDS`]).
+    raw: Vec<u8>,
     /// Per rank: whether the word is a value (a number or a path).
     value: Vec<bool>,
     /// Number of distinct words.

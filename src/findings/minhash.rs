@@ -75,9 +75,10 @@ fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
     // most of the memory of a large check.
     let bands_at_once = WIDTH / ROWS;
     let mut table = vec![0u16; vocabulary * WIDTH];
-    let mut keys = vec![0u32; bands_at_once * n];
     let mut signature = [0u16; WIDTH];
-    let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    // Per band of the group, its entries, keyed as the signatures are worked out.
+    let mut bands: Vec<Vec<Entry>> = (0..bands_at_once).map(|_| Vec::with_capacity(n)).collect();
+    let mut spare = Vec::with_capacity(n);
     for first in (0..BANDS).step_by(bands_at_once) {
         // Per word, the hashes of these bands side by side, so a signature is a run of minimums
         // (vectorised).
@@ -85,6 +86,9 @@ fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
             for (j, h) in row.iter_mut().enumerate() {
                 *h = mix(w, first * ROWS + j);
             }
+        }
+        for band in &mut bands {
+            band.clear();
         }
         for (i, item) in items.iter().enumerate() {
             signature.fill(u16::MAX);
@@ -96,18 +100,16 @@ fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
                     *s = (*s).min(h);
                 }
             }
-            for (b, rows) in signature.chunks_exact(ROWS).enumerate() {
-                keys[b * n + i] = bucket(rows);
+            for (band, rows) in bands.iter_mut().zip(signature.chunks_exact(ROWS)) {
+                band.push(Entry {
+                    key: bucket(rows),
+                    at: i as u32,
+                });
             }
         }
-        for b in 0..bands_at_once {
-            band.clear();
-            band.extend((0..n).map(|i| Entry {
-                key: keys[b * n + i],
-                at: i as u32,
-            }));
-            radix_sort(&mut band, &mut spare);
-            pair_within_buckets(&band, items, per_bucket, &mut pair);
+        for band in &mut bands {
+            radix_sort(band, &mut spare);
+            pair_within_buckets(band, items, per_bucket, &mut pair);
         }
     }
 }
