@@ -28,7 +28,6 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::ops::Range;
 
 use super::minhash;
 use super::text::{Doc, LazyRegex};
@@ -221,15 +220,12 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement, in 16 bytes: a large memory has millions.
+/// One statement, in 8 bytes: a large memory has millions. What a location quotes of it is read again
+/// from its file's text (see [`quotes`]).
 #[derive(Debug)]
 struct Statement {
     doc: u32,
     line: u32,
-    /// Byte offset in the file's text of what a location quotes.
-    quote_start: u32,
-    /// Byte length of what a location quotes.
-    quote_len: u32,
 }
 
 /// The statements of the docs collected, and apart from them the topic files each index line links
@@ -251,14 +247,6 @@ impl Links {
             Ok(at) => &self.0[at].1,
             Err(_) => &[],
         }
-    }
-}
-
-impl Statement {
-    /// The byte range in the file's text of what a location quotes.
-    fn quote(&self) -> Range<usize> {
-        let start = self.quote_start as usize;
-        start..start + self.quote_len as usize
     }
 }
 
@@ -296,13 +284,18 @@ pub(crate) struct Collector {
     /// Per doc: the index past its last statement among `statements` (its first is the previous doc's
     /// end): where a statement stands in its file, for boilerplate, without a field per statement.
     ends: Vec<u32>,
+    /// The doc that is MEMORY.md, if one was added (its statements are read as index lines).
+    index: Option<usize>,
 }
 
 impl Collector {
     /// Adds the statements of `doc`, the next doc (docs are numbered in the order added).
     pub(crate) fn add(&mut self, doc: &Doc) {
         let words = &mut self.words;
-        statements_of(self.ends.len(), doc, &mut self.statements, |text| {
+        if doc.is_index {
+            self.index = Some(self.ends.len());
+        }
+        statements_of(self.ends.len(), doc, &mut self.statements, |_, text| {
             words.push(text)
         });
         self.ends.push(self.statements.list.len() as u32);
@@ -345,6 +338,7 @@ fn check_collected<'t>(
         },
         words,
         ends,
+        index,
     } = collected;
     // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
     statements.shrink_to_fit();
@@ -422,7 +416,17 @@ fn check_collected<'t>(
                 .then_some((a, b, similarity))
         })
         .collect();
-    let mut out = groups(docs, &statements, &pairs, &same, text);
+    // What each statement of doc `d` quotes, its statements read again from its text.
+    let quotes_of = |d: usize| {
+        let text = text(d);
+        let doc = Doc::new(docs[d], &text, None, index == Some(d));
+        let mut out = Vec::new();
+        statements_of(d, &doc, &mut Statements::default(), |q, _| {
+            out.push(quote(q))
+        });
+        out
+    };
+    let mut out = groups(docs, &statements, &ends, &pairs, &same, quotes_of);
     let n = statements.len();
     let sampled = first_rep.filter(|_| sampled).map(|at| {
         (at, format!(
@@ -467,20 +471,23 @@ fn unlinked(
         .find(|&m| !summarises(docs, statements, links, from, m))
 }
 
-/// Collects the statements of one file.
-fn statements_of(doc_index: usize, doc: &Doc, out: &mut Statements, mut words: impl FnMut(&str)) {
+/// Collects the statements of one file, calling `words` with what each quotes and its text (the words
+/// compared).
+fn statements_of(
+    doc_index: usize,
+    doc: &Doc,
+    out: &mut Statements,
+    mut words: impl FnMut(&str, &str),
+) {
     let mut push = |out: &mut Statements, line: usize, quote: &str, text: &str, links: Vec<_>| {
-        let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
         if !links.is_empty() {
             out.links.0.push((out.list.len() as u32, links));
         }
         out.list.push(Statement {
             doc: doc_index as u32,
             line: line as u32,
-            quote_start: u32::try_from(start).unwrap_or(u32::MAX),
-            quote_len: u32::try_from(quote.len()).unwrap_or(0),
         });
-        words(text);
+        words(quote, text);
     };
     let mut in_comment = false;
     for line in doc.body().filter(|l| !l.in_code) {
@@ -824,7 +831,7 @@ impl Vocabulary {
     pub(crate) fn statement_words(&mut self, doc: &Doc) -> StatementWords {
         let mut out = StatementWords::default();
         let ids = &mut self.ids;
-        statements_of(0, doc, &mut Statements::default(), |text| {
+        statements_of(0, doc, &mut Statements::default(), |_, text| {
             let start = out.words.len();
             for_each_word(text, |word, _| out.words.push(intern(ids, word).0));
             sort_distinct_from(&mut out.words, start);
@@ -1613,12 +1620,13 @@ fn summarises(docs: &[&str], statements: &[Statement], links: &Links, a: usize, 
 
 /// Joins pairs and identical statements into groups and turns each group into a finding, quoting from
 /// `text(doc)` (each doc read once, only when a finding quotes it).
-fn groups<'t>(
+fn groups(
     docs: &[&str],
     statements: &[Statement],
+    ends: &[u32],
     pairs: &[(usize, usize, usize)],
     same: &HashMap<usize, Vec<usize>>,
-    text: impl Fn(usize) -> Cow<'t, str>,
+    quotes_of: impl Fn(usize) -> Vec<String>,
 ) -> Vec<Finding> {
     let mut parent: HashMap<usize, usize> = HashMap::new();
     fn root(parent: &mut HashMap<usize, usize>, mut i: usize) -> usize {
@@ -1667,10 +1675,11 @@ fn groups<'t>(
         .collect();
     let quotes = quotes(
         statements,
+        ends,
         groups
             .iter()
             .flat_map(|(m, _)| m.iter().take(MAX_LOCATIONS).copied()),
-        text,
+        quotes_of,
     );
     let mut out: Vec<Finding> = groups
         .iter()
@@ -1682,19 +1691,23 @@ fn groups<'t>(
 
 /// What a location quotes of each statement of `quoted`, by statement: the texts are read in doc order,
 /// each once.
-fn quotes<'t>(
+fn quotes(
     statements: &[Statement],
+    ends: &[u32],
     quoted: impl Iterator<Item = usize>,
-    text: impl Fn(usize) -> Cow<'t, str>,
+    quotes_of: impl Fn(usize) -> Vec<String>,
 ) -> HashMap<usize, String> {
     let mut quoted: Vec<usize> = quoted.collect();
     quoted.sort_unstable_by_key(|&i| (statements[i].doc, i));
     quoted.dedup();
     let mut out = HashMap::with_capacity(quoted.len());
     for of_doc in quoted.chunk_by(|&a, &b| statements[a].doc == statements[b].doc) {
-        let text = text(statements[of_doc[0]].doc as usize);
+        let doc = statements[of_doc[0]].doc as usize;
+        let first = doc.checked_sub(1).map_or(0, |d| ends[d] as usize);
+        let mut quotes = quotes_of(doc);
         for &i in of_doc {
-            out.insert(i, quote(text.get(statements[i].quote()).unwrap_or("")));
+            let quote = quotes.get_mut(i - first).map(std::mem::take);
+            out.insert(i, quote.unwrap_or_default());
         }
     }
     out
@@ -2150,7 +2163,7 @@ mod tests {
         let docs = [Doc::new("a.md", &text, None, false)];
         let mut collected = Statements::default();
         let mut builder = WordSetsBuilder::default();
-        statements_of(0, &docs[0], &mut collected, |t| builder.push(t));
+        statements_of(0, &docs[0], &mut collected, |_, t| builder.push(t));
         let statements = collected.list;
         let sets = builder.finish();
         let eligible: Vec<usize> = (0..statements.len())
@@ -2355,9 +2368,9 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_takes_16_bytes() {
+    fn a_statement_takes_8_bytes() {
         // A large memory holds millions of them (see `Statement`).
-        assert_eq!(std::mem::size_of::<Statement>(), 16);
+        assert_eq!(std::mem::size_of::<Statement>(), 8);
     }
 
     #[test]
@@ -2372,7 +2385,7 @@ mod tests {
         ];
         let mut collected = Statements::default();
         for (i, doc) in docs.iter().enumerate() {
-            statements_of(i, doc, &mut collected, |_| {});
+            statements_of(i, doc, &mut collected, |_, _| {});
         }
         assert_eq!(collected.links.of(0), ["deploy.md".to_string()]);
         assert!(collected.links.of(1).is_empty());
