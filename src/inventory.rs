@@ -40,9 +40,9 @@ impl Inventory {
 /// Builds the inventory of `dir`, with its findings; paths named in memories are checked against
 /// `project_dir`.
 pub fn inventory(dir: &MemoryDir, project_dir: Option<&Path>) -> Result<Inventory> {
-    Ok(build(
+    Ok(build_owned(
         dir,
-        &snapshot::load_summaries(dir)?,
+        snapshot::load_summaries(dir)?,
         project_dir,
         None,
     ))
@@ -57,7 +57,7 @@ pub fn inventory_dated(
 ) -> Result<Inventory> {
     let loaded = snapshot::load_summaries(dir)?;
     let dates = provenance.write_dates(&loaded, Texts::new(dir, &loaded));
-    Ok(build(dir, &loaded, project_dir, Some(&dates)))
+    Ok(build_owned(dir, loaded, project_dir, Some(&dates)))
 }
 
 /// Builds the inventory and its findings from a snapshot; `write_dates` (from the transcripts) anchor
@@ -68,6 +68,34 @@ pub fn build(
     project_dir: Option<&Path>,
     write_dates: Option<&findings::WriteDates>,
 ) -> Inventory {
+    let (inventory, index) = without_files(dir, loaded, project_dir, write_dates);
+    Inventory {
+        files: snapshot::topic_files(loaded, &index),
+        ..inventory
+    }
+}
+
+/// [`build`], taking the snapshot: its file summaries are moved into the inventory, not copied.
+fn build_owned(
+    dir: &MemoryDir,
+    loaded: Loaded,
+    project_dir: Option<&Path>,
+    write_dates: Option<&findings::WriteDates>,
+) -> Inventory {
+    let (inventory, index) = without_files(dir, &loaded, project_dir, write_dates);
+    Inventory {
+        files: snapshot::into_topic_files(loaded, &index),
+        ..inventory
+    }
+}
+
+/// The inventory of a snapshot with its findings but no file table yet, and the index parsed.
+fn without_files(
+    dir: &MemoryDir,
+    loaded: &Loaded,
+    project_dir: Option<&Path>,
+    write_dates: Option<&findings::WriteDates>,
+) -> (Inventory, Index) {
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let summary = snapshot::index_summary(dir, loaded, &index);
@@ -80,16 +108,16 @@ pub fn build(
         project_dir,
         write_dates,
     });
-    // Copied after the findings, whose work is the most memory a large check holds at once.
-    let files = snapshot::topic_files(loaded, &index);
-    Inventory {
+    let inventory = Inventory {
         memory_dir: dir.root().display().to_string(),
         index: summary,
-        files,
+        // Filled after the findings, whose work is the most memory a large check holds at once.
+        files: Vec::new(),
         skipped: loaded.skipped.clone(),
         project_dir: project_dir.map(|p| p.display().to_string()),
         findings,
-    }
+    };
+    (inventory, index)
 }
 
 /// Most topic files one `list_memory` answer lists by default: none, the files with findings are named
@@ -297,5 +325,8 @@ mod tests {
         assert_eq!(streamed.findings, held.findings);
         let json = |inv: &Inventory| serde_json::to_string(inv).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(json(&streamed), json(&held));
+        // What `check` runs: the streamed snapshot, its summaries moved into the inventory.
+        let owned = inventory(&dir, Some(&project)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json(&owned), json(&held));
     }
 }

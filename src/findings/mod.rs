@@ -382,8 +382,12 @@ pub fn collect(input: &Input) -> Vec<Finding> {
     });
     // The index problems (an orphan a topic file on a large memory) are made once the pairing, the most
     // memory the check holds, is done.
-    let mut all = index_problems::check(input.index, input.summary);
+    let index_problems = index_problems::check(input.index, input.summary);
+    // Sized once: grown by doubling, the list of a large memory's findings would be half slack.
+    let mut all = Vec::with_capacity(index_problems.len() + out.len() + duplicates.len());
+    all.extend(index_problems);
     all.append(&mut out);
+    drop(out);
     all.extend(duplicates);
     sort(&mut all);
     all

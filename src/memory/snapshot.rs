@@ -362,13 +362,22 @@ fn wiki_linked<'a>(loaded: &'a Loaded, texts: Texts<'a>) -> std::collections::Ha
 
 /// The summaries of a snapshot's topic files, each marked `linked_from_index` when `index` links to it.
 pub fn topic_files(loaded: &Loaded, index: &Index) -> Vec<TopicFile> {
+    linked(loaded.files.iter().map(|f| f.summary.clone()), index)
+}
+
+/// [`topic_files`], taking the snapshot: its summaries are moved out rather than copied, so a large
+/// directory's are never held twice.
+pub fn into_topic_files(loaded: Loaded, index: &Index) -> Vec<TopicFile> {
+    linked(loaded.files.into_iter().map(|f| f.summary), index)
+}
+
+/// `summaries`, each marked `linked_from_index` when `index` links to it.
+fn linked(summaries: impl Iterator<Item = TopicFile>, index: &Index) -> Vec<TopicFile> {
     let linked = index.linked_files();
-    loaded
-        .files
-        .iter()
-        .map(|f| TopicFile {
-            linked_from_index: linked.contains(f.path.as_str()),
-            ..f.summary.clone()
+    summaries
+        .map(|s| TopicFile {
+            linked_from_index: linked.contains(s.path.as_str()),
+            ..s
         })
         .collect()
 }
