@@ -346,8 +346,7 @@ fn check_collected<'t>(
     let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.len(i) >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
     // repeat depends on what they link to).
-    let mut by_set: HashMap<&[u8], usize, BuildHasherDefault<Fnv>> =
-        HashMap::with_capacity_and_hasher(statements.len(), BuildHasherDefault::default());
+    let mut by_set = FirstOfSet::new(&sets.sets);
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
     for i in (0..statements.len()).filter(|&i| eligible(i)) {
@@ -355,16 +354,9 @@ fn check_collected<'t>(
             reps.push(i);
             continue;
         }
-        match by_set.entry(sets.sets.packed(i)) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                same.entry(*e.get())
-                    .or_insert_with(|| vec![*e.get()])
-                    .push(i);
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i);
-                reps.push(i);
-            }
+        match by_set.first(i) {
+            Some(first) => same.entry(first).or_insert_with(|| vec![first]).push(i),
+            None => reps.push(i),
         }
     }
     let boilerplate = |members: &[usize]| {
@@ -1163,6 +1155,53 @@ impl WordSetsBuilder {
             sets,
             raw,
             vocabulary: frequency.len(),
+        }
+    }
+}
+
+/// The first statement of each distinct word set seen, found by a 64-bit hash of the set's bytes (16
+/// bytes an entry, where the bytes themselves as the key took 24), two sets sharing a hash (rare) told
+/// apart by their bytes.
+struct FirstOfSet<'s> {
+    sets: &'s PackedSets,
+    by_hash: HashMap<u64, u32, BuildHasherDefault<Fnv>>,
+    /// The sets whose hash an earlier, different set holds in `by_hash`.
+    collided: HashMap<&'s [u8], usize, BuildHasherDefault<Fnv>>,
+}
+
+impl<'s> FirstOfSet<'s> {
+    /// An empty table for the sets of `sets`.
+    fn new(sets: &'s PackedSets) -> FirstOfSet<'s> {
+        FirstOfSet {
+            sets,
+            by_hash: HashMap::with_capacity_and_hasher(sets.count(), BuildHasherDefault::default()),
+            collided: HashMap::default(),
+        }
+    }
+
+    /// The first set seen equal to set `i`, or `None` when `i` is the first (it is then recorded).
+    fn first(&mut self, i: usize) -> Option<usize> {
+        let bytes = self.sets.packed(i);
+        let mut hasher = Fnv::default();
+        hasher.write(bytes);
+        match self.by_hash.entry(hasher.finish()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i as u32);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let first = *e.get() as usize;
+                if self.sets.packed(first) == bytes {
+                    return Some(first);
+                }
+                match self.collided.entry(bytes) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(i);
+                        None
+                    }
+                }
+            }
         }
     }
 }
@@ -2365,6 +2404,24 @@ mod tests {
         // Gaps under 128 take a byte each.
         assert_eq!(packed.packed(1).len(), 1);
         assert!(packed.bytes.len() < sets.iter().map(Vec::len).sum::<usize>() * 4);
+    }
+
+    #[test]
+    fn each_set_is_found_as_the_first_equal_set_seen() {
+        let mut packed = PackedSets::default();
+        for set in [
+            &[1u32, 5][..],
+            &[2, 9],
+            &[1, 5],
+            &[1, 5, 9],
+            &[2, 9],
+            &[1, 5],
+        ] {
+            packed.push(set);
+        }
+        let mut firsts = FirstOfSet::new(&packed);
+        let found: Vec<Option<usize>> = (0..packed.count()).map(|i| firsts.first(i)).collect();
+        assert_eq!(found, [None, None, Some(0), None, Some(1), Some(0)]);
     }
 
     #[test]
