@@ -1000,69 +1000,79 @@ fn sort_distinct_from(v: &mut Vec<u32>, start: usize) {
     v.truncate(len);
 }
 
-/// Sets of numbers (each ascending, without repeats) one after the other, each as the LEB128 varints of
-/// the gaps between its numbers (the first from zero): word ranks under a few tens of thousands take one
-/// or two bytes each instead of four, and a large memory has tens of millions of them.
+/// Sets of numbers (each ascending, without repeats) one after the other, each as LEB128 varints: its
+/// size, then the gaps between its numbers (the first from zero). Word ranks under a few tens of
+/// thousands take one or two bytes each instead of four, and a large memory has tens of millions of them.
 #[derive(Default)]
 struct PackedSets {
     bytes: Vec<u8>,
-    /// Per set: where it starts in `bytes` and how many numbers it has.
-    spans: Vec<(u32, u32)>,
+    /// Per set: where it starts in `bytes`.
+    starts: Vec<u32>,
+}
+
+/// Appends `n` to `bytes` as a LEB128 varint.
+fn push_varint(bytes: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        bytes.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
+}
+
+/// The LEB128 varint at the front of `bytes`, consumed.
+fn next_varint(bytes: &mut std::slice::Iter<u8>) -> Option<u32> {
+    let mut n = 0u32;
+    let mut shift = 0;
+    loop {
+        let b = *bytes.next()?;
+        n |= u32::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(n);
+        }
+        shift += 7;
+    }
 }
 
 impl PackedSets {
     /// Appends `set` (ascending, without repeats).
     fn push(&mut self, set: &[u32]) {
-        let start = self.bytes.len();
+        self.starts.push(self.bytes.len() as u32);
+        push_varint(&mut self.bytes, set.len() as u32);
         let mut last = 0;
         for &n in set {
-            let mut gap = n - last;
+            push_varint(&mut self.bytes, n - last);
             last = n;
-            while gap >= 0x80 {
-                self.bytes.push((gap & 0x7f) as u8 | 0x80);
-                gap >>= 7;
-            }
-            self.bytes.push(gap as u8);
         }
-        self.spans.push((start as u32, set.len() as u32));
     }
 
     /// How many sets there are.
     fn count(&self) -> usize {
-        self.spans.len()
+        self.starts.len()
     }
 
     /// How many numbers set `i` has.
     fn len(&self, i: usize) -> usize {
-        self.spans[i].1 as usize
+        next_varint(&mut self.packed(i).iter()).unwrap_or(0) as usize
     }
 
     /// Set `i` as stored: equal sets have equal bytes.
     fn packed(&self, i: usize) -> &[u8] {
-        let start = self.spans[i].0 as usize;
+        let start = self.starts[i] as usize;
         let end = self
-            .spans
+            .starts
             .get(i + 1)
-            .map_or(self.bytes.len(), |s| s.0 as usize);
+            .map_or(self.bytes.len(), |&s| s as usize);
         &self.bytes[start..end]
     }
 
     /// The numbers of set `i`, ascending.
     fn iter(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
         let mut bytes = self.packed(i).iter();
+        // The size first: the gaps follow.
+        let _ = next_varint(&mut bytes);
         let mut last = 0u32;
         std::iter::from_fn(move || {
-            let mut gap = 0u32;
-            let mut shift = 0;
-            loop {
-                let b = *bytes.next()?;
-                gap |= u32::from(b & 0x7f) << shift;
-                if b < 0x80 {
-                    break;
-                }
-                shift += 7;
-            }
-            last += gap;
+            last += next_varint(&mut bytes)?;
             Some(last)
         })
     }
@@ -1077,7 +1087,7 @@ impl PackedSets {
     /// Gives back the slack of growing by doubling.
     fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
-        self.spans.shrink_to_fit();
+        self.starts.shrink_to_fit();
     }
 }
 
@@ -1139,7 +1149,7 @@ impl WordSetsBuilder {
         }
         let mut sets = PackedSets {
             bytes: Vec::with_capacity(by_id.bytes.len()),
-            spans: Vec::with_capacity(by_id.count()),
+            starts: Vec::with_capacity(by_id.count()),
         };
         let mut set = Vec::new();
         for i in 0..by_id.count() {
@@ -2401,8 +2411,9 @@ mod tests {
         }
         assert_eq!(packed.packed(3), packed.packed(4));
         assert_ne!(packed.packed(4), packed.packed(5));
-        // Gaps under 128 take a byte each.
-        assert_eq!(packed.packed(1).len(), 1);
+        // The size and gaps under 128 take a byte each.
+        assert_eq!(packed.packed(1).len(), 2);
+        assert_eq!(packed.packed(0).len(), 1);
         assert!(packed.bytes.len() < sets.iter().map(Vec::len).sum::<usize>() * 4);
     }
 
