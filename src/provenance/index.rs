@@ -377,7 +377,12 @@ impl Provenance {
                 out.insert(path.to_string(), dates);
             }
         };
-        texts.each(|f, text| add(f.path.as_str(), text));
+        // Only the files some write went to are read (again, for a snapshot that dropped its texts).
+        for (i, f) in texts.files().iter().enumerate() {
+            if self.writes_to(f.path.as_str()).next().is_some() {
+                add(f.path.as_str(), &texts.get(i));
+            }
+        }
         if let Some(index) = loaded.index.as_deref().map(String::from_utf8_lossy) {
             add(INDEX_NAME, &index);
         }
