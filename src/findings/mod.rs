@@ -304,51 +304,17 @@ pub type WriteDates = std::collections::HashMap<String, Vec<Option<(chrono::Naiv
 
 /// Every finding in the memory directory, errors first, then by file and line.
 ///
-/// The topic files' texts are read twice, one at a time (see [`Texts`]): first for what needs every file
-/// (the statements compared for duplicates, the claims compared for contradictions, the folders named
-/// elsewhere) and the findings of one file alone, then for the findings that need the first pass
-/// (stale paths, relative dates, credentials) while the duplicates are paired beside them.
+/// The topic files' texts are read one at a time (see [`Texts`]), never all held: the duplicates,
+/// beside the rest, read them once for their statements (and again, only the files their findings
+/// quote); the rest reads them twice, first for what needs every file (the claims compared for
+/// contradictions, the folders named elsewhere) and the findings of one file alone, then for the
+/// findings that need the first pass (stale paths) with relative dates and credentials.
 pub fn collect(input: &Input) -> Vec<Finding> {
     let files = input.texts.files();
     let dates = input.write_dates;
     let index_doc = input
         .index_text
         .map(|t| with_write_dates(index_doc(t, input.index_modified), dates));
-    let project = input.project_dir.and_then(project::Project::open);
-    let mut duplicates = duplicate::Collector::default();
-    let mut claims = contradiction::Claims::default();
-    let mut elsewhere = project.as_ref().map(|_| stale_path::Elsewhere::default());
-    let mut add = |doc: &Doc| {
-        duplicates.add(doc);
-        claims.add(doc);
-        if let (Some(e), Some(p)) = (elsewhere.as_mut(), project.as_ref()) {
-            e.add(&stale_path::Mentions::of(doc.text), p);
-        }
-    };
-    if let Some(doc) = &index_doc {
-        add(doc);
-    }
-    let mut frontmatter = Vec::new();
-    let mut long_files = Vec::new();
-    let mut wiki_links = wiki_link::Checker::new(files);
-    input.texts.each(|f, text| {
-        add(&with_write_dates(file_doc(f, text), dates));
-        frontmatter.extend(frontmatter::check(f.path.as_str(), text));
-        wiki_links.check(f.path.as_str(), text);
-        long_files.extend(recall::long_file(f, text));
-    });
-    if let Some(text) = input.index_text {
-        wiki_links.check(INDEX_NAME, text);
-    }
-    let claude_md = input.project_dir.and_then(project::claude_md);
-    if let Some(text) = claude_md.as_deref() {
-        claims.add(&Doc::new(
-            contradiction::PROJECT_CLAUDE_MD,
-            text,
-            None,
-            false,
-        ));
-    }
     let first_file = usize::from(index_doc.is_some());
     let mut names: Vec<&str> = Vec::with_capacity(first_file + files.len());
     names.extend(index_doc.as_ref().map(|d| d.file));
@@ -358,23 +324,21 @@ pub fn collect(input: &Input) -> Vec<Finding> {
         Some(i) => input.texts.get(i),
         None => std::borrow::Cow::Borrowed(index_text.unwrap_or("")),
     };
-    // Duplicates pair every file's statements with every other's; the rest reads each file once more.
-    // They run side by side.
+    // Duplicates compare every file's statements with every other's, from a pass of their own over the
+    // texts; the rest reads each file twice (what needs every file first, then the findings that need
+    // it). They run side by side.
     let (mut out, duplicates) = std::thread::scope(|scope| {
-        let duplicates = scope.spawn(|| duplicates.finish(&names, text_of));
-        let mut out = frontmatter;
-        out.extend(wiki_links.finish());
-        out.extend(long_files);
-        out.extend(recall::over_file_limit(files));
-        let paths = project.as_ref().zip(elsewhere.as_ref());
-        let mut content = content_checker(files, paths);
-        if let Some(doc) = &index_doc {
-            out.extend(content(doc));
-        }
-        input
-            .texts
-            .each(|f, text| out.extend(content(&with_write_dates(file_doc(f, text), dates))));
-        out.extend(claims.finish());
+        let duplicates = scope.spawn(|| {
+            let mut duplicates = duplicate::Collector::default();
+            if let Some(doc) = &index_doc {
+                duplicates.add(doc);
+            }
+            input
+                .texts
+                .each(|f, text| duplicates.add(&file_doc(f, text)));
+            duplicates.finish(&names, text_of)
+        });
+        let out = others(input, index_doc.as_ref());
         let duplicates = duplicates
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -391,6 +355,59 @@ pub fn collect(input: &Input) -> Vec<Finding> {
     all.extend(duplicates);
     sort(&mut all);
     all
+}
+
+/// Every finding of [`collect`] but the index problems and the duplicates, in the order `collect` lists
+/// them before sorting; `index_doc` is MEMORY.md ready for scanning.
+fn others(input: &Input, index_doc: Option<&Doc>) -> Vec<Finding> {
+    let files = input.texts.files();
+    let dates = input.write_dates;
+    let project = input.project_dir.and_then(project::Project::open);
+    let mut claims = contradiction::Claims::default();
+    let mut elsewhere = project.as_ref().map(|_| stale_path::Elsewhere::default());
+    let mut add = |doc: &Doc| {
+        claims.add(doc);
+        if let (Some(e), Some(p)) = (elsewhere.as_mut(), project.as_ref()) {
+            e.add(&stale_path::Mentions::of(doc.text), p);
+        }
+    };
+    if let Some(doc) = index_doc {
+        add(doc);
+    }
+    let mut out = Vec::new();
+    let mut long_files = Vec::new();
+    let mut wiki_links = wiki_link::Checker::new(files);
+    input.texts.each(|f, text| {
+        add(&with_write_dates(file_doc(f, text), dates));
+        out.extend(frontmatter::check(f.path.as_str(), text));
+        wiki_links.check(f.path.as_str(), text);
+        long_files.extend(recall::long_file(f, text));
+    });
+    if let Some(text) = input.index_text {
+        wiki_links.check(INDEX_NAME, text);
+    }
+    let claude_md = input.project_dir.and_then(project::claude_md);
+    if let Some(text) = claude_md.as_deref() {
+        claims.add(&Doc::new(
+            contradiction::PROJECT_CLAUDE_MD,
+            text,
+            None,
+            false,
+        ));
+    }
+    out.extend(wiki_links.finish());
+    out.extend(long_files);
+    out.extend(recall::over_file_limit(files));
+    let paths = project.as_ref().zip(elsewhere.as_ref());
+    let mut content = content_checker(files, paths);
+    if let Some(doc) = index_doc {
+        out.extend(content(doc));
+    }
+    input
+        .texts
+        .each(|f, text| out.extend(content(&with_write_dates(file_doc(f, text), dates))));
+    out.extend(claims.finish());
+    out
 }
 
 /// `doc` with the dates `dates` (from the transcripts) give its lines.
