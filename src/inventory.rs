@@ -9,7 +9,7 @@ use crate::findings::brief::{self, Brief};
 use crate::findings::{self, Finding, Severity};
 use crate::memory::dir::{MemoryDir, Skipped};
 use crate::memory::index::{DeadLink, Index};
-use crate::memory::snapshot::{self, IndexSize, IndexSummary, Loaded, TopicFile};
+use crate::memory::snapshot::{self, IndexSize, IndexSummary, Loaded, Texts, TopicFile};
 use crate::provenance::Provenance;
 
 /// Everything `list_memory` and `dream-mcp check` report.
@@ -40,7 +40,12 @@ impl Inventory {
 /// Builds the inventory of `dir`, with its findings; paths named in memories are checked against
 /// `project_dir`.
 pub fn inventory(dir: &MemoryDir, project_dir: Option<&Path>) -> Result<Inventory> {
-    Ok(build(dir, &snapshot::load(dir)?, project_dir, None))
+    Ok(build_owned(
+        dir,
+        snapshot::load_summaries(dir, snapshot::MAX_HELD_TEXT_BYTES)?,
+        project_dir,
+        None,
+    ))
 }
 
 /// The inventory of `dir` with the relative dates of each line anchored on when `provenance` shows the
@@ -50,9 +55,9 @@ pub fn inventory_dated(
     project_dir: Option<&Path>,
     provenance: &Provenance,
 ) -> Result<Inventory> {
-    let loaded = snapshot::load(dir)?;
-    let dates = provenance.write_dates(&loaded);
-    Ok(build(dir, &loaded, project_dir, Some(&dates)))
+    let loaded = snapshot::load_summaries(dir, snapshot::MAX_HELD_TEXT_BYTES)?;
+    let dates = provenance.write_dates(&loaded, Texts::new(dir, &loaded));
+    Ok(build_owned(dir, loaded, project_dir, Some(&dates)))
 }
 
 /// Builds the inventory and its findings from a snapshot; `write_dates` (from the transcripts) anchor
@@ -63,11 +68,39 @@ pub fn build(
     project_dir: Option<&Path>,
     write_dates: Option<&findings::WriteDates>,
 ) -> Inventory {
+    let (inventory, index) = without_files(dir, loaded, project_dir, write_dates);
+    Inventory {
+        files: snapshot::topic_files(loaded, &index),
+        ..inventory
+    }
+}
+
+/// [`build`], taking the snapshot: its file summaries are moved into the inventory, not copied.
+fn build_owned(
+    dir: &MemoryDir,
+    loaded: Loaded,
+    project_dir: Option<&Path>,
+    write_dates: Option<&findings::WriteDates>,
+) -> Inventory {
+    let (inventory, index) = without_files(dir, &loaded, project_dir, write_dates);
+    Inventory {
+        files: snapshot::into_topic_files(loaded, &index),
+        ..inventory
+    }
+}
+
+/// The inventory of a snapshot with its findings but no file table yet, and the index parsed.
+fn without_files(
+    dir: &MemoryDir,
+    loaded: &Loaded,
+    project_dir: Option<&Path>,
+    write_dates: Option<&findings::WriteDates>,
+) -> (Inventory, Index) {
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let index = Index::parse(index_text.as_deref().unwrap_or(""));
     let summary = snapshot::index_summary(dir, loaded, &index);
     let findings = findings::collect(&findings::Input {
-        files: &loaded.files,
+        texts: Texts::new(dir, loaded),
         index_text: index_text.as_deref(),
         index: &index,
         index_modified: loaded.index_modified,
@@ -75,16 +108,16 @@ pub fn build(
         project_dir,
         write_dates,
     });
-    // Copied after the findings, whose work is the most memory a large check holds at once.
-    let files = snapshot::topic_files(loaded, &index);
-    Inventory {
+    let inventory = Inventory {
         memory_dir: dir.root().display().to_string(),
         index: summary,
-        files,
+        // Filled after the findings, whose work is the most memory a large check holds at once.
+        files: Vec::new(),
         skipped: loaded.skipped.clone(),
         project_dir: project_dir.map(|p| p.display().to_string()),
         findings,
-    }
+    };
+    (inventory, index)
 }
 
 /// Most topic files one `list_memory` answer lists by default: none, the files with findings are named
@@ -258,5 +291,50 @@ impl Inventory {
                 .collect(),
             findings: brief::brief(&self.findings, per_kind),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Kind;
+
+    #[test]
+    fn an_inventory_from_texts_read_again_is_the_one_from_texts_held() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let dir = MemoryDir::open(&root.join("messy-memory")).unwrap_or_else(|e| panic!("{e}"));
+        let project = root.join("messy-project");
+        // Within the budget the texts are held, as `load` holds them; past it every one is dropped.
+        let within = snapshot::load_summaries(&dir, 1 << 20).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!within.texts_dropped);
+        assert!(within.files.iter().all(|f| !f.text.is_empty()));
+        let budget = within.files[0].text.len() + 1;
+        let summaries = snapshot::load_summaries(&dir, budget).unwrap_or_else(|e| panic!("{e}"));
+        assert!(summaries.texts_dropped);
+        assert!(summaries.files.iter().all(|f| f.text.is_empty()));
+        let streamed = build(&dir, &summaries, Some(&project), None);
+        let loaded = snapshot::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.files.iter().any(|f| !f.text.is_empty()));
+        let held = build(&dir, &loaded, Some(&project), None);
+        for kind in [
+            Kind::Duplicate,
+            Kind::Contradiction,
+            Kind::StalePath,
+            Kind::RelativeDate,
+        ] {
+            assert!(
+                streamed.findings.iter().any(|f| f.kind == kind),
+                "no {kind} in the example"
+            );
+        }
+        assert_eq!(streamed.findings, held.findings);
+        let json = |inv: &Inventory| serde_json::to_string(inv).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json(&streamed), json(&held));
+        // What `check` runs: the snapshot (held, this memory being small), its summaries moved into the
+        // inventory.
+        let owned = inventory(&dir, Some(&project)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json(&owned), json(&held));
+        let streamed_within = build(&dir, &within, Some(&project), None);
+        assert_eq!(json(&streamed_within), json(&held));
     }
 }

@@ -34,12 +34,13 @@ static SETTING: LazyRegex = LazyRegex::new(concat!(
 /// The name a finding gives the project's CLAUDE.md (it is not a memory file).
 pub(crate) const PROJECT_CLAUDE_MD: &str = "(project) CLAUDE.md";
 
-struct Claim<'a> {
+struct Claim {
     subject: String,
     value: String,
-    file: &'a str,
+    file: String,
     line: usize,
-    text: &'a str,
+    /// What a location quotes of the line (its first 160 characters).
+    text: String,
     /// The date on the line, if any.
     date: Option<NaiveDate>,
     /// The file's modification date, if known.
@@ -48,21 +49,35 @@ struct Claim<'a> {
 
 /// The contradictions among `docs` (the memory's files; a doc named [`PROJECT_CLAUDE_MD`] stands for the
 /// project's instructions, compared with the memory but not with itself).
-pub(crate) fn check<'a>(docs: impl IntoIterator<Item = &'a Doc<'a>>) -> Vec<Finding> {
-    let mut claims: BTreeMap<String, Vec<Claim>> = BTreeMap::new();
+#[cfg(test)]
+fn check<'a>(docs: impl IntoIterator<Item = &'a Doc<'a>>) -> Vec<Finding> {
+    let mut claims = Claims::default();
     for doc in docs {
+        claims.add(doc);
+    }
+    claims.finish()
+}
+
+/// The item states and settings stated so far, by subject, kept apart from the texts they were read in:
+/// [`Claims::add`] reads one doc at a time, so a large memory's texts need not be held together.
+#[derive(Default)]
+pub(crate) struct Claims(BTreeMap<String, Vec<Claim>>);
+
+impl Claims {
+    /// Adds what `doc` states (in the order [`check`] reads the docs).
+    pub(crate) fn add(&mut self, doc: &Doc) {
         for line in doc.body() {
             if line.in_code {
                 continue;
             }
             let date = dates(line.text).last().map(|(_, d)| d);
             let mut push = |subject: String, value: String| {
-                claims.entry(subject.clone()).or_default().push(Claim {
+                self.0.entry(subject.clone()).or_default().push(Claim {
                     subject,
                     value,
-                    file: doc.file,
+                    file: doc.file.to_string(),
                     line: line.number,
-                    text: line.text,
+                    text: line.text.chars().take(160).collect(),
                     date,
                     modified: doc.modified,
                 });
@@ -91,28 +106,31 @@ pub(crate) fn check<'a>(docs: impl IntoIterator<Item = &'a Doc<'a>>) -> Vec<Find
             }
         }
     }
-    let mut out = Vec::new();
-    for group in claims.values() {
-        // A line stating both sides ("#12 open -> merged") is a history, not a contradiction.
-        let first = &group[0];
-        let Some(other) = group
-            .iter()
-            .find(|c| c.value != first.value && !(c.file == first.file && c.line == first.line))
-        else {
-            continue;
-        };
-        if first.file == PROJECT_CLAUDE_MD && other.file == PROJECT_CLAUDE_MD {
-            continue;
+
+    /// The contradictions among the claims added.
+    pub(crate) fn finish(self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for group in self.0.values() {
+            // A line stating both sides ("#12 open -> merged") is a history, not a contradiction.
+            let first = &group[0];
+            let Some(other) = group.iter().find(|c| {
+                c.value != first.value && !(c.file == first.file && c.line == first.line)
+            }) else {
+                continue;
+            };
+            if first.file == PROJECT_CLAUDE_MD && other.file == PROJECT_CLAUDE_MD {
+                continue;
+            }
+            let same_line_both = group
+                .iter()
+                .any(|c| c.file == other.file && c.line == other.line && c.value == first.value);
+            if same_line_both {
+                continue;
+            }
+            out.push(finding(first, other));
         }
-        let same_line_both = group
-            .iter()
-            .any(|c| c.file == other.file && c.line == other.line && c.value == first.value);
-        if same_line_both {
-            continue;
-        }
-        out.push(finding(first, other));
+        out
     }
-    out
 }
 
 /// `PR #12`, `pull request 12`, `#12` all name item 12.
@@ -135,7 +153,7 @@ fn finding(a: &Claim, b: &Claim) -> Finding {
     let loc = |c: &Claim| Location {
         file: c.file.to_string(),
         line: c.line,
-        text: c.text.chars().take(160).collect(),
+        text: c.text.clone(),
     };
     let newer_words = match newer {
         Some(i) => {

@@ -25,9 +25,9 @@
 //! come from MinHash instead (`minhash`, linear, each candidate verified exactly, a pair near the
 //! threshold found with 98.5% probability), with a note saying so.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::ops::Range;
 
 use super::minhash;
 use super::text::{Doc, LazyRegex};
@@ -220,36 +220,33 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement, in 32 bytes: a large memory has millions.
+/// One statement, in 8 bytes: a large memory has millions. What a location quotes of it is read again
+/// from its file's text (see [`quotes`]).
 #[derive(Debug)]
 struct Statement {
     doc: u32,
     line: u32,
-    /// Its place among its file's statements (0-based), for boilerplate.
-    position: u32,
-    /// Byte offset in the file's text of what a location quotes.
-    quote_start: u32,
-    /// Byte length of what a location quotes.
-    quote_len: u32,
-    /// For an index line linking to topic files: the files.
-    links: Option<Box<Links>>,
 }
 
-/// The topic files an index line links to, boxed so that a statement linking nowhere (nearly all of
-/// them) holds a pointer's worth.
-#[derive(Debug)]
-struct Links(Vec<String>);
+/// The statements of the docs collected, and apart from them the topic files each index line links
+/// to (a few statements of millions: a field each would cost every statement a pointer).
+#[derive(Debug, Default)]
+struct Statements {
+    list: Vec<Statement>,
+    links: Links,
+}
 
-impl Statement {
-    /// The topic files an index line links to (none for any other statement).
-    fn links(&self) -> &[String] {
-        self.links.as_deref().map_or(&[], |l| l.0.as_slice())
-    }
+/// The topic files linked from each index line that links to some, by statement (ascending).
+#[derive(Debug, Default)]
+struct Links(Vec<(u32, Vec<String>)>);
 
-    /// The byte range in the file's text of what a location quotes.
-    fn quote(&self) -> Range<usize> {
-        let start = self.quote_start as usize;
-        start..start + self.quote_len as usize
+impl Links {
+    /// The topic files statement `i` links to (none unless it is an index line).
+    fn of(&self, i: usize) -> &[String] {
+        match self.0.binary_search_by_key(&i, |(s, _)| *s as usize) {
+            Ok(at) => &self.0[at].1,
+            Err(_) => &[],
+        }
     }
 }
 
@@ -269,39 +266,97 @@ pub(crate) fn check_involving(docs: &[Doc], focus: usize) -> Vec<Finding> {
 /// The duplicate groups among `docs`, within `budget`; with `focus`, only the pairs holding a statement
 /// of that file.
 fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Finding> {
-    let mut statements = Vec::new();
-    let mut words = WordSetsBuilder::default();
-    let mut last_position = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.iter().enumerate() {
-        let before = statements.len();
-        statements_of(i, doc, &mut statements, |text| words.push(text));
-        last_position.push(statements.len().saturating_sub(before + 1));
+    let mut collector = Collector::default();
+    for doc in docs {
+        collector.add(doc);
     }
+    let names: Vec<&str> = docs.iter().map(|d| d.file).collect();
+    collector.finish_within(&names, |i| Cow::Borrowed(docs[i].text), budget, focus)
+}
+
+/// The statements of the docs added so far and their words, kept apart from the texts: [`Collector::add`]
+/// reads one doc at a time, so a large memory's texts need not be held together, and
+/// [`Collector::finish`] reads again only the texts of the statements its findings quote.
+#[derive(Default)]
+pub(crate) struct Collector {
+    statements: Statements,
+    words: WordSetsBuilder,
+    /// Per doc: the index past its last statement among `statements` (its first is the previous doc's
+    /// end): where a statement stands in its file, for boilerplate, without a field per statement.
+    ends: Vec<u32>,
+    /// The doc that is MEMORY.md, if one was added (its statements are read as index lines).
+    index: Option<usize>,
+}
+
+impl Collector {
+    /// Adds the statements of `doc`, the next doc (docs are numbered in the order added).
+    pub(crate) fn add(&mut self, doc: &Doc) {
+        let words = &mut self.words;
+        if doc.is_index {
+            self.index = Some(self.ends.len());
+        }
+        statements_of(self.ends.len(), doc, &mut self.statements, |_, text| {
+            words.push(text)
+        });
+        self.ends.push(self.statements.list.len() as u32);
+    }
+
+    /// The duplicate groups among the docs added, `names[i]` naming doc `i` and `text(i)` giving its text
+    /// again (the same text [`Collector::add`] read) for the statements a finding quotes.
+    pub(crate) fn finish<'t>(
+        self,
+        names: &[&str],
+        text: impl Fn(usize) -> Cow<'t, str>,
+    ) -> Vec<Finding> {
+        self.finish_within(names, text, BUDGET, None)
+    }
+
+    /// [`Collector::finish`] within `budget`; with `focus`, only the pairs holding a statement of that doc.
+    fn finish_within<'t>(
+        self,
+        names: &[&str],
+        text: impl Fn(usize) -> Cow<'t, str>,
+        budget: Budget,
+        focus: Option<usize>,
+    ) -> Vec<Finding> {
+        check_collected(self, names, text, budget, focus)
+    }
+}
+
+/// The work of [`Collector::finish_within`] over what the collector gathered.
+fn check_collected<'t>(
+    collected: Collector,
+    docs: &[&str],
+    text: impl Fn(usize) -> Cow<'t, str>,
+    budget: Budget,
+    focus: Option<usize>,
+) -> Vec<Finding> {
+    let Collector {
+        statements: Statements {
+            list: mut statements,
+            links,
+        },
+        words,
+        ends,
+        index,
+    } = collected;
     // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
     statements.shrink_to_fit();
     let sets = words.finish();
-    let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.get(i).len() >= 2;
+    let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.len(i) >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
     // repeat depends on what they link to).
-    let mut by_set: HashMap<&[u32], usize, BuildHasherDefault<Fnv>> =
-        HashMap::with_capacity_and_hasher(statements.len(), BuildHasherDefault::default());
+    let mut by_set = FirstOfSet::new(&sets.sets);
     let mut same: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut reps = Vec::new();
     for i in (0..statements.len()).filter(|&i| eligible(i)) {
-        if !statements[i].links().is_empty() {
+        if !links.of(i).is_empty() {
             reps.push(i);
             continue;
         }
-        match by_set.entry(sets.get(i)) {
-            std::collections::hash_map::Entry::Occupied(e) => {
-                same.entry(*e.get())
-                    .or_insert_with(|| vec![*e.get()])
-                    .push(i);
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i);
-                reps.push(i);
-            }
+        match by_set.first(i) {
+            Some(first) => same.entry(first).or_insert_with(|| vec![first]).push(i),
+            None => reps.push(i),
         }
     }
     let boilerplate = |members: &[usize]| {
@@ -309,8 +364,10 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
         files.dedup();
         files.len() >= BOILERPLATE_FILES
             && members.iter().all(|&m| {
-                let s = &statements[m];
-                s.position == 0 || s.position as usize == last_position[s.doc as usize]
+                // The first or the last statement of its file.
+                let doc = statements[m].doc as usize;
+                let first = doc.checked_sub(1).map_or(0, |d| ends[d] as usize);
+                m == first || m + 1 == ends[doc] as usize
             })
     };
     let dropped: Vec<usize> = same
@@ -326,6 +383,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
     let dropped: HashSet<usize> = dropped.into_iter().collect();
     reps.retain(|r| !dropped.contains(r));
     let sampled = focus.is_none() && exact_cost(&sets, &reps, budget) > budget.visits;
+    let first_rep = reps.first().copied();
     let (pairs, stopped_at) = match focus {
         Some(doc) => {
             // A representative stands for the focus file when it or a statement identical to it is there.
@@ -338,21 +396,31 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
             let probes: Vec<usize> = reps.iter().copied().filter(in_focus).collect();
             (focused_pairs(&sets, &reps, &probes, budget), None)
         }
-        None if sampled => (sampled_pairs(&statements, &sets, &reps, budget), None),
+        None if sampled => (sampled_pairs(&statements, &sets, reps, budget), None),
         None => similar_pairs(&statements, &sets, &reps, budget),
     };
     let pairs: Vec<(usize, usize, usize)> = pairs
         .into_iter()
         .filter_map(|(a, b, similarity)| {
-            let b = unlinked(docs, &statements, &same, a, b)?;
-            let a = unlinked(docs, &statements, &same, b, a)?;
-            worth_reporting(docs, &statements, &sets, a, b, similarity)
+            let b = unlinked(docs, &statements, &links, &same, a, b)?;
+            let a = unlinked(docs, &statements, &links, &same, b, a)?;
+            worth_reporting(docs, &statements, &links, &sets, a, b, similarity)
                 .then_some((a, b, similarity))
         })
         .collect();
-    let mut out = groups(docs, &statements, &pairs, &same);
+    // What each statement of doc `d` quotes, its statements read again from its text.
+    let quotes_of = |d: usize| {
+        let text = text(d);
+        let doc = Doc::new(docs[d], &text, None, index == Some(d));
+        let mut out = Vec::new();
+        statements_of(d, &doc, &mut Statements::default(), |q, _| {
+            out.push(quote(q))
+        });
+        out
+    };
+    let mut out = groups(docs, &statements, &ends, &pairs, &same, quotes_of);
     let n = statements.len();
-    let sampled = reps.first().filter(|_| sampled).map(|&at| {
+    let sampled = first_rep.filter(|_| sampled).map(|at| {
         (at, format!(
             "duplicate detection sampled: the memory has too many alike statements to compare every pair ({n} statements), so near-duplicates were found by MinHash and a pair close to the {THRESHOLD_PERCENT}% threshold may be missing (identical statements are all found)"
         ), "split or trim the files of near-identical lines; the check compares everything exactly when the memory is smaller")
@@ -366,7 +434,7 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
         out.push(Finding {
             kind: Kind::Duplicate,
             severity: Severity::Info,
-            file: docs[statements[at].doc as usize].file.to_string(),
+            file: docs[statements[at].doc as usize].to_string(),
             line: statements[at].line as usize,
             message,
             suggestion: Some(suggestion.to_string()),
@@ -379,42 +447,40 @@ fn check_within(docs: &[Doc], budget: Budget, focus: Option<usize>) -> Vec<Findi
 /// `rep`, or when `from` is an index line linking to its file, the first statement identical to it in a
 /// file `from` does not link to; `None` when there is none.
 fn unlinked(
-    docs: &[Doc],
+    docs: &[&str],
     statements: &[Statement],
+    links: &Links,
     same: &HashMap<usize, Vec<usize>>,
     from: usize,
     rep: usize,
 ) -> Option<usize> {
-    if !summarises(docs, statements, from, rep) {
+    if !summarises(docs, statements, links, from, rep) {
         return Some(rep);
     }
     same.get(&rep)?
         .iter()
         .copied()
-        .find(|&m| !summarises(docs, statements, from, m))
+        .find(|&m| !summarises(docs, statements, links, from, m))
 }
 
-/// Collects the statements of one file.
+/// Collects the statements of one file, calling `words` with what each quotes and its text (the words
+/// compared).
 fn statements_of(
     doc_index: usize,
     doc: &Doc,
-    out: &mut Vec<Statement>,
-    mut words: impl FnMut(&str),
+    out: &mut Statements,
+    mut words: impl FnMut(&str, &str),
 ) {
-    let first = out.len();
-    let mut push =
-        |out: &mut Vec<Statement>, line: usize, quote: &str, text: &str, links: Vec<_>| {
-            let start = quote.as_ptr() as usize - doc.text.as_ptr() as usize;
-            out.push(Statement {
-                doc: doc_index as u32,
-                line: line as u32,
-                position: (out.len() - first) as u32,
-                quote_start: u32::try_from(start).unwrap_or(u32::MAX),
-                quote_len: u32::try_from(quote.len()).unwrap_or(0),
-                links: (!links.is_empty()).then(|| Box::new(Links(links))),
-            });
-            words(text);
-        };
+    let mut push = |out: &mut Statements, line: usize, quote: &str, text: &str, links: Vec<_>| {
+        if !links.is_empty() {
+            out.links.0.push((out.list.len() as u32, links));
+        }
+        out.list.push(Statement {
+            doc: doc_index as u32,
+            line: line as u32,
+        });
+        words(quote, text);
+    };
     let mut in_comment = false;
     for line in doc.body().filter(|l| !l.in_code) {
         let t = line.text.trim();
@@ -758,7 +824,7 @@ impl Vocabulary {
     pub(crate) fn statement_words(&mut self, doc: &Doc) -> StatementWords {
         let mut out = StatementWords::default();
         let ids = &mut self.ids;
-        statements_of(0, doc, &mut Vec::new(), |text| {
+        statements_of(0, doc, &mut Statements::default(), |_, text| {
             let start = out.words.len();
             for_each_word(text, |word, _| out.words.push(intern(ids, word).0));
             sort_distinct_from(&mut out.words, start);
@@ -935,42 +1001,134 @@ fn sort_distinct_from(v: &mut Vec<u32>, start: usize) {
     v.truncate(len);
 }
 
+/// Sets of numbers (each ascending, without repeats) one after the other, each as LEB128 varints: its
+/// size, then the gaps between its numbers (the first from zero). Word ranks under a few tens of
+/// thousands take one or two bytes each instead of four, and a large memory has tens of millions of them.
+#[derive(Default)]
+struct PackedSets {
+    bytes: Vec<u8>,
+    /// Per set: where it starts in `bytes`.
+    starts: Vec<u32>,
+}
+
+/// Appends `n` to `bytes` as a LEB128 varint.
+fn push_varint(bytes: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        bytes.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
+}
+
+/// The LEB128 varint at the front of `bytes`, consumed.
+fn next_varint(bytes: &mut std::slice::Iter<u8>) -> Option<u32> {
+    let mut n = 0u32;
+    let mut shift = 0;
+    loop {
+        let b = *bytes.next()?;
+        n |= u32::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some(n);
+        }
+        shift += 7;
+    }
+}
+
+impl PackedSets {
+    /// Appends `set` (ascending, without repeats).
+    fn push(&mut self, set: &[u32]) {
+        self.starts.push(self.bytes.len() as u32);
+        push_varint(&mut self.bytes, set.len() as u32);
+        let mut last = 0;
+        for &n in set {
+            push_varint(&mut self.bytes, n - last);
+            last = n;
+        }
+    }
+
+    /// How many sets there are.
+    fn count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// How many numbers set `i` has.
+    fn len(&self, i: usize) -> usize {
+        next_varint(&mut self.packed(i).iter()).unwrap_or(0) as usize
+    }
+
+    /// Set `i` as stored: equal sets have equal bytes.
+    fn packed(&self, i: usize) -> &[u8] {
+        let start = self.starts[i] as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.bytes.len(), |&s| s as usize);
+        &self.bytes[start..end]
+    }
+
+    /// The numbers of set `i`, ascending.
+    fn iter(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
+        let mut bytes = self.packed(i).iter();
+        // The size first: the gaps follow.
+        let _ = next_varint(&mut bytes);
+        let mut last = 0u32;
+        std::iter::from_fn(move || {
+            last += next_varint(&mut bytes)?;
+            Some(last)
+        })
+    }
+
+    /// Set `i` decoded into `buf` (cleared first).
+    fn read<'b>(&self, i: usize, buf: &'b mut Vec<u32>) -> &'b [u32] {
+        buf.clear();
+        buf.extend(self.iter(i));
+        buf
+    }
+
+    /// Gives back the slack of growing by doubling.
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+}
+
 /// Interns the words of statements as they are collected.
 #[derive(Default)]
 struct WordSetsBuilder {
     ids: HashMap<String, u32, BuildHasherDefault<Fnv>>,
     frequency: Vec<u32>,
     value: Vec<bool>,
-    ids_of: Vec<u32>,
-    spans: Vec<(u32, u32)>,
-    raw: Vec<u32>,
+    /// Every statement's distinct word ids.
+    sets: PackedSets,
+    raw: Vec<u8>,
+    /// The words of the statement being added.
+    scratch: Vec<u32>,
 }
 
 impl WordSetsBuilder {
     /// Adds the next statement's words.
     fn push(&mut self, text: &str) {
-        let start = self.ids_of.len();
-        let (ids, frequency, value, ids_of) = (
+        let (ids, frequency, value, scratch) = (
             &mut self.ids,
             &mut self.frequency,
             &mut self.value,
-            &mut self.ids_of,
+            &mut self.scratch,
         );
+        scratch.clear();
         let raw = for_each_word(text, |word, is_value| {
             let (id, new) = intern(ids, word);
             if new {
                 frequency.push(0);
                 value.push(is_value);
             }
-            ids_of.push(id);
+            scratch.push(id);
         });
-        sort_distinct_from(&mut self.ids_of, start);
-        let len = self.ids_of.len() - start;
-        for &id in &self.ids_of[start..] {
+        sort_distinct_from(scratch, 0);
+        for &id in scratch.iter() {
             self.frequency[id as usize] += 1;
         }
-        self.spans.push((start as u32, len as u32));
-        self.raw.push(u32::try_from(raw).unwrap_or(u32::MAX));
+        self.sets.push(scratch);
+        self.raw.push(u8::try_from(raw).unwrap_or(u8::MAX));
     }
 
     /// Every statement's words as ranks, rarest first.
@@ -978,14 +1136,11 @@ impl WordSetsBuilder {
         let WordSetsBuilder {
             frequency,
             value,
-            mut ids_of,
-            mut spans,
+            sets: by_id,
             mut raw,
             ..
         } = self;
         // Grown by doubling: the slack goes before the pairing allocates its own.
-        ids_of.shrink_to_fit();
-        spans.shrink_to_fit();
         raw.shrink_to_fit();
         let mut by_rarity: Vec<u32> = (0..frequency.len() as u32).collect();
         by_rarity.sort_unstable_by_key(|&id| (frequency[id as usize], id));
@@ -993,31 +1148,82 @@ impl WordSetsBuilder {
         for (r, &id) in by_rarity.iter().enumerate() {
             rank[id as usize] = r as u32;
         }
-        for &(start, len) in &spans {
-            let set = &mut ids_of[start as usize..(start + len) as usize];
-            for w in set.iter_mut() {
-                *w = rank[*w as usize];
-            }
+        let mut sets = PackedSets {
+            bytes: Vec::with_capacity(by_id.bytes.len()),
+            starts: Vec::with_capacity(by_id.count()),
+        };
+        let mut set = Vec::new();
+        for i in 0..by_id.count() {
+            set.clear();
+            set.extend(by_id.iter(i).map(|w| rank[w as usize]));
             set.sort_unstable();
+            sets.push(&set);
         }
+        drop(by_id);
+        sets.shrink_to_fit();
         WordSets {
             value: by_rarity.iter().map(|&id| value[id as usize]).collect(),
-            ranks: ids_of,
-            spans,
+            sets,
             raw,
             vocabulary: frequency.len(),
         }
     }
 }
 
-/// Every statement's distinct words as ranks (0 is the rarest word; ties by first use), ascending, kept
-/// in one buffer so the join reads them with few cache misses.
+/// The first statement of each distinct word set seen, found by a 64-bit hash of the set's bytes (16
+/// bytes an entry, where the bytes themselves as the key took 24), two sets sharing a hash (rare) told
+/// apart by their bytes.
+struct FirstOfSet<'s> {
+    sets: &'s PackedSets,
+    by_hash: HashMap<u64, u32, BuildHasherDefault<Fnv>>,
+    /// The sets whose hash an earlier, different set holds in `by_hash`.
+    collided: HashMap<&'s [u8], usize, BuildHasherDefault<Fnv>>,
+}
+
+impl<'s> FirstOfSet<'s> {
+    /// An empty table for the sets of `sets`.
+    fn new(sets: &'s PackedSets) -> FirstOfSet<'s> {
+        FirstOfSet {
+            sets,
+            by_hash: HashMap::with_capacity_and_hasher(sets.count(), BuildHasherDefault::default()),
+            collided: HashMap::default(),
+        }
+    }
+
+    /// The first set seen equal to set `i`, or `None` when `i` is the first (it is then recorded).
+    fn first(&mut self, i: usize) -> Option<usize> {
+        let bytes = self.sets.packed(i);
+        let mut hasher = Fnv::default();
+        hasher.write(bytes);
+        match self.by_hash.entry(hasher.finish()) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i as u32);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let first = *e.get() as usize;
+                if self.sets.packed(first) == bytes {
+                    return Some(first);
+                }
+                match self.collided.entry(bytes) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(i);
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every statement's distinct words as ranks (0 is the rarest word; ties by first use), ascending, packed
+/// in one buffer (see [`PackedSets`]).
 struct WordSets {
-    ranks: Vec<u32>,
-    /// Per statement: start and length in `ranks`.
-    spans: Vec<(u32, u32)>,
-    /// Per statement: its number of words as a person counts them.
-    raw: Vec<u32>,
+    sets: PackedSets,
+    /// Per statement: its number of words as a person counts them, 255 for any more (only compared with
+    /// [`MIN_WORDS`]).
+    raw: Vec<u8>,
     /// Per rank: whether the word is a value (a number or a path).
     value: Vec<bool>,
     /// Number of distinct words.
@@ -1025,10 +1231,14 @@ struct WordSets {
 }
 
 impl WordSets {
-    /// The words of statement `i`.
-    fn get(&self, i: usize) -> &[u32] {
-        let (start, len) = self.spans[i];
-        &self.ranks[start as usize..(start + len) as usize]
+    /// How many distinct words statement `i` has.
+    fn len(&self, i: usize) -> usize {
+        self.sets.len(i)
+    }
+
+    /// The words of statement `i`, decoded into `buf`.
+    fn read<'b>(&self, i: usize, buf: &'b mut Vec<u32>) -> &'b [u32] {
+        self.sets.read(i, buf)
     }
 }
 
@@ -1113,7 +1323,8 @@ fn similar_pairs(
 ) -> (Vec<(usize, usize, usize)>, Option<usize>) {
     const P: usize = THRESHOLD_PERCENT;
     let mut order = reps.to_vec();
-    order.sort_by_key(|&i| sets.get(i).len());
+    order.sort_by_key(|&i| sets.len(i));
+    let (mut bx, mut by) = (Vec::new(), Vec::new());
     // Per word: (statement, position of the word in it, its number of words), in indexing order.
     let mut postings: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); sets.vocabulary];
     // Per word: how many entries at the front are too short for every statement still to come.
@@ -1129,7 +1340,7 @@ fn similar_pairs(
     let mut visits = 0usize;
     let mut stopped_at = None;
     for &x in &order {
-        let wx = sets.get(x);
+        let wx = sets.read(x, &mut bx);
         let lx = wx.len();
         let min_len = ceil_div(P * lx, 100);
         for (i, &w) in wx[..probe_len(lx)].iter().enumerate() {
@@ -1161,7 +1372,7 @@ fn similar_pairs(
         // Every word shared before the last counted pair of positions was counted (those positions lie
         // in both prefixes), so verification only merges what comes after them.
         for &y in &touched {
-            let wy = sets.get(y);
+            let wy = sets.read(y, &mut by);
             let needed = needed_overlap(lx, wy.len());
             let counted = overlap[y] as usize;
             let (i, j) = (last[y].0 as usize + 1, last[y].1 as usize + 1);
@@ -1202,8 +1413,9 @@ fn similar_pairs(
 fn exact_cost(sets: &WordSets, reps: &[usize], budget: Budget) -> usize {
     let mut indexed = vec![0usize; sets.vocabulary];
     let mut probed = vec![0usize; sets.vocabulary];
+    let mut buf = Vec::new();
     for &x in reps {
-        let wx = sets.get(x);
+        let wx = sets.read(x, &mut buf);
         for &w in &wx[..indexed_len(wx.len())] {
             indexed[w as usize] += 1;
         }
@@ -1229,7 +1441,7 @@ fn focused_pairs(
 ) -> Vec<(usize, usize, usize)> {
     let mut index: HashMap<u32, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
     for (k, &p) in probes.iter().enumerate() {
-        for &w in sets.get(p) {
+        for w in sets.sets.iter(p) {
             index.entry(w).or_default().push(k as u32);
         }
     }
@@ -1237,9 +1449,10 @@ fn focused_pairs(
     let mut found = vec![0usize; probes.len()];
     let mut touched = Vec::new();
     let mut pairs = Vec::new();
+    let mut buf = Vec::new();
     for &y in reps {
-        let wy = sets.get(y);
-        for w in wy {
+        let wy = sets.read(y, &mut buf);
+        for w in wy.iter() {
             for &k in index.get(w).into_iter().flatten() {
                 if shared[k as usize] == 0 {
                     touched.push(k as usize);
@@ -1249,7 +1462,7 @@ fn focused_pairs(
         }
         for &k in &touched {
             let (p, n) = (probes[k], shared[k]);
-            let (lp, ly) = (sets.get(p).len(), wy.len());
+            let (lp, ly) = (sets.len(p), wy.len());
             // Two probes pair once, from the later one.
             let once = y > p || probes.binary_search(&y).is_err();
             if y != p
@@ -1273,7 +1486,7 @@ fn focused_pairs(
 fn sampled_pairs(
     statements: &[Statement],
     sets: &WordSets,
-    reps: &[usize],
+    reps: Vec<usize>,
     budget: Budget,
 ) -> Vec<(usize, usize, usize)> {
     const P: usize = THRESHOLD_PERCENT;
@@ -1284,25 +1497,28 @@ fn sampled_pairs(
     // Most candidates on a large memory are not alike (sets agreeing on a band by their common words):
     // each set's sketch, carried with it, turns most of them down without reading either set.
     // Statement ids are u32 wherever many are held (see `Statement`).
+    let (mut ba, mut bb) = (Vec::new(), Vec::new());
     let items: Vec<minhash::Item> = reps
         .iter()
         .map(|&r| minhash::Item {
             id: r as u32,
-            tag: Sketch::of(sets.get(r)).0,
+            tag: Sketch::of(sets.read(r, &mut ba)).0,
         })
         .collect();
+    // The items name the representatives: their list (a word a statement) is not held through the
+    // pairing.
+    drop(reps);
     minhash::candidates(
         &items,
         sets.vocabulary,
-        |i| sets.get(i),
+        |i| sets.sets.iter(i),
         cap,
         |a, b| {
             if Sketch::rules_out(Sketch(a.tag), Sketch(b.tag)) {
                 return;
             }
             let (a, b) = (a.id as usize, b.id as usize);
-            let (wa, wb) = (sets.get(a), sets.get(b));
-            let (la, lb) = (wa.len(), wb.len());
+            let (la, lb) = (sets.len(a), sets.len(b));
             if found[a] as usize >= cap
                 || found[b] as usize >= cap
                 || la.min(lb) * 100 < P * la.max(lb)
@@ -1310,6 +1526,7 @@ fn sampled_pairs(
             {
                 return;
             }
+            let (wa, wb) = (sets.read(a, &mut ba), sets.read(b, &mut bb));
             if let Some(n) = shared_at_least(wa, wb, needed_overlap(la, lb)) {
                 seen.insert((a.min(b), a.max(b)));
                 pairs.push((a, b, similarity(n, la, lb)));
@@ -1377,14 +1594,15 @@ impl Sketch {
 /// Whether a pair over the threshold is a repeated fact: not an index line and its own topic file, not
 /// two neighbouring lines of a list, not the same template with another value.
 fn worth_reporting(
-    docs: &[Doc],
+    docs: &[&str],
     statements: &[Statement],
+    links: &Links,
     sets: &WordSets,
     a: usize,
     b: usize,
     similarity: usize,
 ) -> bool {
-    if summarises(docs, statements, a, b) {
+    if summarises(docs, statements, links, a, b) {
         return false;
     }
     if similarity >= CLOSE_PERCENT {
@@ -1394,7 +1612,8 @@ fn worth_reporting(
     if sa.doc == sb.doc && sa.line.abs_diff(sb.line) <= 1 {
         return false;
     }
-    let (wa, wb) = (sets.get(a), sets.get(b));
+    let (mut ba, mut bb) = (Vec::new(), Vec::new());
+    let (wa, wb) = (sets.read(a, &mut ba), sets.read(b, &mut bb));
     let (mut i, mut j) = (0, 0);
     let (mut only_a, mut only_b, mut only_values) = (false, false, true);
     let (mut values_a, mut values_b, mut values_shared) = (false, false, false);
@@ -1439,19 +1658,25 @@ fn worth_reporting(
 }
 
 /// Whether one of the two is an index line linking to the other's file.
-fn summarises(docs: &[Doc], statements: &[Statement], a: usize, b: usize) -> bool {
-    let links_to = |from: &Statement, to: &Statement| {
-        from.links().iter().any(|f| f == docs[to.doc as usize].file)
+fn summarises(docs: &[&str], statements: &[Statement], links: &Links, a: usize, b: usize) -> bool {
+    let links_to = |from: usize, to: usize| {
+        links
+            .of(from)
+            .iter()
+            .any(|f| f == docs[statements[to].doc as usize])
     };
-    links_to(&statements[a], &statements[b]) || links_to(&statements[b], &statements[a])
+    links_to(a, b) || links_to(b, a)
 }
 
-/// Joins pairs and identical statements into groups and turns each group into a finding.
+/// Joins pairs and identical statements into groups and turns each group into a finding, quoting from
+/// `text(doc)` (each doc read once, only when a finding quotes it).
 fn groups(
-    docs: &[Doc],
+    docs: &[&str],
     statements: &[Statement],
+    ends: &[u32],
     pairs: &[(usize, usize, usize)],
     same: &HashMap<usize, Vec<usize>>,
+    quotes_of: impl Fn(usize) -> Vec<String>,
 ) -> Vec<Finding> {
     let mut parent: HashMap<usize, usize> = HashMap::new();
     fn root(parent: &mut HashMap<usize, usize>, mut i: usize) -> usize {
@@ -1490,30 +1715,72 @@ fn groups(
         let r = root(&mut parent, rep);
         members.entry(r).or_insert((Vec::new(), 100)).0.extend(same);
     }
-    let mut out: Vec<Finding> = members
+    let groups: Vec<(Vec<usize>, usize)> = members
         .into_values()
         .map(|(mut m, similarity)| {
             m.sort_by_key(|&i| (statements[i].doc, statements[i].line, i));
             m.dedup();
-            finding(docs, statements, &m, similarity)
+            (m, similarity)
         })
+        .collect();
+    let quotes = quotes(
+        statements,
+        ends,
+        groups
+            .iter()
+            .flat_map(|(m, _)| m.iter().take(MAX_LOCATIONS).copied()),
+        quotes_of,
+    );
+    let mut out: Vec<Finding> = groups
+        .iter()
+        .map(|(m, similarity)| finding(docs, statements, &quotes, m, *similarity))
         .collect();
     out.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     out
 }
 
-/// The finding for one group of statements (in file order), listing at most [`MAX_LOCATIONS`].
-fn finding(docs: &[Doc], statements: &[Statement], group: &[usize], similarity: usize) -> Finding {
+/// What a location quotes of each statement of `quoted`, by statement: the texts are read in doc order,
+/// each once.
+fn quotes(
+    statements: &[Statement],
+    ends: &[u32],
+    quoted: impl Iterator<Item = usize>,
+    quotes_of: impl Fn(usize) -> Vec<String>,
+) -> HashMap<usize, String> {
+    let mut quoted: Vec<usize> = quoted.collect();
+    quoted.sort_unstable_by_key(|&i| (statements[i].doc, i));
+    quoted.dedup();
+    let mut out = HashMap::with_capacity(quoted.len());
+    for of_doc in quoted.chunk_by(|&a, &b| statements[a].doc == statements[b].doc) {
+        let doc = statements[of_doc[0]].doc as usize;
+        let first = doc.checked_sub(1).map_or(0, |d| ends[d] as usize);
+        let mut quotes = quotes_of(doc);
+        for &i in of_doc {
+            let quote = quotes.get_mut(i - first).map(std::mem::take);
+            out.insert(i, quote.unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// The finding for one group of statements (in file order), listing at most [`MAX_LOCATIONS`], their
+/// texts from `quotes`.
+fn finding(
+    docs: &[&str],
+    statements: &[Statement],
+    quotes: &HashMap<usize, String>,
+    group: &[usize],
+    similarity: usize,
+) -> Finding {
     let locations: Vec<Location> = group
         .iter()
         .take(MAX_LOCATIONS)
         .map(|&i| {
             let s = &statements[i];
-            let doc = &docs[s.doc as usize];
             Location {
-                file: doc.file.to_string(),
+                file: docs[s.doc as usize].to_string(),
                 line: s.line as usize,
-                text: quote(doc.text.get(s.quote()).unwrap_or("")),
+                text: quotes.get(&i).cloned().unwrap_or_default(),
             }
         })
         .collect();
@@ -1946,12 +2213,13 @@ mod tests {
             })
             .collect();
         let docs = [Doc::new("a.md", &text, None, false)];
-        let mut statements = Vec::new();
+        let mut collected = Statements::default();
         let mut builder = WordSetsBuilder::default();
-        statements_of(0, &docs[0], &mut statements, |t| builder.push(t));
+        statements_of(0, &docs[0], &mut collected, |_, t| builder.push(t));
+        let statements = collected.list;
         let sets = builder.finish();
         let eligible: Vec<usize> = (0..statements.len())
-            .filter(|&i| sets.get(i).len() >= MIN_WORDS)
+            .filter(|&i| sets.len(i) >= MIN_WORDS)
             .collect();
         let unlimited = Budget {
             pairs_per_statement: usize::MAX,
@@ -1968,7 +2236,8 @@ mod tests {
         let mut full = Vec::new();
         for (k, &a) in eligible.iter().enumerate() {
             for &b in &eligible[k + 1..] {
-                let (wa, wb) = (sets.get(a), sets.get(b));
+                let (wa, wb): (Vec<u32>, Vec<u32>) =
+                    (sets.sets.iter(a).collect(), sets.sets.iter(b).collect());
                 let n = wa.iter().filter(|w| wb.contains(w)).count();
                 if n * 100 >= THRESHOLD_PERCENT * (wa.len() + wb.len() - n) {
                     full.push((a, b));
@@ -2113,8 +2382,92 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_takes_32_bytes() {
+    fn packed_sets_give_back_what_was_pushed_and_equal_sets_have_equal_bytes() {
+        let sets: Vec<Vec<u32>> = vec![
+            vec![],
+            vec![0],
+            vec![
+                0,
+                1,
+                127,
+                128,
+                129,
+                16_383,
+                16_384,
+                2_097_152,
+                u32::MAX - 1,
+                u32::MAX,
+            ],
+            vec![5, 300, 70_000],
+            vec![5, 300, 70_000],
+            vec![5, 300, 70_001],
+        ];
+        let mut packed = PackedSets::default();
+        for set in &sets {
+            packed.push(set);
+        }
+        assert_eq!(packed.count(), sets.len());
+        let mut buf = Vec::new();
+        for (i, set) in sets.iter().enumerate() {
+            assert_eq!(packed.read(i, &mut buf), set.as_slice());
+            assert_eq!(packed.len(i), set.len());
+        }
+        assert_eq!(packed.packed(3), packed.packed(4));
+        assert_ne!(packed.packed(4), packed.packed(5));
+        // The size and gaps under 128 take a byte each.
+        assert_eq!(packed.packed(1).len(), 2);
+        assert_eq!(packed.packed(0).len(), 1);
+        assert!(packed.bytes.len() < sets.iter().map(Vec::len).sum::<usize>() * 4);
+    }
+
+    #[test]
+    fn each_set_is_found_as_the_first_equal_set_seen() {
+        let mut packed = PackedSets::default();
+        for set in [
+            &[1u32, 5][..],
+            &[2, 9],
+            &[1, 5],
+            &[1, 5, 9],
+            &[2, 9],
+            &[1, 5],
+        ] {
+            packed.push(set);
+        }
+        let mut firsts = FirstOfSet::new(&packed);
+        let found: Vec<Option<usize>> = (0..packed.count()).map(|i| firsts.first(i)).collect();
+        assert_eq!(found, [None, None, Some(0), None, Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn a_statement_takes_8_bytes() {
         // A large memory holds millions of them (see `Statement`).
-        assert_eq!(std::mem::size_of::<Statement>(), 32);
+        assert_eq!(std::mem::size_of::<Statement>(), 8);
+    }
+
+    #[test]
+    fn an_index_line_keeps_its_links_apart_and_is_no_duplicate_of_its_file() {
+        let index =
+            "- [Deploy](deploy.md) the deploy script pushes the release image to production\n";
+        let topic = "- the deploy script pushes the release image to production\n";
+        let docs = [
+            Doc::new("MEMORY.md", index, None, true),
+            Doc::new("deploy.md", topic, None, false),
+            Doc::new("other.md", topic, None, false),
+        ];
+        let mut collected = Statements::default();
+        for (i, doc) in docs.iter().enumerate() {
+            statements_of(i, doc, &mut collected, |_, _| {});
+        }
+        assert_eq!(collected.links.of(0), ["deploy.md".to_string()]);
+        assert!(collected.links.of(1).is_empty());
+        // The index line summarises deploy.md, so it is no repeat of it; the two topic files repeat
+        // each other, and the index line repeats other.md, which it does not link to: one group.
+        let groups = groups_of(&[
+            ("MEMORY.md", index),
+            ("deploy.md", topic),
+            ("other.md", topic),
+        ]);
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert!(groups[0].contains(&"other.md:1".to_string()), "{groups:?}");
     }
 }

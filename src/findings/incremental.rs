@@ -96,7 +96,12 @@ impl Analysis {
                 previous => {
                     gone.extend(previous);
                     let sha = f.summary.sha256.clone();
-                    Analysis::entry(&mut self.vocabulary, &mut self.next_id, sha, &file_doc(f))
+                    Analysis::entry(
+                        &mut self.vocabulary,
+                        &mut self.next_id,
+                        sha,
+                        &file_doc(f, &f.text),
+                    )
                 }
             };
             self.files.push(entry);
@@ -194,7 +199,7 @@ impl Analysis {
         let mut docs: Vec<Doc> = repeating
             .into_iter()
             .filter_map(|at| match at.checked_sub(first_file) {
-                Some(i) => self.loaded.files.get(i).map(file_doc),
+                Some(i) => self.loaded.files.get(i).map(|f| file_doc(f, &f.text)),
                 None => index_text
                     .as_deref()
                     .map(|t| index_doc(t, self.loaded.index_modified)),

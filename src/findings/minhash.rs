@@ -12,8 +12,9 @@
 pub(crate) const BANDS: usize = 30;
 /// Minimum hashes per band.
 pub(crate) const ROWS: usize = 4;
-/// Bands whose bucket keys are held at once (a divisor of [`BANDS`]).
-const BANDS_AT_ONCE: usize = 3;
+/// Bands whose bucket keys are held at once (a divisor of [`BANDS`]): one, as a key per item and band is
+/// memory a large check holds at its peak, and three at once were not measurably faster.
+const BANDS_AT_ONCE: usize = 1;
 
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
 /// 1-in-65,536 accident, and half-width minimums halve the memory a signature reads.
@@ -49,21 +50,21 @@ pub(crate) struct Item {
 /// ids below `vocabulary`, agree on every row of some band; within one bucket each item is paired with
 /// the next `per_bucket` items only, so a bucket of a thousand alike sets costs a thousand calls, not a
 /// million (they still chain into one group). A pair agreeing on several bands is offered once per band.
-pub(crate) fn candidates<'a>(
+pub(crate) fn candidates<W: IntoIterator<Item = u32>>(
     items: &[Item],
     vocabulary: usize,
-    words: impl Fn(usize) -> &'a [u32],
+    words: impl Fn(usize) -> W,
     per_bucket: usize,
     pair: impl FnMut(Item, Item),
 ) {
-    candidates_by::<{ BANDS_AT_ONCE * ROWS }>(items, vocabulary, words, per_bucket, pair);
+    candidates_by::<{ BANDS_AT_ONCE * ROWS }, W>(items, vocabulary, words, per_bucket, pair);
 }
 
 /// [`candidates`], working out the bands `WIDTH / ROWS` at a time (a divisor of [`BANDS`]).
-fn candidates_by<'a, const WIDTH: usize>(
+fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
     items: &[Item],
     vocabulary: usize,
-    words: impl Fn(usize) -> &'a [u32],
+    words: impl Fn(usize) -> W,
     per_bucket: usize,
     mut pair: impl FnMut(Item, Item),
 ) {
@@ -74,9 +75,10 @@ fn candidates_by<'a, const WIDTH: usize>(
     // most of the memory of a large check.
     let bands_at_once = WIDTH / ROWS;
     let mut table = vec![0u16; vocabulary * WIDTH];
-    let mut keys = vec![0u32; bands_at_once * n];
     let mut signature = [0u16; WIDTH];
-    let (mut band, mut spare) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    // Per band of the group, its entries, keyed as the signatures are worked out.
+    let mut bands: Vec<Vec<Entry>> = (0..bands_at_once).map(|_| Vec::with_capacity(n)).collect();
+    let mut spare = Vec::with_capacity(n);
     for first in (0..BANDS).step_by(bands_at_once) {
         // Per word, the hashes of these bands side by side, so a signature is a run of minimums
         // (vectorised).
@@ -85,9 +87,12 @@ fn candidates_by<'a, const WIDTH: usize>(
                 *h = mix(w, first * ROWS + j);
             }
         }
+        for band in &mut bands {
+            band.clear();
+        }
         for (i, item) in items.iter().enumerate() {
             signature.fill(u16::MAX);
-            for &w in words(item.id as usize) {
+            for w in words(item.id as usize) {
                 let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
                     continue;
                 };
@@ -95,39 +100,43 @@ fn candidates_by<'a, const WIDTH: usize>(
                     *s = (*s).min(h);
                 }
             }
-            for (b, rows) in signature.chunks_exact(ROWS).enumerate() {
-                keys[b * n + i] = bucket(rows);
+            for (band, rows) in bands.iter_mut().zip(signature.chunks_exact(ROWS)) {
+                band.push(Entry {
+                    key: bucket(rows),
+                    at: i as u32,
+                });
             }
         }
-        for b in 0..bands_at_once {
-            band.clear();
-            band.extend(items.iter().enumerate().map(|(i, item)| Entry {
-                key: keys[b * n + i],
-                item: *item,
-            }));
-            radix_sort(&mut band, &mut spare);
-            pair_within_buckets(&band, per_bucket, &mut pair);
+        for band in &mut bands {
+            radix_sort(band, &mut spare);
+            pair_within_buckets(band, items, per_bucket, &mut pair);
         }
     }
 }
 
-/// An item with its bucket key in one band.
+/// An item's place in the items with its bucket key in one band: 8 bytes, where carrying the item itself
+/// made the two buffers of a sort most of the memory of a large check.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     key: u32,
-    item: Item,
+    at: u32,
 }
 
-/// Calls `pair` for the items of each run of equal keys in `band` (sorted by key), each with the next
-/// `per_bucket` of its run.
-fn pair_within_buckets(band: &[Entry], per_bucket: usize, pair: &mut impl FnMut(Item, Item)) {
+/// Calls `pair` for the items (of `items`) of each run of equal keys in `band` (sorted by key), each
+/// with the next `per_bucket` of its run.
+fn pair_within_buckets(
+    band: &[Entry],
+    items: &[Item],
+    per_bucket: usize,
+    pair: &mut impl FnMut(Item, Item),
+) {
     let mut start = 0;
     while start < band.len() {
         let key = band[start].key;
         let end = start + band[start..].iter().take_while(|e| e.key == key).count();
         for k in start..end {
             for m in k + 1..end.min(k + 1 + per_bucket) {
-                pair(band[k].item, band[m].item);
+                pair(items[band[k].at as usize], items[band[m].at as usize]);
             }
         }
         start = end;
@@ -177,7 +186,7 @@ mod tests {
         candidates(
             &items,
             vocabulary,
-            |i| &sets[i],
+            |i| sets[i].iter().copied(),
             per_bucket,
             |a, b| {
                 // Each item comes with its own tag.
@@ -239,10 +248,10 @@ mod tests {
             .collect();
         let items = items_of(&sets);
         let (mut one, mut some, mut all) = (Vec::new(), Vec::new(), Vec::new());
-        let words = |i: usize| sets[i].as_slice();
-        candidates_by::<ROWS>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
+        let words = |i: usize| sets[i].iter().copied();
+        candidates_by::<ROWS, _>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
         candidates(&items, 12, words, 4, |a, b| some.push((a.id, b.id)));
-        candidates_by::<{ BANDS * ROWS }>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
+        candidates_by::<{ BANDS * ROWS }, _>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
         assert!(one.len() > 1_000, "{} calls", one.len());
         assert_eq!(one, some);
         assert_eq!(one, all);
@@ -263,7 +272,7 @@ mod tests {
         candidates(
             &items,
             6,
-            |i| &sets[i],
+            |i| sets[i].iter().copied(),
             4,
             |a, b| {
                 calls += 1;

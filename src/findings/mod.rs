@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::memory::dir::INDEX_NAME;
 use crate::memory::index::Index;
-use crate::memory::snapshot::{IndexSummary, LoadedFile};
+use crate::memory::snapshot::{IndexSummary, LoadedFile, Texts};
 use crate::secrets::SecretKind;
 use text::Doc;
 
@@ -281,8 +281,9 @@ pub struct SecretEvidence {
 /// What [`collect`] reads: the loaded memory, the parsed index and the project it describes.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// Every topic file, as [`snapshot::load`] read it.
-    pub files: &'a [LoadedFile],
+    /// Every topic file and its text, as [`snapshot::load`] read it (or read again, one at a time, from
+    /// a snapshot that dropped them).
+    pub texts: Texts<'a>,
     /// MEMORY.md's text, when it exists.
     pub index_text: Option<&'a str>,
     /// MEMORY.md parsed.
@@ -302,44 +303,118 @@ pub struct Input<'a> {
 pub type WriteDates = std::collections::HashMap<String, Vec<Option<(chrono::NaiveDate, String)>>>;
 
 /// Every finding in the memory directory, errors first, then by file and line.
+///
+/// The topic files' texts are read one at a time (see [`Texts`]), never all held: the duplicates,
+/// beside the rest, read them once for their statements (and again, only the files their findings
+/// quote); the rest reads them twice, first for what needs every file (the claims compared for
+/// contradictions, the folders named elsewhere) and the findings of one file alone, then for the
+/// findings that need the first pass (stale paths) with relative dates and credentials.
 pub fn collect(input: &Input) -> Vec<Finding> {
-    let mut docs = docs(input.files, input.index_text, input.index_modified);
-    if let Some(dates) = input.write_dates {
-        for d in &mut docs {
-            d.transcript_dates = dates.get(d.file).map(Vec::as_slice);
-        }
-    }
-    // Duplicates compare every file with every other; the rest reads each file once. They run side by
-    // side.
+    let files = input.texts.files();
+    let dates = input.write_dates;
+    let index_doc = input
+        .index_text
+        .map(|t| with_write_dates(index_doc(t, input.index_modified), dates));
+    let first_file = usize::from(index_doc.is_some());
+    let mut names: Vec<&str> = Vec::with_capacity(first_file + files.len());
+    names.extend(index_doc.as_ref().map(|d| d.file));
+    names.extend(files.iter().map(|f| f.path.as_str()));
+    let index_text = input.index_text;
+    let text_of = |i: usize| match i.checked_sub(first_file) {
+        Some(i) => input.texts.get(i),
+        None => std::borrow::Cow::Borrowed(index_text.unwrap_or("")),
+    };
+    // Duplicates compare every file's statements with every other's, from a pass of their own over the
+    // texts; the rest reads each file twice (what needs every file first, then the findings that need
+    // it). They run side by side.
     let (mut out, duplicates) = std::thread::scope(|scope| {
-        let duplicates = scope.spawn(|| duplicate::check(&docs));
-        let claude_md = input.project_dir.and_then(project::claude_md);
-        let targets = wiki_link::ProjectTargets::new(input.project_dir, claude_md.as_deref());
-        let project_doc = claude_md
-            .as_deref()
-            .map(|t| Doc::new(contradiction::PROJECT_CLAUDE_MD, t, None, false));
-        let contradictions = contradiction::check(docs.iter().chain(project_doc.as_ref()));
-        let mut out = index_problems::check(input.index, input.summary);
-        for file in input.files {
-            out.extend(frontmatter::check(file.path.as_str(), &file.text));
-        }
-        out.extend(wiki_link::check(
-            input.files,
-            input.index_text,
-            INDEX_NAME,
-            &targets,
-        ));
-        out.extend(recall::check(input.files));
-        out.extend(content_findings(&docs, input.files, input.project_dir));
-        out.extend(contradictions);
+        let duplicates = scope.spawn(|| {
+            let mut duplicates = duplicate::Collector::default();
+            if let Some(doc) = &index_doc {
+                duplicates.add(doc);
+            }
+            input
+                .texts
+                .each(|f, text| duplicates.add(&file_doc(f, text)));
+            duplicates.finish(&names, text_of)
+        });
+        let out = others(input, index_doc.as_ref());
         let duplicates = duplicates
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (out, duplicates)
     });
-    out.extend(duplicates);
-    sort(&mut out);
+    // The index problems (an orphan a topic file on a large memory) are made once the pairing, the most
+    // memory the check holds, is done.
+    let index_problems = index_problems::check(input.index, input.summary);
+    // Sized once: grown by doubling, the list of a large memory's findings would be half slack.
+    let mut all = Vec::with_capacity(index_problems.len() + out.len() + duplicates.len());
+    all.extend(index_problems);
+    all.append(&mut out);
+    drop(out);
+    all.extend(duplicates);
+    sort(&mut all);
+    all
+}
+
+/// Every finding of [`collect`] but the index problems and the duplicates, in the order `collect` lists
+/// them before sorting; `index_doc` is MEMORY.md ready for scanning.
+fn others(input: &Input, index_doc: Option<&Doc>) -> Vec<Finding> {
+    let files = input.texts.files();
+    let dates = input.write_dates;
+    let project = input.project_dir.and_then(project::Project::open);
+    let mut claims = contradiction::Claims::default();
+    let mut elsewhere = project.as_ref().map(|_| stale_path::Elsewhere::default());
+    let mut add = |doc: &Doc| {
+        claims.add(doc);
+        if let (Some(e), Some(p)) = (elsewhere.as_mut(), project.as_ref()) {
+            e.add(&stale_path::Mentions::of(doc.text), p);
+        }
+    };
+    if let Some(doc) = index_doc {
+        add(doc);
+    }
+    let claude_md = input.project_dir.and_then(project::claude_md);
+    let targets = wiki_link::ProjectTargets::new(input.project_dir, claude_md.as_deref());
+    let mut out = Vec::new();
+    let mut long_files = Vec::new();
+    let mut wiki_links = wiki_link::Checker::new(files, &targets);
+    input.texts.each(|f, text| {
+        add(&with_write_dates(file_doc(f, text), dates));
+        out.extend(frontmatter::check(f.path.as_str(), text));
+        wiki_links.check(f.path.as_str(), text);
+        long_files.extend(recall::long_file(f, text));
+    });
+    if let Some(text) = input.index_text {
+        wiki_links.check(INDEX_NAME, text);
+    }
+    if let Some(text) = claude_md.as_deref() {
+        claims.add(&Doc::new(
+            contradiction::PROJECT_CLAUDE_MD,
+            text,
+            None,
+            false,
+        ));
+    }
+    out.extend(wiki_links.finish());
+    out.extend(long_files);
+    out.extend(recall::over_file_limit(files));
+    let paths = project.as_ref().zip(elsewhere.as_ref());
+    let mut content = content_checker(files, paths);
+    if let Some(doc) = index_doc {
+        out.extend(content(doc));
+    }
+    input
+        .texts
+        .each(|f, text| out.extend(content(&with_write_dates(file_doc(f, text), dates))));
+    out.extend(claims.finish());
     out
+}
+
+/// `doc` with the dates `dates` (from the transcripts) give its lines.
+fn with_write_dates<'d>(mut doc: Doc<'d>, dates: Option<&'d WriteDates>) -> Doc<'d> {
+    doc.transcript_dates = dates.and_then(|d| d.get(doc.file)).map(Vec::as_slice);
+    doc
 }
 
 /// The facts stated in two stores or more: `stores` are each store's id and topic files. Each group is a
@@ -381,46 +456,19 @@ pub fn shared_facts(stores: &[(&str, &[LoadedFile])]) -> Vec<Finding> {
         .collect()
 }
 
-/// The index (first) and the topic files, ready for scanning.
-fn docs<'a>(
-    files: &'a [LoadedFile],
-    index_text: Option<&'a str>,
-    index_modified: Option<SystemTime>,
-) -> Vec<Doc<'a>> {
-    let index = index_text.map(|t| index_doc(t, index_modified));
-    index
-        .into_iter()
-        .chain(files.iter().map(file_doc))
-        .collect()
-}
-
 /// MEMORY.md, ready for scanning.
 fn index_doc(text: &str, modified: Option<SystemTime>) -> Doc<'_> {
     Doc::new(INDEX_NAME, text, modified.map(text::local_date), true)
 }
 
-/// A topic file, ready for scanning.
-fn file_doc(f: &LoadedFile) -> Doc<'_> {
+/// A topic file with its text `text`, ready for scanning.
+fn file_doc<'a>(f: &'a LoadedFile, text: &'a str) -> Doc<'a> {
     Doc::new(
         f.path.as_str(),
-        &f.text,
+        text,
         text::local_date_rfc3339(&f.summary.modified),
         false,
     )
-}
-
-/// Relative dates, stale paths and secrets in `docs`, paths looked for in the project at `project_dir`.
-fn content_findings(
-    docs: &[Doc],
-    files: &[LoadedFile],
-    project_dir: Option<&Path>,
-) -> Vec<Finding> {
-    let project = project_dir.and_then(project::Project::open);
-    // `docs` are the index and every topic file: each text is read once.
-    let elsewhere = project
-        .as_ref()
-        .map(|p| stale_path::Elsewhere::from_texts(docs.iter().map(|d| d.text), p));
-    content_checks(docs, files, project.as_ref().zip(elsewhere.as_ref()))
 }
 
 /// Relative dates, stale paths (when a project and what the memory says of elsewhere are given) and
@@ -430,17 +478,25 @@ fn content_checks(
     files: &[LoadedFile],
     paths: Option<(&project::Project, &stale_path::Elsewhere)>,
 ) -> Vec<Finding> {
+    let mut check = content_checker(files, paths);
+    docs.iter().flat_map(&mut check).collect()
+}
+
+/// What [`content_checks`] finds in one doc at a time, remembering the project paths looked up.
+fn content_checker<'a>(
+    files: &'a [LoadedFile],
+    paths: Option<(&'a project::Project, &'a stale_path::Elsewhere)>,
+) -> impl FnMut(&Doc) -> Vec<Finding> + 'a {
     let mut paths =
         paths.map(|(p, e)| stale_path::Checker::new(p, e, files.iter().map(|f| f.path.as_str())));
-    let mut out = Vec::new();
-    for doc in docs {
-        out.extend(relative_date::check(doc));
+    move |doc| {
+        let mut out = relative_date::check(doc);
         if let Some(checker) = paths.as_mut() {
             out.extend(checker.check(doc));
         }
         out.extend(secret::check(doc));
+        out
     }
-    out
 }
 
 fn sort(findings: &mut [Finding]) {

@@ -17,8 +17,15 @@ pub const SCAN_FILES: usize = 200;
 const FILES_NAMED: usize = 5;
 
 /// The recall findings of `files`.
-pub(crate) fn check(files: &[LoadedFile]) -> Vec<Finding> {
-    let mut out: Vec<Finding> = files.iter().filter_map(long_file).collect();
+#[cfg(test)]
+fn check(files: &[LoadedFile]) -> Vec<Finding> {
+    let mut out: Vec<Finding> = files.iter().filter_map(|f| long_file(f, &f.text)).collect();
+    out.extend(over_file_limit(files));
+    out
+}
+
+/// `over_file_limit` for `files` (their summaries only), when there are more than the scan keeps.
+pub(crate) fn over_file_limit(files: &[LoadedFile]) -> Option<Finding> {
     if files.len() > SCAN_FILES {
         // RFC 3339 UTC stamps sort as times; ties keep path order.
         let mut by_age: Vec<&LoadedFile> = files.iter().collect();
@@ -33,7 +40,7 @@ pub(crate) fn check(files: &[LoadedFile]) -> Vec<Finding> {
             .map(|f| format!("`{f}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        out.push(Finding {
+        return Some(Finding {
             kind: Kind::OverFileLimit,
             severity: Severity::Warning,
             file: INDEX_NAME.to_string(),
@@ -51,19 +58,19 @@ pub(crate) fn check(files: &[LoadedFile]) -> Vec<Finding> {
             evidence: Some(Evidence::Files(FilesEvidence { files: dropped })),
         });
     }
-    out
+    None
 }
 
-/// A topic file longer than recall shows, at the first line it does not show.
-fn long_file(f: &LoadedFile) -> Option<Finding> {
-    let bytes = f.text.len();
-    let lines = f.text.lines().count();
+/// A topic file (with its text `text`) longer than recall shows, at the first line it does not show.
+pub(crate) fn long_file(f: &LoadedFile, text: &str) -> Option<Finding> {
+    let bytes = text.len();
+    let lines = text.lines().count();
     if bytes <= RECALL_BYTES && lines <= RECALL_LINES {
         return None;
     }
     let mut offset = 0;
     let mut cut = lines + 1;
-    for (i, line) in f.text.split_inclusive('\n').enumerate() {
+    for (i, line) in text.split_inclusive('\n').enumerate() {
         offset += line.len();
         if offset > RECALL_BYTES || i >= RECALL_LINES {
             cut = i + 1;

@@ -229,10 +229,8 @@ impl Mentions {
 impl Elsewhere {
     /// Reads `texts` (every file of the memory) for absolute paths; `project` says which folder names
     /// are the project's own top level (never counted as elsewhere).
-    pub(crate) fn from_texts<'t>(
-        texts: impl IntoIterator<Item = &'t str>,
-        project: &Project,
-    ) -> Self {
+    #[cfg(test)]
+    fn from_texts<'t>(texts: impl IntoIterator<Item = &'t str>, project: &Project) -> Self {
         let mut e = Elsewhere::default();
         for text in texts {
             e.add(&Mentions::of(text), project);
@@ -253,7 +251,7 @@ impl Elsewhere {
     }
 
     /// Adds what `m` says, the names of `project`'s own folders left out.
-    fn add(&mut self, m: &Mentions, project: &Project) {
+    pub(crate) fn add(&mut self, m: &Mentions, project: &Project) {
         let own = project
             .root()
             .file_name()

@@ -85,30 +85,37 @@ fn slug(text: &str) -> String {
     out
 }
 
-/// The dead wiki-links in `files` and the index text; `project` says what else a link may name.
-pub(crate) fn check(
-    files: &[LoadedFile],
-    index_text: Option<&str>,
-    index_name: &str,
-    project: &ProjectTargets,
-) -> Vec<Finding> {
-    let resolver = WikiResolver::new(
-        files
-            .iter()
-            .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
-    );
-    let sources = files
-        .iter()
-        .map(|f| (f.path.as_str(), f.text.as_str()))
-        .chain(index_text.map(|t| (index_name, t)));
-    let mut out = Vec::new();
-    for (file, text) in sources {
+/// Finds the dead wiki-links of one text at a time, against the names of every topic file and what the
+/// project offers.
+pub(crate) struct Checker<'p> {
+    resolver: WikiResolver,
+    project: &'p ProjectTargets,
+    out: Vec<Finding>,
+}
+
+impl<'p> Checker<'p> {
+    /// A checker resolving links to `files` (their paths and names; the texts are not read) and to
+    /// `project`.
+    pub(crate) fn new(files: &[LoadedFile], project: &'p ProjectTargets) -> Checker<'p> {
+        Checker {
+            resolver: WikiResolver::new(
+                files
+                    .iter()
+                    .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
+            ),
+            project,
+            out: Vec::new(),
+        }
+    }
+
+    /// Adds the dead wiki-links of `text`, the file `file` (a topic file or the index).
+    pub(crate) fn check(&mut self, file: &str, text: &str) {
         // The file's lines, split only once a link in it is not a memory's.
         let mut lines: Option<Vec<&str>> = None;
         for link in wiki_links(text) {
-            if resolver.resolve(&link.target).is_some()
+            if self.resolver.resolve(&link.target).is_some()
                 || WikiResolver::is_heading_of(&link.target, text)
-                || project.names(&link.target)
+                || self.project.names(&link.target)
             {
                 continue;
             }
@@ -119,7 +126,7 @@ pub(crate) fn check(
             {
                 continue;
             }
-            out.push(Finding {
+            self.out.push(Finding {
                 kind: Kind::DeadLink,
                 severity: Severity::Warning,
                 file: file.to_string(),
@@ -136,7 +143,11 @@ pub(crate) fn check(
             });
         }
     }
-    out
+
+    /// The dead wiki-links found, in the order checked.
+    pub(crate) fn finish(self) -> Vec<Finding> {
+        self.out
+    }
 }
 
 #[cfg(test)]

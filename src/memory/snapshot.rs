@@ -125,6 +125,51 @@ pub struct Loaded {
     pub index_unread_bytes: Option<u64>,
     /// Entries the tools leave alone, with reasons (including topic files too large to read).
     pub skipped: Vec<Skipped>,
+    /// Whether the topic files' texts were dropped once summarised ([`load_summaries`]): [`Texts`] then
+    /// reads them again.
+    pub texts_dropped: bool,
+}
+
+/// The texts of a snapshot's topic files, one at a time: the ones it holds, or for a snapshot loaded by
+/// [`load_summaries`] each read again from the directory, so a large memory's texts are never all held.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts<'a> {
+    dir: &'a MemoryDir,
+    loaded: &'a Loaded,
+}
+
+impl<'a> Texts<'a> {
+    /// The texts of `loaded`'s topic files, read again from `dir` when the snapshot dropped them.
+    pub fn new(dir: &'a MemoryDir, loaded: &'a Loaded) -> Texts<'a> {
+        Texts { dir, loaded }
+    }
+
+    /// The topic files, sorted by path (their texts empty when dropped).
+    pub fn files(&self) -> &'a [LoadedFile] {
+        &self.loaded.files
+    }
+
+    /// The text of topic file `i`; a file read again that is gone or unreadable since the snapshot
+    /// reads as empty.
+    pub fn get(&self, i: usize) -> std::borrow::Cow<'a, str> {
+        let Some(file) = self.loaded.files.get(i) else {
+            return std::borrow::Cow::Borrowed("");
+        };
+        if !self.loaded.texts_dropped {
+            return std::borrow::Cow::Borrowed(file.text.as_str());
+        }
+        match self.dir.read(&file.path) {
+            Ok(bytes) => std::borrow::Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(_) => std::borrow::Cow::Borrowed(""),
+        }
+    }
+
+    /// Calls `f` with each topic file and its text, in order.
+    pub fn each(&self, mut f: impl FnMut(&'a LoadedFile, &str)) {
+        for (i, file) in self.loaded.files.iter().enumerate() {
+            f(file, &self.get(i));
+        }
+    }
 }
 
 /// Reads every topic file and the index.
@@ -134,6 +179,42 @@ pub struct Loaded {
 /// MEMORY.md itself, so an index grown past the cap is reported rather than failing the whole inventory.
 pub fn load(dir: &MemoryDir) -> Result<Loaded> {
     refresh(dir, Loaded::default(), SystemTime::now())
+}
+
+/// Most bytes of topic-file text [`load_summaries`] keeps: a memory within it is held whole, as [`load`]
+/// holds it; past it every text is dropped and read again when needed, so memory stays bounded at the cost
+/// of reading each file a few more times.
+pub const MAX_HELD_TEXT_BYTES: usize = 64 << 20;
+
+/// [`load`], dropping every topic file's text once summarised when the texts together pass `max_held`
+/// bytes (read them again through [`Texts`]), so one analysis of a large directory never holds every text
+/// at once. The files carry no stamp, so no [`refresh`] reuses them.
+pub fn load_summaries(dir: &MemoryDir, max_held: usize) -> Result<Loaded> {
+    let listing = dir.list()?;
+    let mut skipped = listing.skipped;
+    let mut files: Vec<LoadedFile> = Vec::with_capacity(listing.files.len());
+    let now = SystemTime::now();
+    let mut held = 0usize;
+    let mut dropped = false;
+    for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
+        if let Some(mut file) = read_file(dir, path, stamp, now, &mut skipped)? {
+            file.stamp = None;
+            held = held.saturating_add(file.text.len());
+            if !dropped && held > max_held {
+                dropped = true;
+                for f in &mut files {
+                    f.text = String::new();
+                }
+            }
+            if dropped {
+                file.text = String::new();
+            }
+            files.push(file);
+        }
+    }
+    let mut loaded = with_index(dir, files, skipped)?;
+    loaded.texts_dropped = dropped;
+    Ok(loaded)
 }
 
 /// [`load`], reusing from `previous` every topic file whose settled stamp is unchanged at `now`: the
@@ -207,6 +288,7 @@ fn with_index(
         index_modified: index_meta.map(|m| m.modified),
         index_unread_bytes,
         skipped,
+        texts_dropped: false,
     })
 }
 
@@ -267,7 +349,7 @@ fn loaded_file(path: MemoryPath, bytes: &[u8], stamp: Stamp, now: SystemTime) ->
 
 /// The topic files a `[[wiki-link]]` in the index or in another topic file points at: such a file is
 /// reachable, so it is no orphan.
-fn wiki_linked(loaded: &Loaded) -> std::collections::HashSet<&str> {
+fn wiki_linked<'a>(loaded: &'a Loaded, texts: Texts<'a>) -> std::collections::HashSet<&'a str> {
     let resolver = index::WikiResolver::new(
         loaded
             .files
@@ -276,12 +358,7 @@ fn wiki_linked(loaded: &Loaded) -> std::collections::HashSet<&str> {
     );
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let mut linked = std::collections::HashSet::new();
-    let sources = loaded
-        .files
-        .iter()
-        .map(|f| (Some(f.path.as_str()), f.text.as_str()))
-        .chain(index_text.as_deref().map(|t| (None, t)));
-    for (from, text) in sources {
+    let mut add = |from: Option<&str>, text: &str| {
         for link in index::wiki_links(text) {
             if let Some(to) = resolver.resolve(&link.target)
                 && Some(to) != from
@@ -291,19 +368,32 @@ fn wiki_linked(loaded: &Loaded) -> std::collections::HashSet<&str> {
                 linked.insert(loaded.files[at].path.as_str());
             }
         }
+    };
+    texts.each(|f, text| add(Some(f.path.as_str()), text));
+    if let Some(text) = index_text.as_deref() {
+        add(None, text);
     }
     linked
 }
 
 /// The summaries of a snapshot's topic files, each marked `linked_from_index` when `index` links to it.
 pub fn topic_files(loaded: &Loaded, index: &Index) -> Vec<TopicFile> {
+    linked(loaded.files.iter().map(|f| f.summary.clone()), index)
+}
+
+/// [`topic_files`], taking the snapshot: its summaries are moved out rather than copied, so a large
+/// directory's are never held twice.
+pub fn into_topic_files(loaded: Loaded, index: &Index) -> Vec<TopicFile> {
+    linked(loaded.files.into_iter().map(|f| f.summary), index)
+}
+
+/// `summaries`, each marked `linked_from_index` when `index` links to it.
+fn linked(summaries: impl Iterator<Item = TopicFile>, index: &Index) -> Vec<TopicFile> {
     let linked = index.linked_files();
-    loaded
-        .files
-        .iter()
-        .map(|f| TopicFile {
-            linked_from_index: linked.contains(f.path.as_str()),
-            ..f.summary.clone()
+    summaries
+        .map(|s| TopicFile {
+            linked_from_index: linked.contains(s.path.as_str()),
+            ..s
         })
         .collect()
 }
@@ -312,7 +402,7 @@ pub fn topic_files(loaded: &Loaded, index: &Index) -> Vec<TopicFile> {
 /// cuts, dead links and orphans.
 pub fn index_summary(dir: &MemoryDir, loaded: &Loaded, index: &Index) -> IndexSummary {
     let index_bytes = loaded.index.as_deref();
-    let wiki_linked = wiki_linked(loaded);
+    let wiki_linked = wiki_linked(loaded, Texts::new(dir, loaded));
     let mut orphans = Vec::new();
     let linked = index.linked_files();
     for file in &loaded.files {

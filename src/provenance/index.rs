@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::findings::WriteDates;
 use crate::memory::dir::INDEX_NAME;
-use crate::memory::snapshot::Loaded;
+use crate::memory::snapshot::{Loaded, Texts};
 
 use super::cache::{Cache, Entry, FileKey};
 use super::scan::{self, Target, Write};
@@ -420,20 +420,28 @@ impl Provenance {
 }
 
 impl Provenance {
-    /// When each line of each file in `loaded` (and MEMORY.md) was written: the anchors of relative dates.
+    /// When each line of each file in `loaded` (its texts from `texts`, and MEMORY.md) was written: the
+    /// anchors of relative dates.
     /// A file no transcript dates a line of is left out (the same as a line without a date), so a memory
     /// the transcripts say nothing of costs nothing here.
-    pub fn write_dates(&self, loaded: &Loaded) -> WriteDates {
-        let index = loaded.index.as_deref().map(String::from_utf8_lossy);
-        loaded
-            .files
-            .iter()
-            .map(|f| (f.path.as_str(), f.text.as_str()))
-            .chain(index.as_deref().map(|t| (INDEX_NAME, t)))
-            .map(|(path, text)| (path, self.line_dates(path, text)))
-            .filter(|(_, dates)| dates.iter().any(Option::is_some))
-            .map(|(path, dates)| (path.to_string(), dates))
-            .collect()
+    pub fn write_dates(&self, loaded: &Loaded, texts: Texts) -> WriteDates {
+        let mut out = WriteDates::new();
+        let mut add = |path: &str, text: &str| {
+            let dates = self.line_dates(path, text);
+            if dates.iter().any(Option::is_some) {
+                out.insert(path.to_string(), dates);
+            }
+        };
+        // Only the files some write went to are read (again, for a snapshot that dropped its texts).
+        for (i, f) in texts.files().iter().enumerate() {
+            if self.writes_to(f.path.as_str()).next().is_some() {
+                add(f.path.as_str(), &texts.get(i));
+            }
+        }
+        if let Some(index) = loaded.index.as_deref().map(String::from_utf8_lossy) {
+            add(INDEX_NAME, &index);
+        }
+        out
     }
 }
 
