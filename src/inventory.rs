@@ -337,4 +337,29 @@ mod tests {
         let streamed_within = build(&dir, &within, Some(&project), None);
         assert_eq!(json(&streamed_within), json(&held));
     }
+
+    #[test]
+    fn a_file_linked_only_by_a_wiki_link_is_no_orphan_when_the_texts_are_dropped() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let put = |name: &str, text: &str| {
+            std::fs::write(tmp.path().join(name), text).unwrap_or_else(|e| panic!("{e}"))
+        };
+        put("MEMORY.md", "- [A](a.md) — a\n");
+        put(
+            "a.md",
+            "---\nname: a\ndescription: d\n---\nSee [[b-note]] and [[a]].\n",
+        );
+        put("b_note.md", "---\nname: b-note\ndescription: d\n---\nB.\n");
+        put(
+            "c.md",
+            "---\nname: c\ndescription: d\n---\nC links [[c]] only.\n",
+        );
+        let dir = MemoryDir::open(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        for budget in [0, usize::MAX] {
+            let loaded = snapshot::load_summaries(&dir, budget).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(loaded.texts_dropped, budget == 0);
+            let inv = build(&dir, &loaded, None, None);
+            assert_eq!(inv.index.orphans, ["c.md"], "budget {budget}");
+        }
+    }
 }

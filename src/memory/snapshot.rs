@@ -128,6 +128,9 @@ pub struct Loaded {
     /// Whether the topic files' texts were dropped once summarised ([`load_summaries`]): [`Texts`] then
     /// reads them again.
     pub texts_dropped: bool,
+    /// With the texts dropped: the `[[wiki-link]]` targets of each topic file (its place in `files`, the
+    /// target as written), kept so the orphan count needs no pass over the texts.
+    pub wiki_targets: Vec<(usize, String)>,
 }
 
 /// The texts of a snapshot's topic files, one at a time: the ones it holds, or for a snapshot loaded by
@@ -196,24 +199,34 @@ pub fn load_summaries(dir: &MemoryDir, max_held: usize) -> Result<Loaded> {
     let now = SystemTime::now();
     let mut held = 0usize;
     let mut dropped = false;
+    let mut wiki_targets = Vec::new();
     for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
         if let Some(mut file) = read_file(dir, path, stamp, now, &mut skipped)? {
             file.stamp = None;
             held = held.saturating_add(file.text.len());
+            let mut drop_text = |at: usize, f: &mut LoadedFile| {
+                wiki_targets.extend(
+                    index::wiki_links(&f.text)
+                        .into_iter()
+                        .map(|l| (at, l.target)),
+                );
+                f.text = String::new();
+            };
             if !dropped && held > max_held {
                 dropped = true;
-                for f in &mut files {
-                    f.text = String::new();
+                for (at, f) in files.iter_mut().enumerate() {
+                    drop_text(at, f);
                 }
             }
             if dropped {
-                file.text = String::new();
+                drop_text(files.len(), &mut file);
             }
             files.push(file);
         }
     }
     let mut loaded = with_index(dir, files, skipped)?;
     loaded.texts_dropped = dropped;
+    loaded.wiki_targets = wiki_targets;
     Ok(loaded)
 }
 
@@ -289,6 +302,7 @@ fn with_index(
         index_unread_bytes,
         skipped,
         texts_dropped: false,
+        wiki_targets: Vec::new(),
     })
 }
 
@@ -358,20 +372,30 @@ fn wiki_linked<'a>(loaded: &'a Loaded, texts: Texts<'a>) -> std::collections::Ha
     );
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let mut linked = std::collections::HashSet::new();
-    let mut add = |from: Option<&str>, text: &str| {
-        for link in index::wiki_links(text) {
-            if let Some(to) = resolver.resolve(&link.target)
-                && Some(to) != from
-                // The files are sorted by path: one binary search a link.
-                && let Ok(at) = loaded.files.binary_search_by(|f| f.path.as_str().cmp(to))
-            {
-                linked.insert(loaded.files[at].path.as_str());
-            }
+    let mut link = |from: Option<&str>, target: &str| {
+        if let Some(to) = resolver.resolve(target)
+            && Some(to) != from
+            // The files are sorted by path: one binary search a link.
+            && let Ok(at) = loaded.files.binary_search_by(|f| f.path.as_str().cmp(to))
+        {
+            linked.insert(loaded.files[at].path.as_str());
         }
     };
-    texts.each(|f, text| add(Some(f.path.as_str()), text));
+    if loaded.texts_dropped {
+        for (at, target) in &loaded.wiki_targets {
+            link(loaded.files.get(*at).map(|f| f.path.as_str()), target);
+        }
+    } else {
+        texts.each(|f, text| {
+            for l in index::wiki_links(text) {
+                link(Some(f.path.as_str()), &l.target);
+            }
+        });
+    }
     if let Some(text) = index_text.as_deref() {
-        add(None, text);
+        for l in index::wiki_links(text) {
+            link(None, &l.target);
+        }
     }
     linked
 }
