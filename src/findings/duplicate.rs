@@ -234,6 +234,9 @@ struct Statement {
 struct Statements {
     list: Vec<Statement>,
     links: Links,
+    /// The statements that are headings, ascending: a heading names a subject, so it pairs below
+    /// [`CLOSE_PERCENT`] only with another heading, never with a sentence about the subject.
+    headings: Vec<u32>,
 }
 
 /// The topic files linked from each index line that links to some, by statement (ascending).
@@ -332,10 +335,12 @@ fn check_collected<'t>(
     focus: Option<usize>,
 ) -> Vec<Finding> {
     let Collector {
-        statements: Statements {
-            list: mut statements,
-            links,
-        },
+        statements:
+            Statements {
+                list: mut statements,
+                links,
+                headings,
+            },
         words,
         ends,
         index,
@@ -404,6 +409,10 @@ fn check_collected<'t>(
         .filter_map(|(a, b, similarity)| {
             let b = unlinked(docs, &statements, &links, &same, a, b)?;
             let a = unlinked(docs, &statements, &links, &same, b, a)?;
+            let heading = |i: usize| headings.binary_search(&(i as u32)).is_ok();
+            if similarity < CLOSE_PERCENT && heading(a) != heading(b) {
+                return None;
+            }
             worth_reporting(docs, &statements, &links, &sets, a, b, similarity)
                 .then_some((a, b, similarity))
         })
@@ -499,6 +508,7 @@ fn statements_of(
         if let Some(heading) = t.strip_prefix('#') {
             let heading = heading.trim_start_matches('#').trim();
             if has_identifier(heading) {
+                out.headings.push(out.list.len() as u32);
                 push(out, line.number, heading, heading, Vec::new());
             }
             continue;
@@ -1980,6 +1990,20 @@ mod tests {
         assert_eq!(
             groups_of(&[("a.md", a), ("b.md", b)]),
             [vec!["a.md:5".to_string(), "b.md:5".to_string()]]
+        );
+    }
+
+    #[test]
+    fn a_heading_is_not_a_duplicate_of_a_sentence_about_its_subject() {
+        let a = "## check_armor_direction (Wave 3 Armored)\n\
+                 Armour faces the bolt before the cell takes damage.\n";
+        let b = "Structural mirror of `check_armor_direction` (Wave 3). All patterns were already accepted there.\n";
+        assert!(groups_of(&[("a.md", a), ("b.md", b)]).is_empty());
+        let c = "### check_armor_direction (Wave 3)\n";
+        assert_eq!(
+            groups_of(&[("a.md", a), ("c.md", c)]),
+            [vec!["a.md:1".to_string(), "c.md:1".to_string()]],
+            "a heading still pairs with a heading"
         );
     }
 
