@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::{Finding, Kind, Severity};
-use crate::memory::index::{WikiResolver, wiki_links};
+use crate::memory::index::{HeadingKeys, WikiResolver, wiki_links};
 use crate::memory::snapshot::LoadedFile;
 
 /// What a project offers wiki-links besides memories.
@@ -110,11 +110,14 @@ impl<'p> Checker<'p> {
 
     /// Adds the dead wiki-links of `text`, the file `file` (a topic file or the index).
     pub(crate) fn check(&mut self, file: &str, text: &str) {
-        // The file's lines, split only once a link in it is not a memory's.
+        // The file's headings and lines, each worked out once, when a link in it is not a memory's.
+        let mut headings: Option<HeadingKeys> = None;
         let mut lines: Option<Vec<&str>> = None;
         for link in wiki_links(text) {
             if self.resolver.resolve(&link.target).is_some()
-                || WikiResolver::is_heading_of(&link.target, text)
+                || headings
+                    .get_or_insert_with(|| WikiResolver::headings_of(text))
+                    .names(&link.target)
                 || self.project.names(&link.target)
             {
                 continue;

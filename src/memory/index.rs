@@ -499,13 +499,26 @@ impl WikiResolver {
         self.keys.get(&wiki_key(target)).map(String::as_str)
     }
 
-    /// Whether `target` is a heading of `text` (a link within the file).
-    pub fn is_heading_of(target: &str, text: &str) -> bool {
-        let key = wiki_key(target);
-        text.lines().any(|l| {
-            let t = l.trim_start();
-            t.starts_with('#') && wiki_key(t.trim_start_matches('#')) == key
-        })
+    /// The headings of `text` in the form links are compared in: a link to one of them is a link within
+    /// the file. Built once a file, so a file of many links is not scanned once a link.
+    pub fn headings_of(text: &str) -> HeadingKeys {
+        HeadingKeys(
+            text.lines()
+                .filter_map(|l| l.trim_start().strip_prefix('#'))
+                .map(|h| wiki_key(h.trim_start_matches('#')))
+                .collect(),
+        )
+    }
+}
+
+/// The headings of one file, as [`WikiResolver::headings_of`] keys them.
+#[derive(Debug, Default)]
+pub struct HeadingKeys(std::collections::HashSet<String>);
+
+impl HeadingKeys {
+    /// Whether `target` names one of the headings.
+    pub fn names(&self, target: &str) -> bool {
+        self.0.contains(&wiki_key(target))
     }
 }
 
@@ -622,10 +635,10 @@ mod tests {
             Some("feedback_finish_the_job.md")
         );
         assert_eq!(r.resolve("deploy"), None);
-        assert!(WikiResolver::is_heading_of(
-            "Aller jusqu'au bout",
-            "x\n## Aller jusqu'au bout\n"
-        ));
+        let headings = WikiResolver::headings_of("x\n## Aller jusqu'au bout\n#no-space\n");
+        assert!(headings.names("Aller jusqu'au bout"));
+        assert!(headings.names("no-space"));
+        assert!(!headings.names("x"));
     }
 
     #[test]
