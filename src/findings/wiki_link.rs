@@ -4,6 +4,7 @@
 //! rule, skill, agent or command under its `.claude/`, or a CLAUDE.md heading), or sits on a line that
 //! says it points into CLAUDE.md, is not a dead memory link.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::{Finding, Kind, Severity};
@@ -14,9 +15,14 @@ use crate::memory::snapshot::LoadedFile;
 pub(crate) struct ProjectTargets {
     /// The project root, whose `.claude/` holds rules, skills, agents and commands.
     root: Option<std::path::PathBuf>,
-    /// The CLAUDE.md headings, as slugs (`why-this-exists-the-archivist-frame`).
-    headings: Vec<String>,
+    /// The CLAUDE.md headings as slugs (`why-this-exists-the-archivist-frame`), each with its last
+    /// [`TAIL_WORDS`] words and fewer (`the-archivist-frame`, `archivist-frame`, `frame`): a set, so a
+    /// file of many links against a CLAUDE.md of many headings costs a lookup a link.
+    headings: HashSet<String>,
 }
+
+/// The most words of a heading's end a link may name it by.
+const TAIL_WORDS: usize = 8;
 
 impl ProjectTargets {
     /// The targets of the project at `project_dir` (its root and `claude_md`, the text of its CLAUDE.md).
@@ -31,6 +37,14 @@ impl ProjectTargets {
                         .filter_map(|l| l.trim_start().strip_prefix('#'))
                         .map(|h| slug(h.trim_start_matches('#')))
                         .filter(|h| !h.is_empty())
+                        .flat_map(|h| {
+                            let tails: Vec<String> = h
+                                .rmatch_indices('-')
+                                .take(TAIL_WORDS)
+                                .map(|(at, _)| h[at + 1..].to_string())
+                                .collect();
+                            std::iter::once(h).chain(tails)
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -44,12 +58,7 @@ impl ProjectTargets {
         if key.is_empty() {
             return false;
         }
-        let tail = format!("-{key}");
-        if self
-            .headings
-            .iter()
-            .any(|h| *h == key || h.ends_with(&tail))
-        {
+        if self.headings.contains(&key) {
             return true;
         }
         let plain = |c: char| c.is_alphanumeric() || "-_. ".contains(c);
@@ -240,6 +249,30 @@ mod tests {
             dead_without, 5,
             "rules, skills and headings need the project"
         );
+    }
+
+    #[test]
+    fn a_link_names_a_claude_md_heading_by_the_whole_of_it_or_its_last_words() {
+        let md = "# App\n## Why this exists — the archivist frame\n### one two three four five six seven eight nine ten\n";
+        let t = ProjectTargets::new(None, Some(md));
+        for name in [
+            "archivist-frame",
+            "The archivist frame",
+            "why-this-exists-the-archivist-frame",
+            "app",
+            "three four five six seven eight nine ten",
+            "one-two-three-four-five-six-seven-eight-nine-ten",
+        ] {
+            assert!(t.names(name), "{name}");
+        }
+        for name in [
+            "this-exists",
+            "archivist",
+            "frame-x",
+            "two three four five six seven eight nine ten",
+        ] {
+            assert!(!t.names(name), "{name}");
+        }
     }
 
     #[test]
