@@ -70,7 +70,9 @@ impl ProjectTargets {
         }
         let claude = root.join(".claude");
         let name = target.trim_end_matches(".md");
-        [name.to_string(), key].iter().any(|n| {
+        // The name as written, and its slug when that differs: each one looked for once.
+        let slug = (key != name).then_some(key.as_str());
+        std::iter::once(name).chain(slug).any(|n| {
             ["rules", "agents", "commands"]
                 .iter()
                 .any(|d| claude.join(d).join(format!("{n}.md")).is_file())
