@@ -37,8 +37,10 @@ fn bucket(rows: &[u16]) -> u32 {
 
 /// One set offered to [`candidates`]: its id, and a tag carried with it through the sorting and handed
 /// back with it, so that the caller's first test of a pair reads nothing else (on a large memory most
-/// of the time goes to reading what is not in the cache).
+/// of the time goes to reading what is not in the cache). Twelve bytes, not sixteen: a large memory has
+/// a million of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(Rust, packed(4))]
 pub(crate) struct Item {
     /// The set's id, as `words` takes it.
     pub id: u32,
@@ -76,9 +78,9 @@ fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
     let bands_at_once = WIDTH / ROWS;
     let mut table = vec![0u16; vocabulary * WIDTH];
     let mut signature = [0u16; WIDTH];
-    // Per band of the group, its entries, keyed as the signatures are worked out.
-    let mut bands: Vec<Vec<Entry>> = (0..bands_at_once).map(|_| Vec::with_capacity(n)).collect();
-    let mut spare = Vec::with_capacity(n);
+    // The group's entries, bucketed as the signatures are worked out.
+    let mut bands = Bands::with_room(bands_at_once, n);
+    let (mut part, mut spare) = (Vec::new(), Vec::new());
     for first in (0..BANDS).step_by(bands_at_once) {
         // Per word, the hashes of these bands side by side, so a signature is a run of minimums
         // (vectorised).
@@ -87,9 +89,7 @@ fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
                 *h = mix(w, first * ROWS + j);
             }
         }
-        for band in &mut bands {
-            band.clear();
-        }
+        bands.clear();
         for (i, item) in items.iter().enumerate() {
             signature.fill(u16::MAX);
             for w in words(item.id as usize) {
@@ -100,26 +100,97 @@ fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
                     *s = (*s).min(h);
                 }
             }
-            for (band, rows) in bands.iter_mut().zip(signature.chunks_exact(ROWS)) {
-                band.push(Entry {
-                    key: bucket(rows),
-                    at: i as u32,
-                });
+            for (band, rows) in signature.chunks_exact(ROWS).enumerate() {
+                bands.push(
+                    band,
+                    Entry {
+                        key: bucket(rows),
+                        at: i as u32,
+                    },
+                );
             }
         }
-        for band in &mut bands {
-            radix_sort(band, &mut spare);
-            pair_within_buckets(band, items, per_bucket, &mut pair);
+        for band in 0..bands_at_once {
+            bands.sort_overflow(band);
+            for top in 0..PARTS {
+                bands.part(band, top, &mut part);
+                radix_sort_low(&mut part, &mut spare);
+                pair_within_buckets(&part, items, per_bucket, &mut pair);
+            }
         }
     }
 }
 
 /// An item's place in the items with its bucket key in one band: 8 bytes, where carrying the item itself
 /// made the two buffers of a sort most of the memory of a large check.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Entry {
     key: u32,
     at: u32,
+}
+
+/// Parts of a band: its entries split by the top byte of their key.
+const PARTS: usize = 256;
+
+/// The entries of a group of bands, each band split by the top byte of the keys as they are made (in item
+/// order): sorting each part by the rest of its key sorts the band, stably, within the cache and with
+/// spare room the size of one part, where sorting a whole band took a second buffer of its size (a large
+/// check's memory). One allocation for them all, so it goes back to the system when done.
+struct Bands {
+    /// Part `p` of band `b` at `(b * PARTS + p) * room`, filled to `fill[b * PARTS + p]`.
+    entries: Vec<Entry>,
+    fill: Vec<usize>,
+    room: usize,
+    /// Per band: the entries of parts that were full, in item order.
+    overflow: Vec<Vec<Entry>>,
+}
+
+impl Bands {
+    /// `bands` bands with room for `n` entries each: a part's share, and four standard deviations of
+    /// room for chance (a part past it spills into the band's overflow).
+    fn with_room(bands: usize, n: usize) -> Bands {
+        let share = n / PARTS;
+        let room = share + 4 * share.isqrt() + 16;
+        Bands {
+            entries: vec![Entry::default(); bands * PARTS * room],
+            fill: vec![0; bands * PARTS],
+            room,
+            overflow: vec![Vec::new(); bands],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.fill.fill(0);
+        self.overflow.iter_mut().for_each(Vec::clear);
+    }
+
+    fn push(&mut self, band: usize, e: Entry) {
+        let at = band * PARTS + (e.key >> 24) as usize;
+        match self.fill[at] {
+            f if f < self.room => {
+                self.entries[at * self.room + f] = e;
+                self.fill[at] = f + 1;
+            }
+            _ => self.overflow[band].push(e),
+        }
+    }
+
+    /// Orders `band`'s overflow by part, stably, for [`Bands::part`].
+    fn sort_overflow(&mut self, band: usize) {
+        self.overflow[band].sort_by_key(|e| e.key >> 24);
+    }
+
+    /// Part `top` of `band` into `out`, in item order (its overflow sorted by [`Bands::sort_overflow`]).
+    fn part(&self, band: usize, top: usize, out: &mut Vec<Entry>) {
+        let at = band * PARTS + top;
+        let start = at * self.room;
+        out.clear();
+        out.extend_from_slice(&self.entries[start..start + self.fill[at]]);
+        let overflow = &self.overflow[band];
+        let from = overflow.partition_point(|e| ((e.key >> 24) as usize) < top);
+        let to = overflow.partition_point(|e| ((e.key >> 24) as usize) <= top);
+        out.extend_from_slice(&overflow[from..to]);
+    }
 }
 
 /// Calls `pair` for the items (of `items`) of each run of equal keys in `band` (sorted by key), each
@@ -143,10 +214,10 @@ fn pair_within_buckets(
     }
 }
 
-/// Sorts `v` by key, stably (equal keys keep their order), in four passes of one byte: linear, where a
-/// comparison sort of the thirty bands was most of the work.
-fn radix_sort(v: &mut Vec<Entry>, spare: &mut Vec<Entry>) {
-    for shift in [0, 8, 16, 24] {
+/// Sorts `v`, entries whose keys share their top byte, by key, stably (equal keys keep their order), in
+/// three passes of one byte: linear, where a comparison sort of the thirty bands was most of the work.
+fn radix_sort_low(v: &mut Vec<Entry>, spare: &mut Vec<Entry>) {
+    for shift in [0, 8, 16] {
         let mut counts = [0usize; 257];
         for e in v.iter() {
             counts[((e.key >> shift) & 0xff) as usize + 1] += 1;
@@ -191,7 +262,8 @@ mod tests {
             |a, b| {
                 // Each item comes with its own tag.
                 for x in [a, b] {
-                    assert_eq!(x.tag, u64::from(x.id) * u64::from(x.id));
+                    let (tag, id) = (x.tag, x.id);
+                    assert_eq!(tag, u64::from(id) * u64::from(id));
                 }
                 let (a, b) = (a.id as usize, b.id as usize);
                 out.push((a.min(b), a.max(b)));
@@ -255,6 +327,37 @@ mod tests {
         assert!(one.len() > 1_000, "{} calls", one.len());
         assert_eq!(one, some);
         assert_eq!(one, all);
+    }
+
+    #[test]
+    fn a_band_sorted_by_parts_is_the_band_sorted_stably_even_when_parts_overflow() {
+        // Keys crowded into two top bytes, so those parts spill far past their room.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let entries: Vec<Entry> = (0..5_000u32)
+            .map(|at| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let top = if state % 3 == 0 { 7 } else { 200 };
+                let key = (top << 24) | (state >> 40) as u32 & 0x3ff;
+                Entry { key, at }
+            })
+            .collect();
+        let mut bands = Bands::with_room(2, 5_000);
+        for &e in &entries {
+            bands.push(1, e);
+        }
+        assert!(!bands.overflow[1].is_empty());
+        bands.sort_overflow(1);
+        let (mut part, mut spare, mut sorted) = (Vec::new(), Vec::new(), Vec::new());
+        for top in 0..PARTS {
+            bands.part(1, top, &mut part);
+            radix_sort_low(&mut part, &mut spare);
+            sorted.extend(part.iter().map(|e| (e.key, e.at)));
+        }
+        let mut expected: Vec<(u32, u32)> = entries.iter().map(|e| (e.key, e.at)).collect();
+        expected.sort_by_key(|&(key, _)| key);
+        assert_eq!(sorted, expected);
     }
 
     #[test]
