@@ -338,7 +338,7 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                let top = if state % 3 == 0 { 7 } else { 200 };
+                let top = if state.is_multiple_of(3) { 7 } else { 200 };
                 let key = (top << 24) | (state >> 40) as u32 & 0x3ff;
                 Entry { key, at }
             })
