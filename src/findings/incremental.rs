@@ -12,7 +12,7 @@ use super::stale_path::{Elsewhere, Mentions};
 use super::text::{self, Doc};
 use super::{Evidence, Finding, content_checks, file_doc, index_doc, sort};
 use crate::error::Result;
-use crate::memory::digest::sha256_hex;
+use crate::memory::digest::Digest256;
 use crate::memory::dir::{INDEX_NAME, MemoryDir, Watcher};
 use crate::memory::snapshot::{self, Loaded};
 
@@ -50,7 +50,7 @@ struct Entry {
     id: u32,
     /// The file, relative to the memory directory.
     path: String,
-    sha256: String,
+    sha256: Digest256,
     words: StatementWords,
     mentions: Mentions,
 }
@@ -87,7 +87,7 @@ impl Analysis {
         let mut old = std::mem::take(&mut self.files).into_iter().peekable();
         let mut gone = Vec::new();
         for f in &self.loaded.files {
-            let path = f.summary.path.as_str();
+            let path = f.path.as_str();
             while let Some(e) = old.next_if(|e| e.path.as_str() < path) {
                 gone.push(e);
             }
@@ -95,7 +95,7 @@ impl Analysis {
                 Some(e) if e.sha256 == f.summary.sha256 => e,
                 previous => {
                     gone.extend(previous);
-                    let sha = f.summary.sha256.clone();
+                    let sha = f.summary.sha256;
                     Analysis::entry(
                         &mut self.vocabulary,
                         &mut self.next_id,
@@ -107,7 +107,7 @@ impl Analysis {
             self.files.push(entry);
         }
         gone.extend(old);
-        let index_sha = self.loaded.index.as_deref().map(sha256_hex);
+        let index_sha = self.loaded.index.as_deref().map(Digest256::of);
         if self.index.as_ref().map(|e| &e.sha256) != index_sha.as_ref() {
             gone.extend(self.index.take());
             let index_text = self.loaded.index.as_deref().map(String::from_utf8_lossy);
@@ -130,7 +130,12 @@ impl Analysis {
 
     /// What `doc` (the version with `sha256`) contributes, added to `vocabulary`'s index under the id
     /// `next_id` (then moved on).
-    fn entry(vocabulary: &mut Vocabulary, next_id: &mut u32, sha256: String, doc: &Doc) -> Entry {
+    fn entry(
+        vocabulary: &mut Vocabulary,
+        next_id: &mut u32,
+        sha256: Digest256,
+        doc: &Doc,
+    ) -> Entry {
         let id = *next_id;
         *next_id += 1;
         let words = vocabulary.statement_words(doc);

@@ -433,7 +433,7 @@ pub fn shared_facts(stores: &[(&str, &[LoadedFile])]) -> Vec<Finding> {
                 Doc::new(
                     name.as_str(),
                     &f.text,
-                    text::local_date_rfc3339(&f.summary.modified),
+                    Some(text::local_date(f.summary.modified)),
                     false,
                 )
             })
@@ -466,7 +466,7 @@ fn file_doc<'a>(f: &'a LoadedFile, text: &'a str) -> Doc<'a> {
     Doc::new(
         f.path.as_str(),
         text,
-        text::local_date_rfc3339(&f.summary.modified),
+        Some(text::local_date(f.summary.modified)),
         false,
     )
 }

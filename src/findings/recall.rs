@@ -27,9 +27,9 @@ fn check(files: &[LoadedFile]) -> Vec<Finding> {
 /// `over_file_limit` for `files` (their summaries only), when there are more than the scan keeps.
 pub(crate) fn over_file_limit(files: &[LoadedFile]) -> Option<Finding> {
     if files.len() > SCAN_FILES {
-        // RFC 3339 UTC stamps sort as times; ties keep path order.
+        // Newest first; ties keep path order.
         let mut by_age: Vec<&LoadedFile> = files.iter().collect();
-        by_age.sort_by(|a, b| b.summary.modified.cmp(&a.summary.modified));
+        by_age.sort_by_key(|f| std::cmp::Reverse(f.summary.modified));
         let dropped: Vec<String> = by_age[SCAN_FILES..]
             .iter()
             .map(|f| f.path.to_string())
@@ -96,14 +96,15 @@ pub(crate) fn long_file(f: &LoadedFile, text: &str) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::digest::Digest256;
     use crate::memory::dir::MemoryPath;
-    use crate::memory::snapshot::TopicFile;
+    use crate::memory::snapshot::Summary;
 
-    fn file(path: &str, text: String, modified: &str) -> LoadedFile {
+    /// A loaded file modified `seconds` after 2026-01-01T00:00:00Z.
+    fn file(path: &str, text: String, seconds: u64) -> LoadedFile {
         LoadedFile {
             path: MemoryPath::parse(path).unwrap_or_else(|e| panic!("{e}")),
-            summary: TopicFile {
-                path: path.to_string(),
+            summary: Summary {
                 name: None,
                 description: None,
                 memory_type: None,
@@ -111,9 +112,9 @@ mod tests {
                 has_frontmatter: false,
                 lines: text.lines().count(),
                 bytes: text.len() as u64,
-                modified: modified.to_string(),
-                sha256: String::new(),
-                linked_from_index: true,
+                modified: std::time::UNIX_EPOCH
+                    + std::time::Duration::from_secs(1_767_225_600 + seconds),
+                sha256: Digest256::default(),
             },
             text,
             stamp: None,
@@ -122,13 +123,9 @@ mod tests {
 
     #[test]
     fn a_file_over_4_kb_or_200_lines_says_where_the_cut_falls() {
-        let wide = file(
-            "wide.md",
-            format!("{}\n", "x".repeat(99)).repeat(50),
-            "2026-01-01T00:00:00+00:00",
-        );
-        let tall = file("tall.md", "x\n".repeat(250), "2026-01-01T00:00:00+00:00");
-        let short = file("short.md", "x\n".repeat(200), "2026-01-01T00:00:00+00:00");
+        let wide = file("wide.md", format!("{}\n", "x".repeat(99)).repeat(50), 0);
+        let tall = file("tall.md", "x\n".repeat(250), 0);
+        let short = file("short.md", "x\n".repeat(200), 0);
         let found: Vec<(String, usize)> = check(&[wide, tall, short])
             .into_iter()
             .map(|f| (f.file, f.line))
@@ -143,13 +140,7 @@ mod tests {
     #[test]
     fn over_200_files_names_the_oldest_the_scan_drops() {
         let files: Vec<LoadedFile> = (0..203)
-            .map(|i| {
-                file(
-                    &format!("f{i:03}.md"),
-                    "x\n".to_string(),
-                    &format!("2026-01-01T00:{:02}:{:02}+00:00", i / 60, i % 60),
-                )
-            })
+            .map(|i| file(&format!("f{i:03}.md"), "x\n".to_string(), i))
             .collect();
         let found = check(&files);
         assert_eq!(found.len(), 1);

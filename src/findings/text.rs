@@ -198,13 +198,6 @@ pub(crate) fn local_date(time: SystemTime) -> NaiveDate {
     DateTime::<Local>::from(time).date_naive()
 }
 
-/// The local date of an RFC 3339 timestamp, as the inventory records modification times.
-pub(crate) fn local_date_rfc3339(stamp: &str) -> Option<NaiveDate> {
-    DateTime::parse_from_rfc3339(stamp)
-        .ok()
-        .map(|t| t.with_timezone(&Local).date_naive())
-}
-
 /// Every valid `YYYY-MM-DD` date in `text`, with its byte range.
 pub(crate) fn dates(text: &str) -> impl Iterator<Item = (Range<usize>, NaiveDate)> + '_ {
     DATE.get().into_iter().flat_map(move |re| {

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::digest::sha256_hex;
+use super::digest::{Digest256, sha256_hex};
 use super::dir::{INDEX_NAME, MemoryDir, MemoryPath, Skipped, Stamp};
 use super::frontmatter::{self, Parsed};
 use super::index::{self, DeadLink, Index, IndexLine};
@@ -104,11 +104,66 @@ pub struct LoadedFile {
     pub path: MemoryPath,
     /// Its text (lossily decoded when it is not valid UTF-8).
     pub text: String,
-    /// Its summary for the inventory.
-    pub summary: TopicFile,
+    /// What the inventory says of it.
+    pub summary: Summary,
     /// Its stamp when it was listed, when settled (see [`Stamp::settled`]): a later snapshot with the
-    /// same stamp reuses this one instead of reading the file again.
-    pub stamp: Option<Stamp>,
+    /// same stamp reuses this one instead of reading the file again. Boxed: a large memory read once
+    /// holds a hundred thousand files and no stamp.
+    pub stamp: Option<Box<Stamp>>,
+}
+
+/// The facts of a topic file's [`TopicFile`] row, held compactly (a snapshot of a large memory holds a
+/// hundred thousand): the time and the digest as values, the path only in [`LoadedFile::path`].
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Frontmatter `name`, if any.
+    pub name: Option<String>,
+    /// Frontmatter `description`, if any.
+    pub description: Option<String>,
+    /// Frontmatter `type` as written.
+    pub memory_type: Option<String>,
+    /// Whether `memory_type` is one of the four valid types.
+    pub type_valid: bool,
+    /// Whether the file starts with a complete frontmatter block.
+    pub has_frontmatter: bool,
+    /// Number of lines.
+    pub lines: usize,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Last modification time.
+    pub modified: SystemTime,
+    /// SHA-256 of the content.
+    pub sha256: Digest256,
+}
+
+impl LoadedFile {
+    /// Its row in the inventory, `linked` when MEMORY.md links to it.
+    pub fn row(&self, linked: bool) -> TopicFile {
+        self.summary.clone().into_row(&self.path, linked)
+    }
+
+    /// [`LoadedFile::row`], taking the file: its strings are moved, not copied.
+    pub fn into_row(self, linked: bool) -> TopicFile {
+        self.summary.into_row(&self.path, linked)
+    }
+}
+
+impl Summary {
+    fn into_row(self, path: &MemoryPath, linked: bool) -> TopicFile {
+        TopicFile {
+            path: path.to_string(),
+            name: self.name,
+            description: self.description,
+            memory_type: self.memory_type,
+            type_valid: self.type_valid,
+            has_frontmatter: self.has_frontmatter,
+            lines: self.lines,
+            bytes: self.bytes,
+            modified: DateTime::<Utc>::from(self.modified).to_rfc3339(),
+            sha256: self.sha256.to_string(),
+            linked_from_index: linked,
+        }
+    }
 }
 
 /// Everything read from a memory directory in one pass.
@@ -240,7 +295,7 @@ pub fn refresh(dir: &MemoryDir, previous: Loaded, now: SystemTime) -> Result<Loa
     let mut files = Vec::with_capacity(listing.files.len());
     for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
         while kept.next_if(|f| f.path < path).is_some() {}
-        if let Some(file) = kept.next_if(|f| f.path == path && f.stamp == Some(stamp)) {
+        if let Some(file) = kept.next_if(|f| f.path == path && f.stamp.as_deref() == Some(&stamp)) {
             files.push(file);
             continue;
         }
@@ -337,8 +392,7 @@ fn loaded_file(path: MemoryPath, bytes: &[u8], stamp: Stamp, now: SystemTime) ->
         Parsed::Present(fm) => Some(fm),
         _ => None,
     };
-    let summary = TopicFile {
-        path: path.to_string(),
+    let summary = Summary {
         name: fm.as_ref().and_then(|f| f.name.clone()),
         description: fm.as_ref().and_then(|f| f.description.clone()),
         memory_type: fm.as_ref().and_then(|f| f.type_raw.clone()),
@@ -349,15 +403,14 @@ fn loaded_file(path: MemoryPath, bytes: &[u8], stamp: Stamp, now: SystemTime) ->
         has_frontmatter: fm.is_some(),
         lines: text.lines().count(),
         bytes: bytes.len() as u64,
-        modified: DateTime::<Utc>::from(stamp.modified()).to_rfc3339(),
-        sha256: sha256_hex(bytes),
-        linked_from_index: false,
+        modified: stamp.modified(),
+        sha256: Digest256::of(bytes),
     };
     LoadedFile {
         path,
         text,
         summary,
-        stamp: stamp.settled(now).then_some(stamp),
+        stamp: stamp.settled(now).then(|| Box::new(stamp)),
     }
 }
 
@@ -400,24 +453,26 @@ fn wiki_linked<'a>(loaded: &'a Loaded, texts: Texts<'a>) -> std::collections::Ha
     linked
 }
 
-/// The summaries of a snapshot's topic files, each marked `linked_from_index` when `index` links to it.
+/// The rows of a snapshot's topic files, each marked `linked_from_index` when `index` links to it.
 pub fn topic_files(loaded: &Loaded, index: &Index) -> Vec<TopicFile> {
-    linked(loaded.files.iter().map(|f| f.summary.clone()), index)
+    let linked = index.linked_files();
+    loaded
+        .files
+        .iter()
+        .map(|f| f.row(linked.contains(f.path.as_str())))
+        .collect()
 }
 
 /// [`topic_files`], taking the snapshot: its summaries are moved out rather than copied, so a large
 /// directory's are never held twice.
 pub fn into_topic_files(loaded: Loaded, index: &Index) -> Vec<TopicFile> {
-    linked(loaded.files.into_iter().map(|f| f.summary), index)
-}
-
-/// `summaries`, each marked `linked_from_index` when `index` links to it.
-fn linked(summaries: impl Iterator<Item = TopicFile>, index: &Index) -> Vec<TopicFile> {
     let linked = index.linked_files();
-    summaries
-        .map(|s| TopicFile {
-            linked_from_index: linked.contains(s.path.as_str()),
-            ..s
+    loaded
+        .files
+        .into_iter()
+        .map(|f| {
+            let linked = linked.contains(f.path.as_str());
+            f.into_row(linked)
         })
         .collect()
 }
@@ -432,7 +487,7 @@ pub fn index_summary(dir: &MemoryDir, loaded: &Loaded, index: &Index) -> IndexSu
     for file in &loaded.files {
         let path = file.path.as_str();
         if !linked.contains(path) && !wiki_linked.contains(path) {
-            orphans.push(file.summary.path.clone());
+            orphans.push(file.path.to_string());
         }
     }
     let unread = loaded
