@@ -206,6 +206,11 @@ impl Stamp {
         self.modified
     }
 
+    /// The size in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.len
+    }
+
     /// Whether the file was last changed long enough before `now` that a later write must change the
     /// stamp; a stamp that is not settled says nothing about the content.
     pub fn settled(&self, now: SystemTime) -> bool {

@@ -253,7 +253,11 @@ pub fn load_summaries(dir: &MemoryDir, max_held: usize) -> Result<Loaded> {
     let mut files: Vec<LoadedFile> = Vec::with_capacity(listing.files.len());
     let now = SystemTime::now();
     let mut held = 0usize;
-    let mut dropped = false;
+    // The listing's sizes tell before any read whether the texts fit: held until they pass the budget
+    // and then dropped, the first 64 MiB of a large memory's texts would stay with the allocator, in
+    // the process's memory, for the rest of the run.
+    let listed: u64 = listing.stamps.iter().map(Stamp::bytes).sum();
+    let mut dropped = listed > max_held as u64;
     let mut wiki_targets = Vec::new();
     for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
         if let Some(mut file) = read_file(dir, path, stamp, now, &mut skipped)? {
