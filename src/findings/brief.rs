@@ -61,7 +61,7 @@ pub fn brief(all: &[Finding], per_kind: usize) -> Brief {
 /// the count and first numbers of the index lines involved).
 fn without_restated_evidence(mut f: Finding) -> Finding {
     if matches!(
-        f.evidence,
+        f.evidence.as_deref(),
         Some(Evidence::RelativeDate(_) | Evidence::Cut(_) | Evidence::Lines(_))
     ) {
         f.evidence = None;

@@ -175,12 +175,12 @@ fn finding(a: &Claim, b: &Claim) -> Finding {
             "check which is true now (the project, the transcripts), keep that one with its date and fix or drop the other"
                 .to_string(),
         ),
-        evidence: Some(Evidence::Contradiction(ContradictionEvidence {
+        evidence: Some(Box::new(Evidence::Contradiction(ContradictionEvidence {
             subject: a.subject.clone(),
             locations: vec![loc(a), loc(b)],
             values: vec![a.value.clone(), b.value.clone()],
             newer,
-        })),
+        }))),
     }
 }
 
@@ -195,7 +195,7 @@ mod tests {
             .collect();
         check(&docs)
             .into_iter()
-            .map(|f| match f.evidence {
+            .map(|f| match f.evidence.map(|e| *e) {
                 Some(Evidence::Contradiction(e)) => (
                     e.subject,
                     e.locations

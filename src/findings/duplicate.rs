@@ -1815,10 +1815,10 @@ fn finding(
             "keep it once, in the topic file it belongs to, and delete the other copies; where they disagree, the transcripts show which is current"
                 .to_string(),
         ),
-        evidence: Some(Evidence::Duplicate(DuplicateEvidence {
+        evidence: Some(Box::new(Evidence::Duplicate(DuplicateEvidence {
             similarity_percent: similarity,
             locations,
-        })),
+        }))),
     }
 }
 
@@ -1848,7 +1848,7 @@ mod tests {
     fn groups_of(files: &[(&str, &str)]) -> Vec<Vec<String>> {
         findings_of(files, BUDGET)
             .into_iter()
-            .map(|f| match f.evidence {
+            .map(|f| match f.evidence.map(|e| *e) {
                 Some(Evidence::Duplicate(e)) => e
                     .locations
                     .iter()
@@ -2085,7 +2085,7 @@ mod tests {
         let text = line.repeat(256 * 1024 / line.len());
         let found = findings_of(&[("big.md", &text)], BUDGET);
         assert_eq!(found.len(), 1);
-        let Some(Evidence::Duplicate(e)) = &found[0].evidence else {
+        let Some(Evidence::Duplicate(e)) = found[0].evidence.as_deref() else {
             panic!("{found:?}");
         };
         assert_eq!(e.locations.len(), MAX_LOCATIONS);
@@ -2205,7 +2205,7 @@ mod tests {
             let mut at: Vec<(String, usize)> = found
                 .iter()
                 .filter(|f| f.severity == Severity::Warning)
-                .filter_map(|f| match &f.evidence {
+                .filter_map(|f| match f.evidence.as_deref() {
                     Some(Evidence::Duplicate(d)) => Some(&d.locations),
                     _ => None,
                 })

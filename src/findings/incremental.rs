@@ -213,7 +213,7 @@ impl Analysis {
         docs.push(written);
         duplicate::check_involving(&docs, docs.len() - 1)
             .into_iter()
-            .filter(|f| match &f.evidence {
+            .filter(|f| match f.evidence.as_deref() {
                 Some(Evidence::Duplicate(e)) => e.locations.iter().any(|l| l.file == path),
                 _ => false,
             })
@@ -232,7 +232,7 @@ mod tests {
     fn files_named(findings: &[Finding]) -> Vec<String> {
         let mut files: Vec<String> = findings
             .iter()
-            .filter_map(|f| match &f.evidence {
+            .filter_map(|f| match f.evidence.as_deref() {
                 Some(Evidence::Duplicate(d)) => Some(d.locations.iter().map(|l| l.file.clone())),
                 _ => None,
             })

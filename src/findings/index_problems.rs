@@ -48,7 +48,7 @@ pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
             ),
             "merge entries and move detail into topic files until the index is well under 200 lines",
         );
-        f.evidence = Some(cut(index, MAX_LINES + 1));
+        f.evidence = Some(Box::new(cut(index, MAX_LINES + 1)));
         out.push(f);
     }
     if let Some(first) = index.first_line_past_bytes() {
@@ -62,7 +62,7 @@ pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
             ),
             "shorten entries to one line each and move detail into topic files",
         );
-        f.evidence = Some(cut(index, first.line));
+        f.evidence = Some(Box::new(cut(index, first.line)));
         out.push(f);
     }
     if index.has_frontmatter {
@@ -116,7 +116,7 @@ pub(crate) fn check(index: &Index, summary: &IndexSummary) -> Vec<Finding> {
             ),
             "keep one entry per topic file; fold what the other lines say into the file itself",
         );
-        f.evidence = Some(Evidence::Lines(LinesEvidence { lines }));
+        f.evidence = Some(Box::new(Evidence::Lines(LinesEvidence { lines })));
         out.push(f);
     }
     out.extend(content_blocks(index));
@@ -159,9 +159,9 @@ fn content_blocks(index: &Index) -> Vec<Finding> {
                 "move it into the topic file it belongs to (the index holds only `- [Title](file.md) — hook` lines)"
                     .to_string(),
             ),
-            evidence: Some(Evidence::Lines(LinesEvidence {
+            evidence: Some(Box::new(Evidence::Lines(LinesEvidence {
                 lines: std::mem::take(block),
-            })),
+            }))),
         });
     };
     for line in &index.lines {
@@ -237,9 +237,9 @@ fn long_entries(index: &Index) -> Vec<Finding> {
         suggestion: Some(
             "shorten each hook to what tells a session when to open the file".to_string(),
         ),
-        evidence: Some(Evidence::Lines(LinesEvidence {
+        evidence: Some(Box::new(Evidence::Lines(LinesEvidence {
             lines: rest.iter().map(|(_, l)| *l).collect(),
-        })),
+        }))),
     });
     out
 }
@@ -345,7 +345,7 @@ mod tests {
             .find(|f| f.kind == Kind::Orphan)
             .map(|f| f.file.as_str());
         assert_eq!(orphan, Some("c.md"));
-        let long: Vec<(Severity, Option<Evidence>)> = found
+        let long: Vec<(Severity, Option<Box<Evidence>>)> = found
             .iter()
             .filter(|f| f.kind == Kind::LongEntry)
             .map(|f| (f.severity, f.evidence.clone()))
@@ -354,7 +354,9 @@ mod tests {
             long,
             [(
                 Severity::Info,
-                Some(Evidence::Lines(LinesEvidence { lines: vec![8, 7] }))
+                Some(Box::new(Evidence::Lines(LinesEvidence {
+                    lines: vec![8, 7]
+                })))
             )]
         );
         let block = found
@@ -362,14 +364,16 @@ mod tests {
             .find(|f| f.kind == Kind::NotAPointer && f.line == 1);
         assert_eq!(
             block.and_then(|f| f.evidence.clone()),
-            Some(Evidence::Lines(LinesEvidence {
+            Some(Box::new(Evidence::Lines(LinesEvidence {
                 lines: vec![1, 2, 3]
-            }))
+            })))
         );
         let repeated = found.iter().find(|f| f.kind == Kind::DuplicateLink);
         assert_eq!(
             repeated.and_then(|f| f.evidence.clone()),
-            Some(Evidence::Lines(LinesEvidence { lines: vec![4, 8] }))
+            Some(Box::new(Evidence::Lines(LinesEvidence {
+                lines: vec![4, 8]
+            })))
         );
     }
 
@@ -385,12 +389,12 @@ mod tests {
         assert_eq!((over.severity, over.line), (Severity::Error, MAX_LINES + 1));
         assert_eq!(
             over.evidence,
-            Some(Evidence::Cut(CutEvidence {
+            Some(Box::new(Evidence::Cut(CutEvidence {
                 first_line: 201,
                 last_line: 202,
                 lines_cut: 2,
                 files_linked_only_from_cut_lines: vec!["b.md".to_string()],
-            }))
+            })))
         );
         assert!(found.iter().all(|f| f.kind != Kind::OverByteLimit));
     }

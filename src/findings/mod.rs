@@ -154,9 +154,10 @@ pub struct Finding {
     /// What to do about it, when there is a clear step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
-    /// The facts behind the finding, by kind.
+    /// The facts behind the finding, by kind (boxed: most findings have none, and a large memory's
+    /// run to a hundred thousand).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Evidence>,
+    pub evidence: Option<Box<Evidence>>,
 }
 
 /// The facts behind a finding.
@@ -442,7 +443,7 @@ pub fn shared_facts(stores: &[(&str, &[LoadedFile])]) -> Vec<Finding> {
     let store_of = |file: &str| file.split_once(':').map(|(id, _)| id.to_string());
     duplicate::check(&docs)
         .into_iter()
-        .filter(|f| match &f.evidence {
+        .filter(|f| match f.evidence.as_deref() {
             Some(Evidence::Duplicate(d)) => {
                 let stores: std::collections::BTreeSet<_> = d
                     .locations

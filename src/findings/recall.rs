@@ -55,7 +55,7 @@ pub(crate) fn over_file_limit(files: &[LoadedFile]) -> Option<Finding> {
                 "merge small related files and delete what is no longer true until there are at most 200"
                     .to_string(),
             ),
-            evidence: Some(Evidence::Files(FilesEvidence { files: dropped })),
+            evidence: Some(Box::new(Evidence::Files(FilesEvidence { files: dropped }))),
         });
     }
     None
@@ -146,13 +146,13 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].evidence,
-            Some(Evidence::Files(FilesEvidence {
+            Some(Box::new(Evidence::Files(FilesEvidence {
                 files: vec![
                     "f002.md".to_string(),
                     "f001.md".to_string(),
                     "f000.md".to_string()
                 ]
-            }))
+            })))
         );
         assert!(check(&files[..200]).is_empty());
     }

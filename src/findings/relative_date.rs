@@ -242,12 +242,12 @@ fn finding(
         line,
         message,
         suggestion: Some(suggestion),
-        evidence: Some(Evidence::RelativeDate(DateEvidence {
+        evidence: Some(Box::new(Evidence::RelativeDate(DateEvidence {
             phrase,
             anchor: anchor.as_ref().map(|a| a.date.to_string()),
             anchor_source: anchor.map(|a| a.source),
             resolved,
-        })),
+        }))),
     }
 }
 
@@ -450,7 +450,7 @@ mod tests {
         let doc = Doc::new("notes.md", text, Some(date(modified)), false);
         check(&doc)
             .into_iter()
-            .map(|f| match f.evidence {
+            .map(|f| match f.evidence.map(|e| *e) {
                 Some(Evidence::RelativeDate(e)) => (e.phrase, e.resolved, e.anchor_source),
                 other => panic!("{other:?}"),
             })

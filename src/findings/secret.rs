@@ -30,9 +30,9 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
                 "remove it (and rotate it if it is real); keep only where it lives, e.g. \"in 1Password under ...\""
                     .to_string(),
             ),
-            evidence: Some(Evidence::Secret(SecretEvidence {
+            evidence: Some(Box::new(Evidence::Secret(SecretEvidence {
                 secret_kind: m.kind,
-            })),
+            }))),
         })
         .collect();
     out.extend(personal.into_iter().map(|m| Finding {
@@ -48,9 +48,9 @@ pub(crate) fn check(doc: &Doc) -> Vec<Finding> {
             "if it is someone else's, remove it or keep only who they are (\"the release manager\"); your own is fine"
                 .to_string(),
         ),
-        evidence: Some(Evidence::Secret(SecretEvidence {
+        evidence: Some(Box::new(Evidence::Secret(SecretEvidence {
             secret_kind: m.kind,
-        })),
+        }))),
     }));
     out.sort_by_key(|f| f.line);
     out
@@ -68,7 +68,7 @@ mod tests {
         let found = check(&doc);
         let lines: Vec<(usize, String)> = found
             .iter()
-            .map(|f| match &f.evidence {
+            .map(|f| match f.evidence.as_deref() {
                 Some(Evidence::Secret(e)) => (f.line, e.secret_kind.to_string()),
                 other => panic!("{other:?}"),
             })
@@ -91,7 +91,7 @@ mod tests {
         let found = check(&Doc::new("people.md", text, None, false));
         let got: Vec<(usize, Severity, String)> = found
             .iter()
-            .map(|f| match &f.evidence {
+            .map(|f| match f.evidence.as_deref() {
                 Some(Evidence::Secret(e)) => (f.line, f.severity, e.secret_kind.to_string()),
                 other => panic!("{other:?}"),
             })

@@ -414,11 +414,11 @@ impl<'a> Checker<'a> {
             line,
             message,
             suggestion: Some(suggestion),
-            evidence: Some(Evidence::StalePath(PathEvidence {
+            evidence: Some(Box::new(Evidence::StalePath(PathEvidence {
                 path,
                 looked_in: self.project.root().display().to_string(),
                 now_at: moved.map(|m| m.path().to_string()),
-            })),
+            }))),
         }
     }
 
@@ -727,7 +727,7 @@ mod tests {
         checker
             .check(&doc)
             .into_iter()
-            .map(|f| match f.evidence {
+            .map(|f| match f.evidence.map(|e| *e) {
                 Some(Evidence::StalePath(e)) => (f.line, e.path, e.now_at),
                 other => panic!("{other:?}"),
             })

@@ -31,7 +31,7 @@ pub fn findings(viewed: &str, stores: &[StoreFiles]) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut in_project_memory = Vec::new();
     for mut f in findings::shared_facts(&pairs) {
-        let Some(Evidence::Duplicate(d)) = &f.evidence else {
+        let Some(Evidence::Duplicate(d)) = f.evidence.as_deref() else {
             continue;
         };
         let mut ids: Vec<&str> = d
