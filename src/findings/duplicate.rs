@@ -1180,23 +1180,23 @@ impl WordSetsBuilder {
     }
 }
 
-/// The first statement of each distinct word set seen, found by a 64-bit hash of the set's bytes (16
-/// bytes an entry, where the bytes themselves as the key took 24), two sets sharing a hash (rare) told
-/// apart by their bytes.
+/// The first statement of each distinct word set seen: an open-addressing table of statement ids, four
+/// bytes a slot at most half full, placed by a hash of the set's bytes and told apart by the bytes
+/// themselves (a map from a 64-bit hash took twenty bytes a slot, the most memory of a large check).
 struct FirstOfSet<'s> {
     sets: &'s PackedSets,
-    by_hash: HashMap<u64, u32, BuildHasherDefault<Fnv>>,
-    /// The sets whose hash an earlier, different set holds in `by_hash`.
-    collided: HashMap<&'s [u8], usize, BuildHasherDefault<Fnv>>,
+    /// A statement id a slot, [`FirstOfSet::EMPTY`] for none; a power of two long.
+    slots: Vec<u32>,
 }
 
 impl<'s> FirstOfSet<'s> {
+    const EMPTY: u32 = u32::MAX;
+
     /// An empty table for the sets of `sets`.
     fn new(sets: &'s PackedSets) -> FirstOfSet<'s> {
         FirstOfSet {
             sets,
-            by_hash: HashMap::with_capacity_and_hasher(sets.count(), BuildHasherDefault::default()),
-            collided: HashMap::default(),
+            slots: vec![Self::EMPTY; (sets.count() * 2).next_power_of_two().max(16)],
         }
     }
 
@@ -1205,23 +1205,17 @@ impl<'s> FirstOfSet<'s> {
         let bytes = self.sets.packed(i);
         let mut hasher = Fnv::default();
         hasher.write(bytes);
-        match self.by_hash.entry(hasher.finish()) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i as u32);
-                None
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let first = *e.get() as usize;
-                if self.sets.packed(first) == bytes {
-                    return Some(first);
+        let mask = self.slots.len() - 1;
+        // The high bits: FNV's low bits mix the last bytes only.
+        let mut at = (hasher.finish() >> 32) as usize & mask;
+        loop {
+            match self.slots[at] {
+                Self::EMPTY => {
+                    self.slots[at] = i as u32;
+                    return None;
                 }
-                match self.collided.entry(bytes) {
-                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(i);
-                        None
-                    }
-                }
+                first if self.sets.packed(first as usize) == bytes => return Some(first as usize),
+                _ => at = (at + 1) & mask,
             }
         }
     }
@@ -2460,6 +2454,33 @@ mod tests {
         let mut firsts = FirstOfSet::new(&packed);
         let found: Vec<Option<usize>> = (0..packed.count()).map(|i| firsts.first(i)).collect();
         assert_eq!(found, [None, None, Some(0), None, Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn the_first_equal_set_is_found_among_thousands_sharing_slots() {
+        let mut packed = PackedSets::default();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // 3,000 distinct sets, each seen about seven times.
+            let n = (state % 3_000) as u32;
+            packed.push(&[n, n + 1 + n % 7]);
+        }
+        let mut firsts = FirstOfSet::new(&packed);
+        let mut naive: HashMap<Vec<u8>, usize> = HashMap::new();
+        for i in 0..packed.count() {
+            let expected = match naive.entry(packed.packed(i).to_vec()) {
+                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                    None
+                }
+            };
+            assert_eq!(firsts.first(i), expected, "set {i}");
+        }
+        assert!(naive.len() > 2_500, "{} distinct sets", naive.len());
     }
 
     #[test]
