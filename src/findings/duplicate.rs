@@ -220,19 +220,44 @@ const SEE_ALSO: [&str; 10] = [
     "siehe auch",
 ];
 
-/// One statement, in 8 bytes: a large memory has millions. What a location quotes of it is read again
-/// from its file's text (see [`quotes`]).
-#[derive(Debug)]
+/// Where one statement is. What a location quotes of it is read again from its file's text (see
+/// [`quotes`]).
+#[derive(Debug, Clone, Copy)]
 struct Statement {
     doc: u32,
     line: u32,
 }
 
-/// The statements of the docs collected, and apart from them the topic files each index line links
-/// to (a few statements of millions: a field each would cost every statement a pointer).
+/// Where each statement is, in 4 bytes a statement (a large memory has millions): its line, and its doc
+/// found from where each doc's statements end.
+#[derive(Debug)]
+struct Places<'e> {
+    lines: Vec<u32>,
+    /// Per doc: the index past its last statement (see [`Collector`]).
+    ends: &'e [u32],
+}
+
+impl Places<'_> {
+    /// Where statement `i` is.
+    fn at(&self, i: usize) -> Statement {
+        Statement {
+            doc: self.ends.partition_point(|&end| end as usize <= i) as u32,
+            line: self.lines[i],
+        }
+    }
+
+    /// How many statements there are.
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+}
+
+/// The statements of the docs collected (their lines; their docs are known from the order they came
+/// in), and apart from them the topic files each index line links to (a few statements of millions: a
+/// field each would cost every statement a pointer).
 #[derive(Debug, Default)]
 struct Statements {
-    list: Vec<Statement>,
+    lines: Vec<u32>,
     links: Links,
     /// The statements that are headings, ascending: a heading names a subject, so it pairs below
     /// [`CLOSE_PERCENT`] only with another heading, never with a sentence about the subject.
@@ -298,10 +323,8 @@ impl Collector {
         if doc.is_index {
             self.index = Some(self.ends.len());
         }
-        statements_of(self.ends.len(), doc, &mut self.statements, |_, text| {
-            words.push(text)
-        });
-        self.ends.push(self.statements.list.len() as u32);
+        statements_of(doc, &mut self.statements, |_, text| words.push(text));
+        self.ends.push(self.statements.lines.len() as u32);
     }
 
     /// The duplicate groups among the docs added, `names[i]` naming doc `i` and `text(i)` giving its text
@@ -337,7 +360,7 @@ fn check_collected<'t>(
     let Collector {
         statements:
             Statements {
-                list: mut statements,
+                mut lines,
                 links,
                 headings,
             },
@@ -346,7 +369,8 @@ fn check_collected<'t>(
         index,
     } = collected;
     // Grown by doubling; on a large memory the slack is tens of megabytes held to the end.
-    statements.shrink_to_fit();
+    lines.shrink_to_fit();
+    let statements = Places { lines, ends: &ends };
     let sets = words.finish();
     let eligible = |i: usize| sets.raw[i] as usize >= MIN_WORDS && sets.len(i) >= 2;
     // Identical statements, grouped by their word sets (index lines with links stay alone: whether they
@@ -365,12 +389,12 @@ fn check_collected<'t>(
         }
     }
     let boilerplate = |members: &[usize]| {
-        let mut files: Vec<u32> = members.iter().map(|&m| statements[m].doc).collect();
+        let mut files: Vec<u32> = members.iter().map(|&m| statements.at(m).doc).collect();
         files.dedup();
         files.len() >= BOILERPLATE_FILES
             && members.iter().all(|&m| {
                 // The first or the last statement of its file.
-                let doc = statements[m].doc as usize;
+                let doc = statements.at(m).doc as usize;
                 let first = doc.checked_sub(1).map_or(0, |d| ends[d] as usize);
                 m == first || m + 1 == ends[doc] as usize
             })
@@ -393,10 +417,10 @@ fn check_collected<'t>(
         Some(doc) => {
             // A representative stands for the focus file when it or a statement identical to it is there.
             let in_focus = |r: &usize| {
-                statements[*r].doc as usize == doc
+                statements.at(*r).doc as usize == doc
                     || same
                         .get(r)
-                        .is_some_and(|m| m.iter().any(|&i| statements[i].doc as usize == doc))
+                        .is_some_and(|m| m.iter().any(|&i| statements.at(i).doc as usize == doc))
             };
             let probes: Vec<usize> = reps.iter().copied().filter(in_focus).collect();
             (focused_pairs(&sets, &reps, &probes, budget), None)
@@ -422,9 +446,7 @@ fn check_collected<'t>(
         let text = text(d);
         let doc = Doc::new(docs[d], &text, None, index == Some(d));
         let mut out = Vec::new();
-        statements_of(d, &doc, &mut Statements::default(), |q, _| {
-            out.push(quote(q))
-        });
+        statements_of(&doc, &mut Statements::default(), |q, _| out.push(quote(q)));
         out
     };
     let mut out = groups(docs, &statements, &ends, &pairs, &same, quotes_of);
@@ -443,8 +465,8 @@ fn check_collected<'t>(
         out.push(Finding {
             kind: Kind::Duplicate,
             severity: Severity::Info,
-            file: docs[statements[at].doc as usize].to_string(),
-            line: statements[at].line as usize,
+            file: docs[statements.at(at).doc as usize].to_string(),
+            line: statements.at(at).line as usize,
             message,
             suggestion: Some(suggestion.to_string()),
             evidence: None,
@@ -457,7 +479,7 @@ fn check_collected<'t>(
 /// file `from` does not link to; `None` when there is none.
 fn unlinked(
     docs: &[&str],
-    statements: &[Statement],
+    statements: &Places,
     links: &Links,
     same: &HashMap<usize, Vec<usize>>,
     from: usize,
@@ -474,20 +496,12 @@ fn unlinked(
 
 /// Collects the statements of one file, calling `words` with what each quotes and its text (the words
 /// compared).
-fn statements_of(
-    doc_index: usize,
-    doc: &Doc,
-    out: &mut Statements,
-    mut words: impl FnMut(&str, &str),
-) {
+fn statements_of(doc: &Doc, out: &mut Statements, mut words: impl FnMut(&str, &str)) {
     let mut push = |out: &mut Statements, line: usize, quote: &str, text: &str, links: Vec<_>| {
         if !links.is_empty() {
-            out.links.0.push((out.list.len() as u32, links));
+            out.links.0.push((out.lines.len() as u32, links));
         }
-        out.list.push(Statement {
-            doc: doc_index as u32,
-            line: line as u32,
-        });
+        out.lines.push(line as u32);
         words(quote, text);
     };
     let mut in_comment = false;
@@ -508,7 +522,7 @@ fn statements_of(
         if let Some(heading) = t.strip_prefix('#') {
             let heading = heading.trim_start_matches('#').trim();
             if has_identifier(heading) {
-                out.headings.push(out.list.len() as u32);
+                out.headings.push(out.lines.len() as u32);
                 push(out, line.number, heading, heading, Vec::new());
             }
             continue;
@@ -834,7 +848,7 @@ impl Vocabulary {
     pub(crate) fn statement_words(&mut self, doc: &Doc) -> StatementWords {
         let mut out = StatementWords::default();
         let ids = &mut self.ids;
-        statements_of(0, doc, &mut Statements::default(), |_, text| {
+        statements_of(doc, &mut Statements::default(), |_, text| {
             let start = out.words.len();
             for_each_word(text, |word, _| out.words.push(intern(ids, word).0));
             sort_distinct_from(&mut out.words, start);
@@ -1320,7 +1334,7 @@ fn indexed_len(len: usize) -> usize {
 /// each statement are indexed; a candidate is dropped as soon as the words left cannot reach the overlap
 /// the threshold needs; survivors are verified exactly.
 fn similar_pairs(
-    statements: &[Statement],
+    statements: &Places,
     sets: &WordSets,
     reps: &[usize],
     budget: Budget,
@@ -1488,7 +1502,7 @@ fn focused_pairs(
 /// verified exactly, at most `budget.pairs_per_statement` per statement: linear time for any input, at
 /// the cost of missing a pair near the threshold now and then.
 fn sampled_pairs(
-    statements: &[Statement],
+    statements: &Places,
     sets: &WordSets,
     reps: Vec<usize>,
     budget: Budget,
@@ -1599,7 +1613,7 @@ impl Sketch {
 /// two neighbouring lines of a list, not the same template with another value.
 fn worth_reporting(
     docs: &[&str],
-    statements: &[Statement],
+    statements: &Places,
     links: &Links,
     sets: &WordSets,
     a: usize,
@@ -1612,7 +1626,7 @@ fn worth_reporting(
     if similarity >= CLOSE_PERCENT {
         return true;
     }
-    let (sa, sb) = (&statements[a], &statements[b]);
+    let (sa, sb) = (statements.at(a), statements.at(b));
     if sa.doc == sb.doc && sa.line.abs_diff(sb.line) <= 1 {
         return false;
     }
@@ -1662,12 +1676,12 @@ fn worth_reporting(
 }
 
 /// Whether one of the two is an index line linking to the other's file.
-fn summarises(docs: &[&str], statements: &[Statement], links: &Links, a: usize, b: usize) -> bool {
+fn summarises(docs: &[&str], statements: &Places, links: &Links, a: usize, b: usize) -> bool {
     let links_to = |from: usize, to: usize| {
         links
             .of(from)
             .iter()
-            .any(|f| f == docs[statements[to].doc as usize])
+            .any(|f| f == docs[statements.at(to).doc as usize])
     };
     links_to(a, b) || links_to(b, a)
 }
@@ -1676,7 +1690,7 @@ fn summarises(docs: &[&str], statements: &[Statement], links: &Links, a: usize, 
 /// `text(doc)` (each doc read once, only when a finding quotes it).
 fn groups(
     docs: &[&str],
-    statements: &[Statement],
+    statements: &Places,
     ends: &[u32],
     pairs: &[(usize, usize, usize)],
     same: &HashMap<usize, Vec<usize>>,
@@ -1722,7 +1736,7 @@ fn groups(
     let groups: Vec<(Vec<usize>, usize)> = members
         .into_values()
         .map(|(mut m, similarity)| {
-            m.sort_by_key(|&i| (statements[i].doc, statements[i].line, i));
+            m.sort_by_key(|&i| (statements.at(i).doc, statements.at(i).line, i));
             m.dedup();
             (m, similarity)
         })
@@ -1746,17 +1760,17 @@ fn groups(
 /// What a location quotes of each statement of `quoted`, by statement: the texts are read in doc order,
 /// each once.
 fn quotes(
-    statements: &[Statement],
+    statements: &Places,
     ends: &[u32],
     quoted: impl Iterator<Item = usize>,
     quotes_of: impl Fn(usize) -> Vec<String>,
 ) -> HashMap<usize, String> {
     let mut quoted: Vec<usize> = quoted.collect();
-    quoted.sort_unstable_by_key(|&i| (statements[i].doc, i));
+    quoted.sort_unstable_by_key(|&i| (statements.at(i).doc, i));
     quoted.dedup();
     let mut out = HashMap::with_capacity(quoted.len());
-    for of_doc in quoted.chunk_by(|&a, &b| statements[a].doc == statements[b].doc) {
-        let doc = statements[of_doc[0]].doc as usize;
+    for of_doc in quoted.chunk_by(|&a, &b| statements.at(a).doc == statements.at(b).doc) {
+        let doc = statements.at(of_doc[0]).doc as usize;
         let first = doc.checked_sub(1).map_or(0, |d| ends[d] as usize);
         let mut quotes = quotes_of(doc);
         for &i in of_doc {
@@ -1771,7 +1785,7 @@ fn quotes(
 /// texts from `quotes`.
 fn finding(
     docs: &[&str],
-    statements: &[Statement],
+    statements: &Places,
     quotes: &HashMap<usize, String>,
     group: &[usize],
     similarity: usize,
@@ -1780,7 +1794,7 @@ fn finding(
         .iter()
         .take(MAX_LOCATIONS)
         .map(|&i| {
-            let s = &statements[i];
+            let s = statements.at(i);
             Location {
                 file: docs[s.doc as usize].to_string(),
                 line: s.line as usize,
@@ -2233,8 +2247,11 @@ mod tests {
         let docs = [Doc::new("a.md", &text, None, false)];
         let mut collected = Statements::default();
         let mut builder = WordSetsBuilder::default();
-        statements_of(0, &docs[0], &mut collected, |_, t| builder.push(t));
-        let statements = collected.list;
+        statements_of(&docs[0], &mut collected, |_, t| builder.push(t));
+        let statements = Places {
+            lines: collected.lines,
+            ends: &[],
+        };
         let sets = builder.finish();
         let eligible: Vec<usize> = (0..statements.len())
             .filter(|&i| sets.len(i) >= MIN_WORDS)
@@ -2484,9 +2501,17 @@ mod tests {
     }
 
     #[test]
-    fn a_statement_takes_8_bytes() {
-        // A large memory holds millions of them (see `Statement`).
-        assert_eq!(std::mem::size_of::<Statement>(), 8);
+    fn a_statement_is_placed_in_its_doc_past_docs_without_statements() {
+        // Doc 0 holds statements 0-1, doc 1 none, doc 2 statements 2-4, doc 3 none, doc 4 statement 5.
+        let ends = [2, 2, 5, 5, 6];
+        let places = Places {
+            lines: vec![1, 3, 7, 8, 9, 4],
+            ends: &ends,
+        };
+        let docs: Vec<(u32, u32)> = (0..places.len())
+            .map(|i| (places.at(i).doc, places.at(i).line))
+            .collect();
+        assert_eq!(docs, [(0, 1), (0, 3), (2, 7), (2, 8), (2, 9), (4, 4)]);
     }
 
     #[test]
@@ -2500,8 +2525,8 @@ mod tests {
             Doc::new("other.md", topic, None, false),
         ];
         let mut collected = Statements::default();
-        for (i, doc) in docs.iter().enumerate() {
-            statements_of(i, doc, &mut collected, |_, _| {});
+        for doc in &docs {
+            statements_of(doc, &mut collected, |_, _| {});
         }
         assert_eq!(collected.links.of(0), ["deploy.md".to_string()]);
         assert!(collected.links.of(1).is_empty());
