@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::digest::{Digest256, sha256_hex};
-use super::dir::{INDEX_NAME, MemoryDir, MemoryPath, Skipped, Stamp};
+use super::dir::{INDEX_NAME, Listing, MemoryDir, MemoryPath, Skipped, Stamp};
 use super::frontmatter::{self, Parsed};
 use super::index::{self, DeadLink, Index, IndexLine};
 use crate::error::{Error, Result};
@@ -249,15 +249,19 @@ pub const MAX_HELD_TEXT_BYTES: usize = 64 << 20;
 /// at once. The files carry no stamp, so no [`refresh`] reuses them.
 pub fn load_summaries(dir: &MemoryDir, max_held: usize) -> Result<Loaded> {
     let listing = dir.list()?;
-    let mut skipped = listing.skipped;
-    let mut files: Vec<LoadedFile> = Vec::with_capacity(listing.files.len());
     let now = SystemTime::now();
-    let mut held = 0usize;
     // The listing's sizes tell before any read whether the texts fit: held until they pass the budget
     // and then dropped, the first 64 MiB of a large memory's texts would stay with the allocator, in
     // the process's memory, for the rest of the run.
     let listed: u64 = listing.stamps.iter().map(Stamp::bytes).sum();
-    let mut dropped = listed > max_held as u64;
+    if listed > max_held as u64 {
+        return load_dropped(dir, listing, now);
+    }
+    let mut skipped = listing.skipped;
+    let mut files: Vec<LoadedFile> = Vec::with_capacity(listing.files.len());
+    let mut held = 0usize;
+    // A file grown since the listing can still pass the budget.
+    let mut dropped = false;
     let mut wiki_targets = Vec::new();
     for (path, stamp) in listing.files.into_iter().zip(listing.stamps) {
         if let Some(mut file) = read_file(dir, path, stamp, now, &mut skipped)? {
@@ -287,6 +291,68 @@ pub fn load_summaries(dir: &MemoryDir, max_held: usize) -> Result<Loaded> {
     loaded.texts_dropped = dropped;
     loaded.wiki_targets = wiki_targets;
     Ok(loaded)
+}
+
+/// [`load_summaries`] of a memory whose texts are not held: two threads read and summarise half the
+/// listing each (reading, hashing and parsing a large memory is a fifth of its check), keeping of each
+/// text only its `[[wiki-link]]` targets.
+fn load_dropped(dir: &MemoryDir, listing: Listing, now: SystemTime) -> Result<Loaded> {
+    let Listing {
+        files,
+        stamps,
+        mut skipped,
+    } = listing;
+    let mut first: Vec<(MemoryPath, Stamp)> = files.into_iter().zip(stamps).collect();
+    let second = first.split_off(first.len().div_ceil(2));
+    let read_part = |part: Vec<(MemoryPath, Stamp)>| -> Result<Part> {
+        let mut out = Part::default();
+        out.files.reserve(part.len());
+        for (path, stamp) in part {
+            if let Some(mut file) = read_file(dir, path, stamp, now, &mut out.skipped)? {
+                let at = out.files.len();
+                out.wiki_targets.extend(
+                    index::wiki_links(&file.text)
+                        .into_iter()
+                        .map(|l| (at, l.target)),
+                );
+                file.text = String::new();
+                file.stamp = None;
+                out.files.push(file);
+            }
+        }
+        Ok(out)
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| read_part(second));
+        let first = read_part(first);
+        let second = second
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, second)
+    });
+    let (mut first, second) = (first?, second?);
+    let offset = first.files.len();
+    first.files.extend(second.files);
+    skipped.extend(first.skipped);
+    skipped.extend(second.skipped);
+    first.wiki_targets.extend(
+        second
+            .wiki_targets
+            .into_iter()
+            .map(|(at, target)| (at + offset, target)),
+    );
+    let mut loaded = with_index(dir, first.files, skipped)?;
+    loaded.texts_dropped = true;
+    loaded.wiki_targets = first.wiki_targets;
+    Ok(loaded)
+}
+
+/// What one thread of [`load_dropped`] read.
+#[derive(Default)]
+struct Part {
+    files: Vec<LoadedFile>,
+    skipped: Vec<Skipped>,
+    wiki_targets: Vec<(usize, String)>,
 }
 
 /// [`load`], reusing from `previous` every topic file whose settled stamp is unchanged at `now`: the
