@@ -1531,10 +1531,8 @@ fn sampled_pairs(
         sets.vocabulary,
         |i| sets.sets.iter(i),
         cap,
+        |a, b| !Sketch::rules_out(Sketch(a.tag), Sketch(b.tag)),
         |a, b| {
-            if Sketch::rules_out(Sketch(a.tag), Sketch(b.tag)) {
-                return;
-            }
             let (a, b) = (a.id as usize, b.id as usize);
             let (la, lb) = (sets.len(a), sets.len(b));
             if found[a] as usize >= cap

@@ -12,11 +12,6 @@
 pub(crate) const BANDS: usize = 30;
 /// Minimum hashes per band.
 pub(crate) const ROWS: usize = 4;
-/// Bands worked out per pass over the words (a divisor of [`BANDS`]): each pass decodes every set once,
-/// so two at a time cost half the passes of one for a band more of entries held (three measured no
-/// faster at 100,000 files and held 12 MB more).
-const BANDS_AT_ONCE: usize = 2;
-
 /// A 16-bit hash of `word` under hash function `j` (SplitMix64 finaliser): two words sharing one is a
 /// 1-in-65,536 accident, and half-width minimums halve the memory a signature reads.
 fn mix(word: usize, j: usize) -> u16 {
@@ -50,75 +45,114 @@ pub(crate) struct Item {
 }
 
 /// Calls `pair(a, b)` for two of `items` (`a` listed before `b`) when their sets, `words(id)` over word
-/// ids below `vocabulary`, agree on every row of some band; within one bucket each item is paired with
-/// the next `per_bucket` items only, so a bucket of a thousand alike sets costs a thousand calls, not a
-/// million (they still chain into one group). A pair agreeing on several bands is offered once per band.
+/// ids below `vocabulary`, agree on every row of some band and `keep(a, b)` holds; within one bucket
+/// each item is paired with the next `per_bucket` items only, so a bucket of a thousand alike sets costs
+/// a thousand calls, not a million (they still chain into one group). A pair agreeing on several bands
+/// is offered once per band, in band order whatever thread worked the band out.
+///
+/// Two threads work the bands out, the even ones and the odd ones, one pass over the words a band (the
+/// signatures, the sorting, and `keep`, the cheap test that turns most candidates down); `pair` runs on
+/// the calling thread, band after band.
 pub(crate) fn candidates<W: IntoIterator<Item = u32>>(
     items: &[Item],
     vocabulary: usize,
-    words: impl Fn(usize) -> W,
+    words: impl Fn(usize) -> W + Sync,
     per_bucket: usize,
-    pair: impl FnMut(Item, Item),
-) {
-    candidates_by::<{ BANDS_AT_ONCE * ROWS }, W>(items, vocabulary, words, per_bucket, pair);
-}
-
-/// [`candidates`], working out the bands `WIDTH / ROWS` at a time (a divisor of [`BANDS`]).
-fn candidates_by<const WIDTH: usize, W: IntoIterator<Item = u32>>(
-    items: &[Item],
-    vocabulary: usize,
-    words: impl Fn(usize) -> W,
-    per_bucket: usize,
+    keep: impl Fn(Item, Item) -> bool + Sync,
     mut pair: impl FnMut(Item, Item),
 ) {
-    const { assert!(WIDTH.is_multiple_of(ROWS) && BANDS.is_multiple_of(WIDTH / ROWS)) };
-    let n = items.len();
-    // A few bands at a time, in order (so the pairs come in the same order whatever the grouping): the
-    // hashes of all thirty for every word, or a key per band and item for all thirty at once, would be
-    // most of the memory of a large check.
-    let bands_at_once = WIDTH / ROWS;
-    let mut table = vec![0u16; vocabulary * WIDTH];
-    let mut signature = [0u16; WIDTH];
-    // The group's entries, bucketed as the signatures are worked out.
-    let mut bands = Bands::with_room(bands_at_once, n);
-    let (mut part, mut spare) = (Vec::new(), Vec::new());
-    for first in (0..BANDS).step_by(bands_at_once) {
-        // Per word, the hashes of these bands side by side, so a signature is a run of minimums
-        // (vectorised).
-        for (w, row) in table.chunks_exact_mut(WIDTH).enumerate() {
-            for (j, h) in row.iter_mut().enumerate() {
-                *h = mix(w, first * ROWS + j);
+    let worker = || Worker {
+        items,
+        words: &words,
+        keep: &keep,
+        per_bucket,
+        table: vec![0u16; vocabulary * ROWS],
+        band: Band::with_room(items.len()),
+        part: Vec::new(),
+        spare: Vec::new(),
+    };
+    std::thread::scope(|scope| {
+        // One band worked out ahead at most: each is a few hundred kilobytes of candidates.
+        let (sender, even) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            let mut worker = worker();
+            for band in (0..BANDS).step_by(2) {
+                if sender.send(worker.band(band)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut odd = worker();
+        for band in 0..BANDS {
+            let found = if band % 2 == 0 {
+                // A closed channel is a panic in the other thread, raised again when the scope ends.
+                match even.recv() {
+                    Ok(found) => found,
+                    Err(_) => return,
+                }
+            } else {
+                odd.band(band)
+            };
+            for (a, b) in found {
+                pair(items[a as usize], items[b as usize]);
             }
         }
-        bands.clear();
-        for (i, item) in items.iter().enumerate() {
+    });
+}
+
+/// What one thread of [`candidates`] keeps between bands: the hashes of the band's rows per word and
+/// the band's entries.
+struct Worker<'a, F, K> {
+    items: &'a [Item],
+    words: &'a F,
+    keep: &'a K,
+    per_bucket: usize,
+    table: Vec<u16>,
+    band: Band,
+    part: Vec<Entry>,
+    spare: Vec<Entry>,
+}
+
+impl<W: IntoIterator<Item = u32>, F: Fn(usize) -> W, K: Fn(Item, Item) -> bool> Worker<'_, F, K> {
+    /// The candidates of band `band` that `keep` holds to, as places in the items, in the order
+    /// [`candidates`] offers them.
+    fn band(&mut self, band: usize) -> Vec<(u32, u32)> {
+        // Per word, the hashes of the band's rows side by side, so a signature is a run of minimums.
+        for (w, row) in self.table.chunks_exact_mut(ROWS).enumerate() {
+            for (j, h) in row.iter_mut().enumerate() {
+                *h = mix(w, band * ROWS + j);
+            }
+        }
+        self.band.clear();
+        let mut signature = [0u16; ROWS];
+        for (i, item) in self.items.iter().enumerate() {
             signature.fill(u16::MAX);
-            for w in words(item.id as usize) {
-                let Some(row) = table.get(w as usize * WIDTH..(w as usize + 1) * WIDTH) else {
+            for w in (self.words)(item.id as usize) {
+                let Some(row) = self.table.get(w as usize * ROWS..(w as usize + 1) * ROWS) else {
                     continue;
                 };
                 for (s, &h) in signature.iter_mut().zip(row) {
                     *s = (*s).min(h);
                 }
             }
-            for (band, rows) in signature.chunks_exact(ROWS).enumerate() {
-                bands.push(
-                    band,
-                    Entry {
-                        key: bucket(rows),
-                        at: i as u32,
-                    },
-                );
-            }
+            self.band.push(Entry {
+                key: bucket(&signature),
+                at: i as u32,
+            });
         }
-        for band in 0..bands_at_once {
-            bands.sort_overflow(band);
-            for top in 0..PARTS {
-                bands.part(band, top, &mut part);
-                radix_sort_low(&mut part, &mut spare);
-                pair_within_buckets(&part, items, per_bucket, &mut pair);
-            }
+        self.band.sort_overflow();
+        let mut found = Vec::new();
+        for top in 0..PARTS {
+            self.band.part(top, &mut self.part);
+            radix_sort_low(&mut self.part, &mut self.spare);
+            pair_within_buckets(&self.part, self.per_bucket, |a, b| {
+                let (ia, ib) = (self.items[a as usize], self.items[b as usize]);
+                if (self.keep)(ia, ib) {
+                    found.push((a, b));
+                }
+            });
         }
+        found
     }
 }
 
@@ -133,82 +167,79 @@ struct Entry {
 /// Parts of a band: its entries split by the top byte of their key.
 const PARTS: usize = 256;
 
-/// The entries of a group of bands, each band split by the top byte of the keys as they are made (in item
-/// order): sorting each part by the rest of its key sorts the band, stably, within the cache and with
-/// spare room the size of one part, where sorting a whole band took a second buffer of its size (a large
-/// check's memory). One allocation for them all, so it goes back to the system when done.
-struct Bands {
-    /// Part `p` of band `b` at `(b * PARTS + p) * room`, filled to `fill[b * PARTS + p]`.
+/// The entries of a band, split by the top byte of the keys as they are made (in item order): sorting
+/// each part by the rest of its key sorts the band, stably, within the cache and with spare room the
+/// size of one part, where sorting a whole band took a second buffer of its size (a large check's
+/// memory). One allocation for them all, so it goes back to the system when done.
+struct Band {
+    /// Part `p` at `p * room`, filled to `fill[p]`.
     entries: Vec<Entry>,
     fill: Vec<usize>,
     room: usize,
-    /// Per band: the entries of parts that were full, in item order.
-    overflow: Vec<Vec<Entry>>,
+    /// The entries of parts that were full, in item order.
+    overflow: Vec<Entry>,
 }
 
-impl Bands {
-    /// `bands` bands with room for `n` entries each: a part's share, and four standard deviations of
-    /// room for chance (a part past it spills into the band's overflow).
-    fn with_room(bands: usize, n: usize) -> Bands {
+impl Band {
+    /// A band with room for `n` entries: a part's share, and four standard deviations of room for
+    /// chance (a part past it spills into the overflow).
+    fn with_room(n: usize) -> Band {
         let share = n / PARTS;
         let room = share + 4 * share.isqrt() + 16;
-        Bands {
-            entries: vec![Entry::default(); bands * PARTS * room],
-            fill: vec![0; bands * PARTS],
+        Band {
+            entries: vec![Entry::default(); PARTS * room],
+            fill: vec![0; PARTS],
             room,
-            overflow: vec![Vec::new(); bands],
+            overflow: Vec::new(),
         }
     }
 
     fn clear(&mut self) {
         self.fill.fill(0);
-        self.overflow.iter_mut().for_each(Vec::clear);
+        self.overflow.clear();
     }
 
-    fn push(&mut self, band: usize, e: Entry) {
-        let at = band * PARTS + (e.key >> 24) as usize;
+    fn push(&mut self, e: Entry) {
+        let at = (e.key >> 24) as usize;
         match self.fill[at] {
             f if f < self.room => {
                 self.entries[at * self.room + f] = e;
                 self.fill[at] = f + 1;
             }
-            _ => self.overflow[band].push(e),
+            _ => self.overflow.push(e),
         }
     }
 
-    /// Orders `band`'s overflow by part, stably, for [`Bands::part`].
-    fn sort_overflow(&mut self, band: usize) {
-        self.overflow[band].sort_by_key(|e| e.key >> 24);
+    /// Orders the overflow by part, stably, for [`Band::part`].
+    fn sort_overflow(&mut self) {
+        self.overflow.sort_by_key(|e| e.key >> 24);
     }
 
-    /// Part `top` of `band` into `out`, in item order (its overflow sorted by [`Bands::sort_overflow`]).
-    fn part(&self, band: usize, top: usize, out: &mut Vec<Entry>) {
-        let at = band * PARTS + top;
-        let start = at * self.room;
+    /// Part `top` into `out`, in item order (the overflow sorted by [`Band::sort_overflow`]).
+    fn part(&self, top: usize, out: &mut Vec<Entry>) {
+        let start = top * self.room;
         out.clear();
-        out.extend_from_slice(&self.entries[start..start + self.fill[at]]);
-        let overflow = &self.overflow[band];
-        let from = overflow.partition_point(|e| ((e.key >> 24) as usize) < top);
-        let to = overflow.partition_point(|e| ((e.key >> 24) as usize) <= top);
-        out.extend_from_slice(&overflow[from..to]);
+        out.extend_from_slice(&self.entries[start..start + self.fill[top]]);
+        let from = self
+            .overflow
+            .partition_point(|e| ((e.key >> 24) as usize) < top);
+        let to = self
+            .overflow
+            .partition_point(|e| ((e.key >> 24) as usize) <= top);
+        out.extend_from_slice(&self.overflow[from..to]);
     }
 }
 
-/// Calls `pair` for the items (of `items`) of each run of equal keys in `band` (sorted by key), each
+/// Calls `pair` for the places of the entries of each run of equal keys in `part` (sorted by key), each
 /// with the next `per_bucket` of its run.
-fn pair_within_buckets(
-    band: &[Entry],
-    items: &[Item],
-    per_bucket: usize,
-    pair: &mut impl FnMut(Item, Item),
-) {
+fn pair_within_buckets(part: &[Entry], per_bucket: usize, mut pair: impl FnMut(u32, u32)) {
     let mut start = 0;
-    while start < band.len() {
-        let key = band[start].key;
-        let end = start + band[start..].iter().take_while(|e| e.key == key).count();
+    while start < part.len() {
+        let key = part[start].key;
+        let end = start + part[start..].iter().take_while(|e| e.key == key).count();
         for k in start..end {
             for m in k + 1..end.min(k + 1 + per_bucket) {
-                pair(items[band[k].at as usize], items[band[m].at as usize]);
+                pair(part[k].at, part[m].at);
             }
         }
         start = end;
@@ -260,6 +291,7 @@ mod tests {
             vocabulary,
             |i| sets[i].iter().copied(),
             per_bucket,
+            |_, _| true,
             |a, b| {
                 // Each item comes with its own tag.
                 for x in [a, b] {
@@ -301,7 +333,7 @@ mod tests {
     }
 
     #[test]
-    fn the_pairs_come_in_the_same_order_however_many_bands_are_worked_out_at_once() {
+    fn the_pairs_come_band_by_band_in_bucket_order_as_one_thread_would_offer_them() {
         // Sets over a small vocabulary: many collide, in buckets of all sizes.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let sets: Vec<Vec<u32>> = (0..300)
@@ -320,14 +352,47 @@ mod tests {
             })
             .collect();
         let items = items_of(&sets);
-        let (mut one, mut some, mut all) = (Vec::new(), Vec::new(), Vec::new());
-        let words = |i: usize| sets[i].iter().copied();
-        candidates_by::<ROWS, _>(&items, 12, words, 4, |a, b| one.push((a.id, b.id)));
-        candidates(&items, 12, words, 4, |a, b| some.push((a.id, b.id)));
-        candidates_by::<{ BANDS * ROWS }, _>(&items, 12, words, 4, |a, b| all.push((a.id, b.id)));
-        assert!(one.len() > 1_000, "{} calls", one.len());
-        assert_eq!(one, some);
-        assert_eq!(one, all);
+        // Odd ids turned down by `keep`.
+        let keep = |a: Item, b: Item| (a.id | b.id) % 2 == 0;
+        let mut got = Vec::new();
+        candidates(
+            &items,
+            12,
+            |i| sets[i].iter().copied(),
+            4,
+            keep,
+            |a, b| got.push((a.id, b.id)),
+        );
+        // The same, one band after another on one thread: each set's key, a stable sort, each with the
+        // next four of its run.
+        let mut expected = Vec::new();
+        for band in 0..BANDS {
+            let mut keyed: Vec<(u32, u32)> = sets
+                .iter()
+                .enumerate()
+                .map(|(i, set)| {
+                    let rows: Vec<u16> = (0..ROWS)
+                        .map(|j| {
+                            set.iter()
+                                .map(|&w| mix(w as usize, band * ROWS + j))
+                                .min()
+                                .unwrap_or(u16::MAX)
+                        })
+                        .collect();
+                    (bucket(&rows), i as u32)
+                })
+                .collect();
+            keyed.sort_by_key(|&(key, _)| key);
+            for (k, &(key, a)) in keyed.iter().enumerate() {
+                for &(other, b) in keyed[k + 1..].iter().take(4) {
+                    if other == key && keep(items[a as usize], items[b as usize]) {
+                        expected.push((a, b));
+                    }
+                }
+            }
+        }
+        assert!(expected.len() > 1_000, "{} calls", expected.len());
+        assert_eq!(got, expected);
     }
 
     #[test]
@@ -344,15 +409,15 @@ mod tests {
                 Entry { key, at }
             })
             .collect();
-        let mut bands = Bands::with_room(2, 5_000);
+        let mut band = Band::with_room(5_000);
         for &e in &entries {
-            bands.push(1, e);
+            band.push(e);
         }
-        assert!(!bands.overflow[1].is_empty());
-        bands.sort_overflow(1);
+        assert!(!band.overflow.is_empty());
+        band.sort_overflow();
         let (mut part, mut spare, mut sorted) = (Vec::new(), Vec::new(), Vec::new());
         for top in 0..PARTS {
-            bands.part(1, top, &mut part);
+            band.part(top, &mut part);
             radix_sort_low(&mut part, &mut spare);
             sorted.extend(part.iter().map(|e| (e.key, e.at)));
         }
@@ -378,6 +443,7 @@ mod tests {
             6,
             |i| sets[i].iter().copied(),
             4,
+            |_, _| true,
             |a, b| {
                 calls += 1;
                 let (a, b) = (a.id as usize, b.id as usize);
