@@ -353,7 +353,7 @@ mod tests {
             .collect();
         let items = items_of(&sets);
         // Odd ids turned down by `keep`.
-        let keep = |a: Item, b: Item| (a.id | b.id) % 2 == 0;
+        let keep = |a: Item, b: Item| (a.id | b.id).is_multiple_of(2);
         let mut got = Vec::new();
         candidates(
             &items,
