@@ -70,6 +70,7 @@ pub(crate) fn candidates<W: IntoIterator<Item = u32>>(
         band: Band::with_room(items.len()),
         part: Vec::new(),
         spare: Vec::new(),
+        run: Vec::new(),
     };
     std::thread::scope(|scope| {
         // One band worked out ahead at most: each is a few hundred kilobytes of candidates.
@@ -111,6 +112,7 @@ struct Worker<'a, F, K> {
     band: Band,
     part: Vec<Entry>,
     spare: Vec<Entry>,
+    run: Vec<(u32, Item)>,
 }
 
 impl<W: IntoIterator<Item = u32>, F: Fn(usize) -> W, K: Fn(Item, Item) -> bool> Worker<'_, F, K> {
@@ -145,12 +147,17 @@ impl<W: IntoIterator<Item = u32>, F: Fn(usize) -> W, K: Fn(Item, Item) -> bool> 
         for top in 0..PARTS {
             self.band.part(top, &mut self.part);
             radix_sort_low(&mut self.part, &mut self.spare);
-            pair_within_buckets(&self.part, self.per_bucket, |a, b| {
-                let (ia, ib) = (self.items[a as usize], self.items[b as usize]);
-                if (self.keep)(ia, ib) {
-                    found.push((a, b));
-                }
-            });
+            pair_within_buckets(
+                &self.part,
+                self.items,
+                self.per_bucket,
+                &mut self.run,
+                |a, b| {
+                    if (self.keep)(a.1, b.1) {
+                        found.push((a.0, b.0));
+                    }
+                },
+            );
         }
         found
     }
@@ -230,16 +237,32 @@ impl Band {
     }
 }
 
-/// Calls `pair` for the places of the entries of each run of equal keys in `part` (sorted by key), each
-/// with the next `per_bucket` of its run.
-fn pair_within_buckets(part: &[Entry], per_bucket: usize, mut pair: impl FnMut(u32, u32)) {
+/// Calls `pair` for the entries (their places and items) of each run of equal keys in `part` (sorted
+/// by key), each with the next `per_bucket` of its run. Each item of a run is read from `items` once,
+/// into `run`, and an item alone in its bucket not at all: most of the time of a large memory's pairing
+/// went to fetching two items a pair from all over the items.
+fn pair_within_buckets(
+    part: &[Entry],
+    items: &[Item],
+    per_bucket: usize,
+    run: &mut Vec<(u32, Item)>,
+    mut pair: impl FnMut((u32, Item), (u32, Item)),
+) {
     let mut start = 0;
     while start < part.len() {
         let key = part[start].key;
         let end = start + part[start..].iter().take_while(|e| e.key == key).count();
-        for k in start..end {
-            for m in k + 1..end.min(k + 1 + per_bucket) {
-                pair(part[k].at, part[m].at);
+        if end - start > 1 {
+            run.clear();
+            run.extend(
+                part[start..end]
+                    .iter()
+                    .map(|e| (e.at, items[e.at as usize])),
+            );
+            for k in 0..run.len() {
+                for m in k + 1..run.len().min(k + 1 + per_bucket) {
+                    pair(run[k], run[m]);
+                }
             }
         }
         start = end;
