@@ -178,7 +178,7 @@ pub fn memory_texts(dir: &MemoryDir) -> Vec<String> {
     paths
         .iter()
         .filter_map(|p| dir.read_opt(p).ok().flatten())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map(crate::memory::dir::into_text)
         .collect()
 }
 

@@ -119,7 +119,7 @@ pub(crate) fn claude_md(dir: &Path) -> Option<String> {
     (meta.is_file() && meta.len() <= 1 << 20)
         .then(|| std::fs::read(&path).ok())
         .flatten()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map(crate::memory::dir::into_text)
 }
 
 impl Project {

@@ -703,6 +703,13 @@ fn check_entry(raw: &str, m: &os::Meta) -> Result<()> {
     Err(Error::refused(raw, rule))
 }
 
+/// A memory file's bytes as text, invalid UTF-8 replaced (as every reader shows it); valid text, the
+/// usual case, is taken as it is rather than copied.
+pub fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -217,7 +217,7 @@ impl<'a> Texts<'a> {
             return std::borrow::Cow::Borrowed(file.text.as_str());
         }
         match self.dir.read(&file.path) {
-            Ok(bytes) => std::borrow::Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+            Ok(bytes) => std::borrow::Cow::Owned(super::dir::into_text(bytes)),
             Err(_) => std::borrow::Cow::Borrowed(""),
         }
     }
@@ -441,7 +441,7 @@ fn read_file(
     skipped: &mut Vec<Skipped>,
 ) -> Result<Option<LoadedFile>> {
     match dir.read(&path) {
-        Ok(bytes) => Ok(Some(loaded_file(path, &bytes, stamp, now))),
+        Ok(bytes) => Ok(Some(loaded_file(path, bytes, stamp, now))),
         Err(Error::NotFound { .. }) => Ok(None),
         Err(Error::ContentRefused { rule, .. } | Error::PathRefused { rule, .. }) => {
             skipped.push(Skipped {
@@ -456,8 +456,9 @@ fn read_file(
 
 /// A topic file's text and summary from its bytes; `stamp` is from the listing, before the read, so a
 /// write during the read leaves a stamp that no longer matches.
-fn loaded_file(path: MemoryPath, bytes: &[u8], stamp: Stamp, now: SystemTime) -> LoadedFile {
-    let text = String::from_utf8_lossy(bytes).into_owned();
+fn loaded_file(path: MemoryPath, bytes: Vec<u8>, stamp: Stamp, now: SystemTime) -> LoadedFile {
+    let (len, sha256) = (bytes.len() as u64, Digest256::of(&bytes));
+    let text = super::dir::into_text(bytes);
     let fm = match frontmatter::parse(&text) {
         Parsed::Present(fm) => Some(fm),
         _ => None,
@@ -472,9 +473,9 @@ fn loaded_file(path: MemoryPath, bytes: &[u8], stamp: Stamp, now: SystemTime) ->
             .is_some(),
         has_frontmatter: fm.is_some(),
         lines: text.lines().count(),
-        bytes: bytes.len() as u64,
+        bytes: len,
         modified: stamp.modified(),
-        sha256: Digest256::of(bytes),
+        sha256,
     };
     LoadedFile {
         path,
