@@ -179,8 +179,11 @@ pub struct FileRow {
 impl From<&TopicFile> for FileRow {
     fn from(f: &TopicFile) -> FileRow {
         let problems = [
-            (!f.has_frontmatter, "no frontmatter"),
-            (f.has_frontmatter && !f.type_valid, "invalid type"),
+            (!f.facts.has_frontmatter, "no frontmatter"),
+            (
+                f.facts.has_frontmatter && !f.facts.type_valid,
+                "invalid type",
+            ),
             (!f.linked_from_index, "not in the index"),
         ]
         .into_iter()
@@ -188,9 +191,9 @@ impl From<&TopicFile> for FileRow {
         .collect();
         FileRow {
             path: f.path.clone(),
-            description: f.description.clone(),
-            memory_type: f.memory_type.clone(),
-            lines: f.lines,
+            description: f.facts.description.clone(),
+            memory_type: f.facts.memory_type.clone(),
+            lines: f.facts.lines,
             sha256: f.sha256.clone(),
             problems,
         }

@@ -440,10 +440,10 @@ pub fn inventory(inv: &Inventory, colour: bool) -> String {
             s,
             "  {:<32} {:>9} {:>4} lines {:>7} bytes  {}",
             f.path,
-            f.memory_type.as_deref().unwrap_or("-"),
-            f.lines,
-            f.bytes,
-            f.description.as_deref().unwrap_or("")
+            f.facts.memory_type.as_deref().unwrap_or("-"),
+            f.facts.lines,
+            f.facts.bytes,
+            f.facts.description.as_deref().unwrap_or("")
         );
     }
     s

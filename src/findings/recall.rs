@@ -98,20 +98,22 @@ mod tests {
     use super::*;
     use crate::memory::digest::Digest256;
     use crate::memory::dir::MemoryPath;
-    use crate::memory::snapshot::Summary;
+    use crate::memory::snapshot::{FileFacts, Summary};
 
     /// A loaded file modified `seconds` after 2026-01-01T00:00:00Z.
     fn file(path: &str, text: String, seconds: u64) -> LoadedFile {
         LoadedFile {
             path: MemoryPath::parse(path).unwrap_or_else(|e| panic!("{e}")),
             summary: Summary {
-                name: None,
-                description: None,
-                memory_type: None,
-                type_valid: false,
-                has_frontmatter: false,
-                lines: text.lines().count(),
-                bytes: text.len() as u64,
+                facts: FileFacts {
+                    name: None,
+                    description: None,
+                    memory_type: None,
+                    type_valid: false,
+                    has_frontmatter: false,
+                    lines: text.lines().count(),
+                    bytes: text.len() as u64,
+                },
                 modified: std::time::UNIX_EPOCH
                     + std::time::Duration::from_secs(1_767_225_600 + seconds),
                 sha256: Digest256::default(),

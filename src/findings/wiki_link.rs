@@ -112,7 +112,7 @@ impl<'p> Checker<'p> {
             resolver: WikiResolver::new(
                 files
                     .iter()
-                    .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
+                    .map(|f| (f.path.as_str(), f.summary.facts.name.as_deref())),
             ),
             project,
             out: Vec::new(),

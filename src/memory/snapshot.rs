@@ -17,6 +17,20 @@ use crate::error::{Error, Result};
 pub struct TopicFile {
     /// Path relative to the memory directory.
     pub path: String,
+    /// Its frontmatter and size.
+    #[serde(flatten)]
+    pub facts: FileFacts,
+    /// Last modification time, RFC 3339 in UTC.
+    pub modified: String,
+    /// SHA-256 of the content; pass it as `expected_sha256` when changing the file.
+    pub sha256: String,
+    /// Whether MEMORY.md links to it.
+    pub linked_from_index: bool,
+}
+
+/// A topic file's frontmatter and size, as a snapshot holds them and its row shows them.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FileFacts {
     /// Frontmatter `name`, if any.
     pub name: Option<String>,
     /// Frontmatter `description`, if any.
@@ -31,12 +45,6 @@ pub struct TopicFile {
     pub lines: usize,
     /// Size in bytes.
     pub bytes: u64,
-    /// Last modification time, RFC 3339 in UTC.
-    pub modified: String,
-    /// SHA-256 of the content; pass it as `expected_sha256` when changing the file.
-    pub sha256: String,
-    /// Whether MEMORY.md links to it.
-    pub linked_from_index: bool,
 }
 
 /// An index entry (a list item with a link).
@@ -112,24 +120,13 @@ pub struct LoadedFile {
     pub stamp: Option<Box<Stamp>>,
 }
 
-/// The facts of a topic file's [`TopicFile`] row, held compactly (a snapshot of a large memory holds a
-/// hundred thousand): the time and the digest as values, the path only in [`LoadedFile::path`].
+/// What a snapshot keeps of a topic file for its [`TopicFile`] row, compactly (a snapshot of a large
+/// memory holds a hundred thousand): the time and the digest as values, the path only in
+/// [`LoadedFile::path`].
 #[derive(Debug, Clone)]
 pub struct Summary {
-    /// Frontmatter `name`, if any.
-    pub name: Option<String>,
-    /// Frontmatter `description`, if any.
-    pub description: Option<String>,
-    /// Frontmatter `type` as written.
-    pub memory_type: Option<String>,
-    /// Whether `memory_type` is one of the four valid types.
-    pub type_valid: bool,
-    /// Whether the file starts with a complete frontmatter block.
-    pub has_frontmatter: bool,
-    /// Number of lines.
-    pub lines: usize,
-    /// Size in bytes.
-    pub bytes: u64,
+    /// Its frontmatter and size.
+    pub facts: FileFacts,
     /// Last modification time.
     pub modified: SystemTime,
     /// SHA-256 of the content.
@@ -152,13 +149,7 @@ impl Summary {
     fn into_row(self, path: &MemoryPath, linked: bool) -> TopicFile {
         TopicFile {
             path: path.to_string(),
-            name: self.name,
-            description: self.description,
-            memory_type: self.memory_type,
-            type_valid: self.type_valid,
-            has_frontmatter: self.has_frontmatter,
-            lines: self.lines,
-            bytes: self.bytes,
+            facts: self.facts,
             modified: DateTime::<Utc>::from(self.modified).to_rfc3339(),
             sha256: self.sha256.to_string(),
             linked_from_index: linked,
@@ -463,7 +454,7 @@ fn loaded_file(path: MemoryPath, bytes: Vec<u8>, stamp: Stamp, now: SystemTime) 
         Parsed::Present(fm) => Some(fm),
         _ => None,
     };
-    let summary = Summary {
+    let facts = FileFacts {
         name: fm.as_ref().and_then(|f| f.name.clone()),
         description: fm.as_ref().and_then(|f| f.description.clone()),
         memory_type: fm.as_ref().and_then(|f| f.type_raw.clone()),
@@ -474,6 +465,9 @@ fn loaded_file(path: MemoryPath, bytes: Vec<u8>, stamp: Stamp, now: SystemTime) 
         has_frontmatter: fm.is_some(),
         lines: text.lines().count(),
         bytes: len,
+    };
+    let summary = Summary {
+        facts,
         modified: stamp.modified(),
         sha256,
     };
@@ -492,7 +486,7 @@ fn wiki_linked<'a>(loaded: &'a Loaded, texts: Texts<'a>) -> std::collections::Ha
         loaded
             .files
             .iter()
-            .map(|f| (f.path.as_str(), f.summary.name.as_deref())),
+            .map(|f| (f.path.as_str(), f.summary.facts.name.as_deref())),
     );
     let index_text = loaded.index.as_deref().map(String::from_utf8_lossy);
     let mut linked = std::collections::HashSet::new();

@@ -76,16 +76,16 @@ pub fn findings(viewed: &str, stores: &[StoreFiles]) -> Vec<Finding> {
     for store in stores.iter().filter(|s| s.id != AUTO && concerns(s.id)) {
         for file in store.files {
             let name = format!("{}:{}", store.id, file.path);
-            if file.summary.memory_type.as_deref() != Some("feedback")
+            if file.summary.facts.memory_type.as_deref() != Some("feedback")
                 || in_project_memory.contains(&name)
             {
                 continue;
             }
-            let rule = file
-                .summary
+            let facts = &file.summary.facts;
+            let rule = facts
                 .description
                 .as_deref()
-                .or(file.summary.name.as_deref())
+                .or(facts.name.as_deref())
                 .unwrap_or(file.path.as_str());
             out.push(Finding {
                 kind: Kind::AgentFeedback,
