@@ -258,22 +258,14 @@ pub fn load_summaries(dir: &MemoryDir, max_held: usize) -> Result<Loaded> {
         if let Some(mut file) = read_file(dir, path, stamp, now, &mut skipped)? {
             file.stamp = None;
             held = held.saturating_add(file.text.len());
-            let mut drop_text = |at: usize, f: &mut LoadedFile| {
-                wiki_targets.extend(
-                    index::wiki_links(&f.text)
-                        .into_iter()
-                        .map(|l| (at, l.target)),
-                );
-                f.text = String::new();
-            };
             if !dropped && held > max_held {
                 dropped = true;
                 for (at, f) in files.iter_mut().enumerate() {
-                    drop_text(at, f);
+                    drop_text(at, f, &mut wiki_targets);
                 }
             }
             if dropped {
-                drop_text(files.len(), &mut file);
+                drop_text(files.len(), &mut file, &mut wiki_targets);
             }
             files.push(file);
         }
@@ -300,14 +292,8 @@ fn load_dropped(dir: &MemoryDir, listing: Listing, now: SystemTime) -> Result<Lo
         out.files.reserve(part.len());
         for (path, stamp) in part {
             if let Some(mut file) = read_file(dir, path, stamp, now, &mut out.skipped)? {
-                let at = out.files.len();
-                out.wiki_targets.extend(
-                    index::wiki_links(&file.text)
-                        .into_iter()
-                        .map(|l| (at, l.target)),
-                );
-                file.text = String::new();
                 file.stamp = None;
+                drop_text(out.files.len(), &mut file, &mut out.wiki_targets);
                 out.files.push(file);
             }
         }
@@ -336,6 +322,17 @@ fn load_dropped(dir: &MemoryDir, listing: Listing, now: SystemTime) -> Result<Lo
     loaded.texts_dropped = true;
     loaded.wiki_targets = first.wiki_targets;
     Ok(loaded)
+}
+
+/// Drops `file`'s text, keeping in `wiki_targets` the `[[wiki-link]]` targets it held, under `at`, its
+/// place among the files (see [`Loaded::wiki_targets`]).
+fn drop_text(at: usize, file: &mut LoadedFile, wiki_targets: &mut Vec<(usize, String)>) {
+    wiki_targets.extend(
+        index::wiki_links(&file.text)
+            .into_iter()
+            .map(|l| (at, l.target)),
+    );
+    file.text = String::new();
 }
 
 /// What one thread of [`load_dropped`] read.
